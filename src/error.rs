@@ -1,0 +1,99 @@
+//! Typed errors that carry the file (and, for codebooks, the line and column)
+//! they are about. `main` prints them as one line and maps them to exit code 2.
+
+use std::fmt;
+use std::path::Path;
+
+/// Every fatal error themata reports. The `Display` form is the one-line
+/// message a user sees on stderr, always starting with the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A problem with an input file or folder.
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    /// A problem in a codebook, pinned to a line and column (1-based).
+    #[error("{path}:{line}:{column}: {message}")]
+    Codebook {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The output folder or a table in it could not be written.
+    #[error("{path}: {message}")]
+    Output { path: String, message: String },
+    /// Flags or options that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn input(path: impl AsRef<Path>, message: impl fmt::Display) -> Self {
+        Error::Input {
+            path: path.as_ref().display().to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn output(path: impl AsRef<Path>, message: impl fmt::Display) -> Self {
+        Error::Output {
+            path: path.as_ref().display().to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn codebook(
+        path: impl AsRef<Path>,
+        line: usize,
+        column: usize,
+        message: impl fmt::Display,
+    ) -> Self {
+        Error::Codebook {
+            path: path.as_ref().display().to_string(),
+            line,
+            column,
+            message: message.to_string(),
+        }
+    }
+
+    /// Locates a byte offset of `text` as a 1-based (line, column) pair,
+    /// counting columns in characters.
+    pub fn codebook_at(
+        path: impl AsRef<Path>,
+        text: &str,
+        offset: usize,
+        message: impl fmt::Display,
+    ) -> Self {
+        let (line, column) = line_column(text, offset);
+        Error::codebook(path, line, column, message)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_from_one_in_characters() {
+        // "a\nbé\nc": byte 4 is 'é'+1 → line 2, after 'b' and 'é' → column 3.
+        assert_eq!(line_column("a\nbé\nc", 0), (1, 1));
+        assert_eq!(line_column("a\nbé\nc", 2), (2, 1));
+        assert_eq!(line_column("a\nbé\nc", 5), (2, 3));
+        assert_eq!(line_column("a\nbé\nc", 6), (3, 1));
+    }
+}

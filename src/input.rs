@@ -1,0 +1,565 @@
+//! Input: turns the paths a user names into decoded documents.
+//!
+//! * Files, folders (walked recursively, in byte order of their paths), globs
+//!   and `-` for stdin. Hidden files and folders (`.DS_Store`, `.git`) are
+//!   ignored, as ripgrep does, and listed; the output folder is never read back.
+//! * Decoding: UTF-8 with or without BOM; UTF-16 with a BOM (or, without one,
+//!   when the NUL-byte pattern is unmistakable) and Windows-1252 are decoded with
+//!   a warning; text with a few invalid UTF-8 bytes has them replaced by U+FFFD,
+//!   with a warning. Binary files, FIFOs, devices and empty files are skipped
+//!   with a reason.
+//! * `doc_id` is the file stem; when two files share a stem, their paths
+//!   (relative to the folder named on the command line) tell them apart.
+//!
+//! Nothing here looks inside the text beyond its encoding.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The statement shipped with themata, used when no input is named.
+pub const DEFAULT_NAME: &str = "data/corpus/2022-12-02_belarus-russia_joint-statement_osce.txt";
+pub const DEFAULT_TEXT: &str =
+    include_str!("../data/corpus/2022-12-02_belarus-russia_joint-statement_osce.txt");
+
+/// A document ready for analysis.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub doc_id: String,
+    /// The path as found (or `-` for stdin, or the built-in name).
+    pub source: String,
+    /// The folder named on the command line that this file was found under
+    /// (empty for files named directly).
+    pub folder: String,
+    pub text: String,
+    pub bytes: u64,
+    pub sha256: String,
+    /// `utf-8`, `utf-8-bom`, `utf-16le`, `windows-1252`, …
+    pub encoding: &'static str,
+    /// A decoding warning, if any.
+    pub warning: Option<String>,
+}
+
+/// A path that was passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Where a document's bytes come from.
+#[derive(Debug, Clone)]
+enum Origin {
+    File(PathBuf),
+    Bytes(std::sync::Arc<Vec<u8>>),
+}
+
+/// A document found but not yet read: reading happens in the workers, so
+/// only the documents being analyzed are in memory.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub doc_id: String,
+    pub source: String,
+    pub folder: String,
+    origin: Origin,
+}
+
+/// What the inputs named: sources in a deterministic order, plus paths
+/// ignored (hidden) or skipped while walking, and doc_id warnings.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub sources: Vec<Source>,
+    pub ignored: Vec<Skipped>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+}
+
+/// A file found on disk before it is read.
+struct Found {
+    path: PathBuf,
+    /// Path relative to the named folder, for doc_id disambiguation.
+    relative: String,
+    folder: String,
+}
+
+/// Finds every input. `exclude` is a folder never to descend into (the
+/// output folder). Fatal only when a named path does not exist or a glob
+/// matches nothing.
+pub fn discover(inputs: &[String], exclude: Option<&Path>) -> Result<Discovery> {
+    let mut d = Discovery::default();
+    if inputs.is_empty() {
+        d.sources.push(Source {
+            doc_id: file_stem(Path::new(DEFAULT_NAME)),
+            source: DEFAULT_NAME.to_string(),
+            folder: String::new(),
+            origin: Origin::Bytes(std::sync::Arc::new(DEFAULT_TEXT.as_bytes().to_vec())),
+        });
+        return Ok(d);
+    }
+    let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
+    let mut found = Vec::new();
+    let mut pending: Vec<(Source, String)> = Vec::new();
+    for input in inputs {
+        if input == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::input("-", format!("cannot read standard input: {e}")))?;
+            pending.push((
+                Source {
+                    doc_id: "stdin".into(),
+                    source: "-".into(),
+                    folder: String::new(),
+                    origin: Origin::Bytes(std::sync::Arc::new(bytes)),
+                },
+                String::new(),
+            ));
+            continue;
+        }
+        let path = Path::new(input);
+        if fs::symlink_metadata(path).is_ok() {
+            collect(path, exclude.as_deref(), &mut found, &mut d)?;
+        } else if input.contains(['*', '?', '[']) {
+            let paths = glob::glob(input)
+                .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?;
+            let mut matched: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
+            if matched.is_empty() {
+                return Err(Error::input(input, "no file matches this pattern"));
+            }
+            matched.sort();
+            for p in matched {
+                collect(&p, exclude.as_deref(), &mut found, &mut d)?;
+            }
+        } else {
+            return Err(Error::input(input, "no such file or folder"));
+        }
+    }
+    let mut seen = HashSet::new();
+    for f in found {
+        if !seen.insert(f.path.clone()) {
+            continue;
+        }
+        pending.push((
+            Source {
+                doc_id: file_stem(&f.path),
+                source: f.path.display().to_string(),
+                folder: f.folder,
+                origin: Origin::File(f.path),
+            },
+            f.relative,
+        ));
+    }
+    assign_doc_ids(&mut pending, &mut d.warnings);
+    d.sources = pending.into_iter().map(|(s, _)| s).collect();
+    Ok(d)
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads and decodes one source; `Err` is the reason it is skipped.
+pub fn load(source: &Source) -> std::result::Result<Document, String> {
+    let owned;
+    let bytes: &[u8] = match &source.origin {
+        Origin::File(path) => {
+            owned = read_file(path)?;
+            &owned
+        }
+        Origin::Bytes(b) => b,
+    };
+    match decode(bytes) {
+        Decoded::Text {
+            text,
+            encoding,
+            warning,
+        } => Ok(Document {
+            doc_id: source.doc_id.clone(),
+            source: source.source.clone(),
+            folder: source.folder.clone(),
+            text,
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+            encoding,
+            warning,
+        }),
+        Decoded::Skip(reason) => Err(reason),
+    }
+}
+
+/// Gives every document a unique doc_id: the file stem, else the relative
+/// path without extension, else with it, else a `~N` suffix.
+fn assign_doc_ids(docs: &mut [(Source, String)], warnings: &mut Vec<String>) {
+    let mut ids: Vec<String> = docs.iter().map(|(d, _)| d.doc_id.clone()).collect();
+    let rounds: [fn(&str) -> String; 2] = [strip_extension, str::to_string];
+    for rename in rounds {
+        let counts = count_ids(&ids);
+        for (i, (_, rel)) in docs.iter().enumerate() {
+            if counts[&ids[i]] > 1 && !rel.is_empty() {
+                ids[i] = rename(rel);
+            }
+        }
+    }
+    let all: HashSet<String> = ids.iter().cloned().collect();
+    let mut used: HashSet<String> = HashSet::new();
+    for ((doc, _), mut id) in docs.iter_mut().zip(ids) {
+        if used.contains(&id) {
+            let base = id.clone();
+            let mut n = 2;
+            while used.contains(&id) || all.contains(&id) {
+                id = format!("{base}~{n}");
+                n += 1;
+            }
+        }
+        if id != doc.doc_id {
+            warnings.push(format!(
+                "{}: doc_id `{}` is used by another file too; this one is `{id}`",
+                doc.source, doc.doc_id
+            ));
+        }
+        used.insert(id.clone());
+        doc.doc_id = id;
+    }
+}
+
+fn count_ids(ids: &[String]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for id in ids {
+        *counts.entry(id.clone()).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn strip_extension(rel: &str) -> String {
+    let path = Path::new(rel);
+    match (path.parent(), path.file_stem()) {
+        (Some(parent), Some(stem)) if !parent.as_os_str().is_empty() => {
+            format!("{}/{}", parent.display(), stem.to_string_lossy())
+        }
+        (_, Some(stem)) => stem.to_string_lossy().into_owned(),
+        _ => rel.to_string(),
+    }
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| n.to_string_lossy().starts_with('.'))
+        .unwrap_or(false)
+}
+
+/// Adds a named path (file or folder) to `found`, walking folders.
+fn collect(
+    path: &Path,
+    exclude: Option<&Path>,
+    found: &mut Vec<Found>,
+    d: &mut Discovery,
+) -> Result<()> {
+    let meta = fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    if meta.is_dir() {
+        let mut visited = HashSet::new();
+        let folder = path.display().to_string();
+        walk(path, path, &folder, exclude, &mut visited, found, d);
+        Ok(())
+    } else {
+        found.push(Found {
+            path: path.to_path_buf(),
+            relative: String::new(),
+            folder: String::new(),
+        });
+        Ok(())
+    }
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    folder: &str,
+    exclude: Option<&Path>,
+    visited: &mut HashSet<PathBuf>,
+    found: &mut Vec<Found>,
+    d: &mut Discovery,
+) {
+    let skip = |list: &mut Vec<Skipped>, p: &Path, reason: String| {
+        list.push(Skipped {
+            path: p.display().to_string(),
+            reason,
+        })
+    };
+    let canonical = match fs::canonicalize(dir) {
+        Ok(c) => c,
+        Err(e) => return skip(&mut d.skipped, dir, describe_io(&e)),
+    };
+    if Some(canonical.as_path()) == exclude {
+        return;
+    }
+    if !visited.insert(canonical) {
+        return skip(
+            &mut d.skipped,
+            dir,
+            "folder already visited (symbolic link loop)".into(),
+        );
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            return skip(
+                &mut d.skipped,
+                dir,
+                format!("cannot list folder: {}", describe_io(&e)),
+            )
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if is_hidden(&p) {
+            skip(&mut d.ignored, &p, "hidden file or folder".into());
+            continue;
+        }
+        match fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(root, &p, folder, exclude, visited, found, d),
+            Ok(_) => {
+                let relative = p
+                    .strip_prefix(root)
+                    .map(|r| r.display().to_string())
+                    .unwrap_or_else(|_| p.display().to_string());
+                found.push(Found {
+                    path: p,
+                    relative,
+                    folder: folder.to_string(),
+                })
+            }
+            Err(e) => skip(&mut d.skipped, &p, describe_io(&e)),
+        }
+    }
+}
+
+/// Reads a regular file; FIFOs, sockets and devices are refused without
+/// opening them (opening a FIFO would block).
+fn read_file(path: &Path) -> std::result::Result<Vec<u8>, String> {
+    let meta = fs::metadata(path).map_err(|e| describe_io(&e))?;
+    if !meta.is_file() {
+        return Err("not a regular file (FIFO, socket or device)".into());
+    }
+    fs::read(path).map_err(|e| describe_io(&e))
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The outcome of decoding a file's bytes.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    Text {
+        text: String,
+        encoding: &'static str,
+        warning: Option<String>,
+    },
+    Skip(String),
+}
+
+/// Decodes bytes as described in the module header.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    if bytes.is_empty() {
+        return Decoded::Skip("empty file".into());
+    }
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        let name = match enc.name() {
+            "UTF-8" => "utf-8-bom",
+            "UTF-16LE" => "utf-16le",
+            _ => "utf-16be",
+        };
+        let warning = match (name, had_errors) {
+            ("utf-8-bom", false) => None,
+            (_, false) => Some(format!("decoded as {name} (byte-order mark)")),
+            (_, true) => Some(format!(
+                "decoded as {name}; invalid sequences replaced with U+FFFD"
+            )),
+        };
+        return text_or_skip(text.into_owned(), name, warning);
+    }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(bytes);
+        let name = if enc == encoding_rs::UTF_16LE {
+            "utf-16le"
+        } else {
+            "utf-16be"
+        };
+        return text_or_skip(
+            text.into_owned(),
+            name,
+            Some(format!(
+                "decoded as {name} (no byte-order mark; guessed from NUL bytes)"
+            )),
+        );
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if text.contains('\0') {
+            return Decoded::Skip("binary file (contains NUL bytes)".into());
+        }
+        return text_or_skip(text.to_string(), "utf-8", None);
+    }
+    if bytes.contains(&0) || looks_binary(bytes) {
+        return Decoded::Skip("binary file (not text in UTF-8, UTF-16 or Windows-1252)".into());
+    }
+    if has_valid_multibyte_utf8(bytes) {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let bad = text.matches('\u{FFFD}').count();
+        return text_or_skip(
+            text,
+            "utf-8",
+            Some(format!(
+                "invalid UTF-8: {bad} byte sequence(s) replaced with U+FFFD"
+            )),
+        );
+    }
+    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+    text_or_skip(
+        text.into_owned(),
+        "windows-1252",
+        Some("not UTF-8; decoded as Windows-1252".into()),
+    )
+}
+
+fn text_or_skip(text: String, encoding: &'static str, warning: Option<String>) -> Decoded {
+    if text.trim().is_empty() {
+        return Decoded::Skip("empty file (no text)".into());
+    }
+    if text.contains('\0') {
+        return Decoded::Skip("binary file (contains NUL characters)".into());
+    }
+    Decoded::Text {
+        text,
+        encoding,
+        warning,
+    }
+}
+
+/// UTF-16 without a BOM: at least a quarter of the bytes are NUL and nearly
+/// all of them sit on the same parity (the high byte of Latin text).
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(4096)];
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, b) in sample.iter().enumerate() {
+        if *b == 0 {
+            if i % 2 == 0 {
+                even += 1
+            } else {
+                odd += 1
+            }
+        }
+    }
+    let half = sample.len() / 2;
+    if odd * 10 >= half * 9 && even == 0 {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 10 >= half * 9 && odd == 0 {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// More than 10% control characters (other than tab, CR, LF, FF) means binary.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(8192)];
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count();
+    control * 10 > sample.len()
+}
+
+/// True when the bytes contain at least one well-formed multi-byte UTF-8
+/// sequence, i.e. the file is UTF-8 with some damage rather than a legacy
+/// single-byte encoding.
+fn has_valid_multibyte_utf8(bytes: &[u8]) -> bool {
+    bytes.utf8_chunks().any(|chunk| !chunk.valid().is_ascii())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(d: Decoded) -> (String, &'static str, bool) {
+        match d {
+            Decoded::Text {
+                text,
+                encoding,
+                warning,
+            } => (text, encoding, warning.is_some()),
+            Decoded::Skip(r) => panic!("skipped: {r}"),
+        }
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        assert_eq!(
+            text(decode("héllo".as_bytes())),
+            ("héllo".into(), "utf-8", false)
+        );
+        assert_eq!(
+            text(decode(b"\xEF\xBB\xBFhi")),
+            ("hi".into(), "utf-8-bom", false)
+        );
+    }
+
+    #[test]
+    fn utf16_with_bom_and_guessed() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("hi there".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert_eq!(text(decode(&le)), ("hi there".into(), "utf-16le", true));
+        let no_bom: Vec<u8> = "hi there"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(text(decode(&no_bom)), ("hi there".into(), "utf-16le", true));
+    }
+
+    #[test]
+    fn windows_1252_and_damaged_utf8() {
+        // 0x93/0x94 are curly quotes in Windows-1252.
+        assert_eq!(
+            text(decode(b"\x93caf\xe9\x94")),
+            ("\u{201C}café\u{201D}".into(), "windows-1252", true)
+        );
+        // Valid "é" then one stray byte: stays UTF-8 with one replacement.
+        assert_eq!(
+            text(decode(b"caf\xc3\xa9 \xff ok")),
+            ("café \u{FFFD} ok".into(), "utf-8", true)
+        );
+    }
+
+    #[test]
+    fn binary_and_empty_are_skipped() {
+        assert!(matches!(decode(b""), Decoded::Skip(_)));
+        assert!(matches!(decode(b"  \n "), Decoded::Skip(_)));
+        assert!(matches!(decode(b"ab\0cd\x01\x02\x03"), Decoded::Skip(_)));
+        assert!(matches!(
+            decode(b"Bud1\0\0\0\x04\0\0\x08\0"),
+            Decoded::Skip(_)
+        ));
+    }
+}

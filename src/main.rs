@@ -1,0 +1,16 @@
+//! The `themata` binary: parse flags, run, map the result to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = themata::cli::Cli::parse();
+    match themata::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("themata: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

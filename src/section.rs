@@ -1,0 +1,312 @@
+//! Sections: splits a document's text into numbered, labelled byte ranges.
+//!
+//! Mode `auto` (the default):
+//! * blocks separated by blank lines are paragraphs; a document with no blank
+//!   line at all has one paragraph per line (the UN corpus layout);
+//! * a line that starts with a list marker (– — - • * · `1.` `a)` `(i)`)
+//!   starts a `list_item`;
+//! * the first block is the `title` when it is one short line without end
+//!   punctuation; a one-line block that is only a date is `date`; the last
+//!   block is the `signature` when it is one short line without end
+//!   punctuation that follows the body.
+//!
+//! Other modes: `paragraphs` (blank-line blocks only), `lines`, `none` (one
+//! section for the whole document) and `heading` (a section starts at every
+//! line that matches a user regex; text before the first heading is a
+//! `preamble`). Sections never overlap and never contain blank text. Line
+//! ends may be LF or CRLF; ranges exclude the line end.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// How to split a document.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Auto,
+    Paragraphs,
+    Lines,
+    None,
+    Heading(Regex),
+}
+
+/// A section of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// 1-based, in document order.
+    pub id: u32,
+    pub kind: &'static str,
+    /// The first words of the section (without a list marker).
+    pub label: String,
+    /// Byte range of the section's text in the document (list marker included).
+    pub range: Range<usize>,
+}
+
+/// Longest line (in characters) that may be a title or a signature.
+const SHORT_LINE: usize = 160;
+/// Words in a label.
+const LABEL_WORDS: usize = 4;
+
+/// A non-blank line: its byte range without the line end.
+#[derive(Debug, Clone)]
+struct Line {
+    range: Range<usize>,
+    /// Preceded by a blank line (or the start of the text).
+    after_blank: bool,
+}
+
+fn lines(text: &str) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut after_blank = true;
+    for piece in text.split_inclusive('\n') {
+        let end = start + piece.len();
+        let content = piece.trim_end_matches(['\n', '\r']);
+        if content.trim().is_empty() {
+            after_blank = true;
+        } else {
+            out.push(Line {
+                range: start..start + content.len(),
+                after_blank,
+            });
+            after_blank = false;
+        }
+        start = end;
+    }
+    out
+}
+
+fn list_marker() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^\s*(?:[–—\-•*·▪‣◦]|\d{1,3}[.)]|[a-z][.)]|\((?:[ivxlcdm]+|[a-z]|\d{1,3})\))\s+",
+        )
+        .expect("static regex")
+    })
+}
+
+fn date_line() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let month = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
+        let pattern = format!(
+            r"(?i)^\s*(?:{d} {m},? \d{{4}}|{m} {d},? \d{{4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})\s*$",
+            d = r"\d{1,2}(?:st|nd|rd|th)?",
+            m = month
+        );
+        Regex::new(&pattern).expect("static regex")
+    })
+}
+
+fn is_list_line(line: &str) -> bool {
+    list_marker().is_match(line)
+}
+
+fn ends_with_punctuation(line: &str) -> bool {
+    line.trim_end()
+        .ends_with(['.', ',', ';', ':', '!', '?', '…', '"', '”', '»', ')'])
+}
+
+fn is_short(line: &str) -> bool {
+    line.chars().count() <= SHORT_LINE
+}
+
+/// Splits `text` into sections.
+pub fn split(text: &str, mode: &Mode) -> Vec<Section> {
+    let lines = lines(text);
+    let blocks: Vec<(Range<usize>, &'static str)> = match mode {
+        Mode::None => match (lines.first(), lines.last()) {
+            (Some(first), Some(last)) => vec![(first.range.start..last.range.end, "document")],
+            _ => Vec::new(),
+        },
+        Mode::Lines => lines.iter().map(|l| (l.range.clone(), "line")).collect(),
+        Mode::Paragraphs => group(&lines, |l| l.after_blank)
+            .into_iter()
+            .map(|r| (r, "paragraph"))
+            .collect(),
+        Mode::Heading(re) => heading_blocks(text, &lines, re),
+        Mode::Auto => auto_blocks(text, &lines),
+    };
+    blocks
+        .into_iter()
+        .enumerate()
+        .map(|(i, (range, kind))| Section {
+            id: i as u32 + 1,
+            kind,
+            label: label(&text[range.clone()]),
+            range,
+        })
+        .collect()
+}
+
+/// Groups consecutive lines into blocks; `starts` says whether a line opens
+/// a new block.
+fn group(lines: &[Line], starts: impl Fn(&Line) -> bool) -> Vec<Range<usize>> {
+    let mut blocks: Vec<Range<usize>> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match blocks.last_mut() {
+            Some(block) if i > 0 && !starts(line) => block.end = line.range.end,
+            _ => blocks.push(line.range.clone()),
+        }
+    }
+    blocks
+}
+
+fn heading_blocks(text: &str, lines: &[Line], re: &Regex) -> Vec<(Range<usize>, &'static str)> {
+    let is_heading = |l: &Line| re.is_match(&text[l.range.clone()]);
+    let ranges = group(lines, is_heading);
+    let first_is_heading = lines.first().is_some_and(is_heading);
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let kind = if i == 0 && !first_is_heading {
+                "preamble"
+            } else {
+                "heading"
+            };
+            (r, kind)
+        })
+        .collect()
+}
+
+fn auto_blocks(text: &str, lines: &[Line]) -> Vec<(Range<usize>, &'static str)> {
+    let has_blank = lines.iter().skip(1).any(|l| l.after_blank);
+    let line_text = |l: &Line| &text[l.range.clone()];
+    let ranges = group(lines, |l| {
+        !has_blank || l.after_blank || is_list_line(line_text(l))
+    });
+    let n = ranges.len();
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let block = &text[r.clone()];
+            let one_line = !block.contains('\n');
+            let kind = if is_list_line(block) {
+                "list_item"
+            } else if one_line && date_line().is_match(block) {
+                "date"
+            } else if i == 0
+                && n > 1
+                && one_line
+                && is_short(block)
+                && !ends_with_punctuation(block)
+            {
+                "title"
+            } else if i + 1 == n
+                && i >= 2
+                && one_line
+                && is_short(block)
+                && !ends_with_punctuation(block)
+            {
+                "signature"
+            } else {
+                "paragraph"
+            };
+            (r, kind)
+        })
+        .collect()
+}
+
+/// The first few words of a section, without a list marker or trailing
+/// punctuation.
+pub fn label(block: &str) -> String {
+    let body = match list_marker().find(block) {
+        Some(m) => &block[m.end()..],
+        None => block,
+    };
+    let words: Vec<&str> = body.split_whitespace().take(LABEL_WORDS).collect();
+    let joined = words.join(" ");
+    joined
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<&'static str> {
+        split(text, &Mode::Auto).iter().map(|s| s.kind).collect()
+    }
+
+    #[test]
+    fn auto_detects_title_date_list_and_signature() {
+        let text = "A Title Here\n\n2 December 2022\n\nFirst paragraph, with text:\n\n– item one,\n\n– item two.\n\nClosing words.\n\nThe Ministry";
+        assert_eq!(
+            kinds(text),
+            [
+                "title",
+                "date",
+                "paragraph",
+                "list_item",
+                "list_item",
+                "paragraph",
+                "signature"
+            ]
+        );
+        let labels: Vec<String> = split(text, &Mode::Auto)
+            .into_iter()
+            .map(|s| s.label)
+            .collect();
+        assert_eq!(labels[3], "item one");
+        assert_eq!(labels[0], "A Title Here");
+    }
+
+    #[test]
+    fn no_blank_lines_means_one_paragraph_per_line() {
+        assert_eq!(
+            kinds("Mr. President,\nWe meet today.\nI thank you."),
+            ["paragraph", "paragraph", "paragraph"]
+        );
+    }
+
+    #[test]
+    fn list_items_without_blank_lines_split_inside_a_block() {
+        let text = "Intro text:\n1. one\ncontinued\n2. two\n\nEnd.";
+        let s = split(text, &Mode::Auto);
+        assert_eq!(
+            s.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            ["paragraph", "list_item", "list_item", "paragraph"]
+        );
+        assert_eq!(&text[s[1].range.clone()], "1. one\ncontinued");
+    }
+
+    #[test]
+    fn crlf_is_excluded_from_ranges() {
+        let text = "One line.\r\n\r\nTwo line.\r\n";
+        let s = split(text, &Mode::Paragraphs);
+        assert_eq!(&text[s[0].range.clone()], "One line.");
+        assert_eq!(&text[s[1].range.clone()], "Two line.");
+    }
+
+    #[test]
+    fn other_modes() {
+        let text = "CHAPTER I\nA b.\nC d.\nCHAPTER II\nE f.";
+        assert_eq!(split(text, &Mode::None).len(), 1);
+        assert_eq!(split(text, &Mode::Lines).len(), 5);
+        assert_eq!(split(text, &Mode::Paragraphs).len(), 1);
+        let h = split(text, &Mode::Heading(Regex::new("^CHAPTER").unwrap()));
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[1].label, "CHAPTER II E f");
+        assert!(split("", &Mode::Auto).is_empty());
+        assert!(split(" \n\n ", &Mode::None).is_empty());
+    }
+
+    #[test]
+    fn dates() {
+        for d in [
+            "2 December 2022",
+            "December 2, 2022",
+            "2022-12-02",
+            "02.12.2022",
+            "1st Jan. 2020",
+        ] {
+            assert!(date_line().is_match(d), "{d}");
+        }
+        assert!(!date_line().is_match("On 2 December 2022 we met"));
+    }
+}

@@ -1,0 +1,361 @@
+//! The native codebook format (TOML) and its validation.
+//!
+//! ```toml
+//! [[theme]]
+//! key = "security"                 # snake_case; "economy.trade" nests
+//! label = "Security and stability"
+//! definition = "One sentence."
+//! patterns = ["secur*", "stabil*", "peace"]
+//! ```
+//!
+//! Validation reports every problem with file, line and column: unknown
+//! keys, duplicate themes, bad keys, empty patterns, globs that match every
+//! word, characters that never occur inside a word, and encoding errors.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{line_column, Error, Result};
+
+/// A theme as written in a codebook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub key: String,
+    pub label: String,
+    pub definition: String,
+    pub patterns: Vec<PatternDef>,
+    /// Where the theme is defined (1-based; 0 when not from a file).
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A pattern as written, with its position in the codebook file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternDef {
+    pub text: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A validated codebook: themes in file order, parents before children.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Codebook {
+    pub path: String,
+    pub themes: Vec<Theme>,
+}
+
+/// The default codebook, written for the statement.
+pub const DEFAULT_PATH: &str = "data/themes.toml";
+pub const DEFAULT_TEXT: &str = include_str!("../../data/themes.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    theme: Vec<Spanned<RawTheme>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTheme {
+    key: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    definition: Option<String>,
+    #[serde(default)]
+    patterns: Vec<Spanned<String>>,
+}
+
+/// A problem found in a codebook, before it is turned into an [`Error`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Codebook {
+    /// Reads and validates a native codebook; the first problem is the error.
+    pub fn load(path: &str) -> Result<Codebook> {
+        let text = read_text(path)?;
+        Codebook::parse(path, &text).map_err(|problems| {
+            let p = &problems[0];
+            Error::codebook(path, p.line, p.column, &p.message)
+        })
+    }
+
+    /// The shipped default codebook.
+    pub fn default_codebook() -> Codebook {
+        Codebook::parse(DEFAULT_PATH, DEFAULT_TEXT).expect("the shipped codebook is valid")
+    }
+
+    /// Parses and validates TOML text; returns every problem found.
+    pub fn parse(path: &str, text: &str) -> std::result::Result<Codebook, Vec<Problem>> {
+        let at = |range: Range<usize>, message: String| {
+            let (line, column) = line_column(text, range.start);
+            Problem {
+                line,
+                column,
+                message,
+            }
+        };
+        let file: File = toml::from_str(text).map_err(|e| {
+            let range = e.span().unwrap_or(0..0);
+            vec![at(range, e.message().trim().to_string())]
+        })?;
+        let mut problems = Vec::new();
+        let mut themes: Vec<Theme> = Vec::new();
+        for raw in file.theme {
+            let theme_span = raw.span();
+            let raw = raw.into_inner();
+            let key = raw.key.get_ref().trim().to_string();
+            let (line, column) = line_column(text, theme_span.start);
+            if let Err(message) = check_key(&key) {
+                problems.push(at(raw.key.span(), message));
+            } else if themes.iter().any(|t| t.key == key) {
+                problems.push(at(raw.key.span(), format!("duplicate theme `{key}`")));
+            }
+            let mut patterns = Vec::new();
+            for p in raw.patterns {
+                let span = p.span();
+                let value = p.get_ref().trim().to_string();
+                if let Err(message) = check_pattern(&value) {
+                    problems.push(at(
+                        span.start + 1..span.end,
+                        format!("theme `{key}`: {message}"),
+                    ));
+                    continue;
+                }
+                let (pl, pc) = line_column(text, span.start);
+                patterns.push(PatternDef {
+                    text: value,
+                    line: pl,
+                    column: pc,
+                });
+            }
+            themes.push(Theme {
+                label: raw.label.unwrap_or_else(|| key.clone()),
+                definition: raw.definition.unwrap_or_default(),
+                key,
+                patterns,
+                line,
+                column,
+            });
+        }
+        if problems.is_empty() {
+            if let Err(p) = add_implicit_parents(&mut themes) {
+                problems.push(p);
+            }
+        }
+        if problems.is_empty() {
+            Ok(Codebook {
+                path: path.to_string(),
+                themes,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn n_patterns(&self) -> usize {
+        self.themes.iter().map(|t| t.patterns.len()).sum()
+    }
+
+    /// Writes the codebook in the native TOML format.
+    pub fn to_toml(&self) -> String {
+        let mut out =
+            String::from("# themata codebook (native format); see README \"Codebooks\".\n");
+        for t in &self.themes {
+            out.push_str("\n[[theme]]\n");
+            out.push_str(&format!("key = {}\n", toml_string(&t.key)));
+            out.push_str(&format!("label = {}\n", toml_string(&t.label)));
+            out.push_str(&format!("definition = {}\n", toml_string(&t.definition)));
+            let patterns: Vec<String> = t.patterns.iter().map(|p| toml_string(&p.text)).collect();
+            out.push_str(&format!("patterns = [{}]\n", patterns.join(", ")));
+        }
+        out
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Reads a codebook file as UTF-8 (a BOM is allowed).
+pub fn read_text(path: &str) -> Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(path, format!("cannot read codebook: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let (line, column) = line_column(valid, valid.len());
+            Err(Error::codebook(
+                path,
+                line,
+                column,
+                "not valid UTF-8 (save the codebook as UTF-8)",
+            ))
+        }
+    }
+}
+
+fn check_key(key: &str) -> std::result::Result<(), String> {
+    if key.is_empty() {
+        return Err("empty theme key".into());
+    }
+    for part in key.split('.') {
+        if part.is_empty()
+            || !part
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(format!(
+                "theme key `{key}` must be words of letters, digits, `_` or `-`, joined by dots"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A pattern must have at least one word; a word's characters must be ones
+/// that occur inside tokens, plus the wildcards; a glob must not match every
+/// word.
+pub fn check_pattern(pattern: &str) -> std::result::Result<(), String> {
+    if pattern.trim().is_empty() {
+        return Err("empty pattern".into());
+    }
+    for word in pattern.split_whitespace() {
+        let body = word.strip_prefix("stem:").unwrap_or(word);
+        if body.is_empty() {
+            return Err(format!(
+                "pattern `{pattern}`: `stem:` needs a stem after it"
+            ));
+        }
+        if let Some(bad) = body.chars().find(|&c| {
+            !(c.is_alphanumeric()
+                || matches!(
+                    c,
+                    '*' | '?' | '\'' | '\u{2019}' | '-' | '\u{2010}' | '\u{2011}' | '.' | '_'
+                )
+                || unicode_normalization::char::is_combining_mark(c))
+        }) {
+            return Err(format!(
+                "pattern `{pattern}`: `{bad}` never occurs inside a word (use letters, digits, ' - . _ and the wildcards * ?)"
+            ));
+        }
+        if !body.chars().any(|c| c.is_alphanumeric()) {
+            return Err(format!(
+                "pattern `{pattern}`: `{word}` matches every word; add letters to it"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a theme for every missing parent key (`economy` for
+/// `economy.trade`) just before its first child, and checks that a parent
+/// defined explicitly comes before its children.
+fn add_implicit_parents(themes: &mut Vec<Theme>) -> std::result::Result<(), Problem> {
+    let mut i = 0;
+    while i < themes.len() {
+        let key = themes[i].key.clone();
+        if let Some(dot) = key.rfind('.') {
+            let parent = &key[..dot];
+            match themes.iter().position(|t| t.key == parent) {
+                Some(p) if p > i => {
+                    return Err(Problem {
+                        line: themes[p].line,
+                        column: themes[p].column,
+                        message: format!("theme `{parent}` must come before its child `{key}`"),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    themes.insert(
+                        i,
+                        Theme {
+                            key: parent.to_string(),
+                            label: parent.to_string(),
+                            definition: format!("Union of the `{parent}.*` themes."),
+                            patterns: Vec::new(),
+                            line: themes[i].line,
+                            column: themes[i].column,
+                        },
+                    );
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(usize, usize, String)> {
+        match Codebook::parse("t.toml", text) {
+            Ok(_) => Vec::new(),
+            Err(p) => p
+                .into_iter()
+                .map(|p| (p.line, p.column, p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_shipped_codebook_is_valid() {
+        let c = Codebook::default_codebook();
+        assert!(c.themes.len() >= 11);
+        assert!(c.themes.iter().all(|t| !t.definition.is_empty()));
+    }
+
+    #[test]
+    fn parses_and_adds_implicit_parents() {
+        let c = Codebook::parse(
+            "t.toml",
+            "[[theme]]\nkey = \"a.b\"\npatterns = [\"x\"]\n[[theme]]\nkey = \"a.c\"\npatterns = [\"y\"]\n",
+        )
+        .unwrap();
+        let keys: Vec<&str> = c.themes.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(keys, ["a", "a.b", "a.c"]);
+        assert_eq!(c.themes[1].patterns[0].line, 3);
+    }
+
+    #[test]
+    fn every_problem_has_line_and_column() {
+        // Unknown key: `labels` on line 3.
+        let p = problems("[[theme]]\nkey = \"a\"\nlabels = \"x\"\n");
+        assert_eq!((p[0].0, p[0].1), (3, 1), "{p:?}");
+        assert!(p[0].2.contains("unknown field"), "{p:?}");
+        // Empty pattern: `""` opens at column 18 of line 3; toml spans its content, column 19.
+        let p = problems("[[theme]]\nkey = \"a\"\npatterns = [\"x\", \"\"]\n");
+        assert_eq!((p[0].0, p[0].1), (3, 19), "{p:?}");
+        assert!(p[0].2.contains("empty pattern"));
+        // Duplicate theme: the second key, line 5 column 7.
+        let p = problems("[[theme]]\nkey = \"a\"\n\n[[theme]]\nkey = \"a\"\n");
+        assert_eq!(p, [(5, 7, "duplicate theme `a`".to_string())]);
+        // Bad glob and a character that never occurs in a word.
+        assert!(problems("[[theme]]\nkey = \"a\"\npatterns = [\"**\"]")[0]
+            .2
+            .contains("matches every word"));
+        assert!(
+            problems("[[theme]]\nkey = \"a\"\npatterns = [\"[abc]\"]")[0]
+                .2
+                .contains("never occurs")
+        );
+        // Unclosed quote: a TOML error on line 3.
+        let p = problems("[[theme]]\nkey = \"a\"\npatterns = [\"x]\n");
+        assert_eq!(p[0].0, 3, "{p:?}");
+        // A parent after its child.
+        let p = problems("[[theme]]\nkey = \"a.b\"\n[[theme]]\nkey = \"a\"\n");
+        assert!(p[0].2.contains("must come before"), "{p:?}");
+    }
+}

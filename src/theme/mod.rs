@@ -1,0 +1,538 @@
+//! Themes: a codebook (theme dictionary) and the matcher compiled from it.
+//!
+//! Pattern syntax (one string per pattern):
+//! * words separated by spaces form a phrase that matches consecutive tokens
+//!   (`human rights`, `weapon* of mass destruction`);
+//! * in a word, `*` matches any run of characters and `?` one character;
+//! * `stem:secur` matches tokens whose Snowball stem is `secur`.
+//!
+//! Patterns go through the same [`Analyzer`] as the text (case, NFC,
+//! apostrophes, possessives); with `--hyphens join|both` a hyphenated word
+//! (`co-operation`) is matched as its joined compound (`cooperation`), in the
+//! text as in the pattern. Matching sees every token (stopwords included), never
+//! crosses a section boundary, and within one theme a token counts at most
+//! once, longest match first; a token may count for several themes. A
+//! parent theme (`economy` for `economy.trade`) counts the union of its own
+//! and its children's patterns.
+
+pub mod codebook;
+pub mod import;
+
+use rustc_hash::FxHashMap;
+
+use crate::analyze::{Analyzer, Hyphens};
+use crate::error::Result;
+pub use codebook::{Codebook, Theme};
+
+/// A token as the matcher sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Word<'a> {
+    /// The analyzer's form (lowercase, possessive removed).
+    pub form: &'a str,
+    /// The stem, or "" when the token is not a term.
+    pub stem: &'a str,
+    /// Joined to the previous word by a hyphen (and compounds are joined).
+    pub hyphen_joined: bool,
+}
+
+/// An accepted match: `theme` matched tokens `first..=last` via `pattern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub theme: u32,
+    pub pattern: u32,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// One element of a pattern, matched against a single word.
+#[derive(Debug, Clone)]
+enum Element {
+    Exact(String),
+    Glob(Vec<GlobPart>),
+    Stem(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum GlobPart {
+    Literal(String),
+    Any,
+    One,
+}
+
+impl Element {
+    fn parse(word: &str) -> Element {
+        if let Some(stem) = word.strip_prefix("stem:") {
+            return Element::Stem(stem.to_string());
+        }
+        if !word.contains(['*', '?']) {
+            return Element::Exact(word.to_string());
+        }
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        for c in word.chars() {
+            if c == '*' || c == '?' {
+                if !literal.is_empty() {
+                    parts.push(GlobPart::Literal(std::mem::take(&mut literal)));
+                }
+                let part = if c == '*' {
+                    GlobPart::Any
+                } else {
+                    GlobPart::One
+                };
+                if !(part == GlobPart::Any && parts.last() == Some(&GlobPart::Any)) {
+                    parts.push(part);
+                }
+            } else {
+                literal.push(c);
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(GlobPart::Literal(literal));
+        }
+        Element::Glob(parts)
+    }
+
+    fn matches(&self, form: &str, stem: &str) -> bool {
+        match self {
+            Element::Exact(w) => w == form,
+            Element::Stem(s) => !stem.is_empty() && s == stem,
+            Element::Glob(parts) => glob_match(parts, form),
+        }
+    }
+}
+
+/// Matches a glob against the whole text (backtracking on `*`).
+fn glob_match(parts: &[GlobPart], text: &str) -> bool {
+    match parts.first() {
+        None => text.is_empty(),
+        Some(GlobPart::Literal(l)) => text
+            .strip_prefix(l.as_str())
+            .is_some_and(|rest| glob_match(&parts[1..], rest)),
+        Some(GlobPart::One) => {
+            let mut chars = text.chars();
+            chars.next().is_some() && glob_match(&parts[1..], chars.as_str())
+        }
+        Some(GlobPart::Any) => {
+            if parts.len() == 1 {
+                return true;
+            }
+            text.char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .any(|i| glob_match(&parts[1..], &text[i..]))
+        }
+    }
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone)]
+struct Pattern {
+    /// Element ids, one per word.
+    elements: Vec<u32>,
+    /// The themes it counts for: its own and every ancestor.
+    themes: Vec<u32>,
+}
+
+/// The compiled codebook.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    /// Theme keys in codebook order (parents before children).
+    keys: Vec<String>,
+    /// Pattern text as written in the codebook, by pattern id.
+    pattern_texts: Vec<String>,
+    elements: Vec<Element>,
+    patterns: Vec<Pattern>,
+    /// Pattern ids by their first element id.
+    by_first: FxHashMap<u32, Vec<u32>>,
+    /// Exact elements by word, for a fast lookup.
+    exact: FxHashMap<String, Vec<u32>>,
+    /// Elements that need a test per word (globs, stems).
+    tested: Vec<u32>,
+    has_stem_elements: bool,
+}
+
+impl Matcher {
+    /// Compiles a (validated) codebook with the analyzer used for the text.
+    pub fn new(codebook: &Codebook, analyzer: &Analyzer) -> Result<Matcher> {
+        let mut m = Matcher::default();
+        let index: FxHashMap<&str, u32> = codebook
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.key.as_str(), i as u32))
+            .collect();
+        let mut element_ids: FxHashMap<String, u32> = FxHashMap::default();
+        for (t, theme) in codebook.themes.iter().enumerate() {
+            m.keys.push(theme.key.clone());
+            let mut themes = vec![t as u32];
+            let mut key = theme.key.as_str();
+            while let Some(dot) = key.rfind('.') {
+                key = &key[..dot];
+                if let Some(&parent) = index.get(key) {
+                    themes.push(parent);
+                }
+            }
+            for pattern in &theme.patterns {
+                let words = pattern_words(&pattern.text, analyzer);
+                let mut elements = Vec::new();
+                for w in words {
+                    let next = element_ids.len() as u32;
+                    let id = *element_ids.entry(w.clone()).or_insert(next);
+                    if id == next {
+                        let element = Element::parse(&w);
+                        match &element {
+                            Element::Exact(word) => {
+                                m.exact.entry(word.clone()).or_default().push(id)
+                            }
+                            Element::Stem(_) => {
+                                m.has_stem_elements = true;
+                                m.tested.push(id)
+                            }
+                            Element::Glob(_) => m.tested.push(id),
+                        }
+                        m.elements.push(element);
+                    }
+                    elements.push(id);
+                }
+                if elements.is_empty() {
+                    continue;
+                }
+                let pid = m.patterns.len() as u32;
+                m.by_first.entry(elements[0]).or_default().push(pid);
+                m.pattern_texts.push(pattern.text.clone());
+                m.patterns.push(Pattern {
+                    elements,
+                    themes: themes.clone(),
+                });
+            }
+        }
+        Ok(m)
+    }
+
+    /// Number of themes.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    pub fn pattern_text(&self, pattern: u32) -> &str {
+        &self.pattern_texts[pattern as usize]
+    }
+
+    /// Element ids that match a word.
+    fn elements_of(&self, form: &str, stem: &str, out: &mut Vec<u32>) {
+        out.clear();
+        if let Some(ids) = self.exact.get(form) {
+            out.extend_from_slice(ids);
+        }
+        for &id in &self.tested {
+            if self.elements[id as usize].matches(form, stem) {
+                out.push(id);
+            }
+        }
+    }
+
+    /// Finds the accepted matches in one section's words.
+    pub fn find(&self, words: &[Word], out: &mut Vec<Match>) {
+        out.clear();
+        if self.patterns.is_empty() || words.is_empty() {
+            return;
+        }
+        // Element ids per word, computed once per distinct (form, stem).
+        let mut cache: FxHashMap<(&str, &str), Vec<u32>> = FxHashMap::default();
+        let mut scratch = Vec::new();
+        let per_word: Vec<&[u32]> = {
+            for w in words {
+                let key = (w.form, if self.has_stem_elements { w.stem } else { "" });
+                cache.entry(key).or_insert_with(|| {
+                    self.elements_of(w.form, w.stem, &mut scratch);
+                    scratch.clone()
+                });
+            }
+            words
+                .iter()
+                .map(|w| {
+                    cache[&(w.form, if self.has_stem_elements { w.stem } else { "" })].as_slice()
+                })
+                .collect()
+        };
+
+        // Candidates: (themes of pattern, pattern, first, last).
+        let mut candidates: Vec<(u32, usize, usize)> = Vec::new();
+        for (i, first_elements) in per_word.iter().enumerate() {
+            for e in first_elements.iter() {
+                for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    let elements = &self.patterns[p as usize].elements;
+                    let last = i + elements.len() - 1;
+                    if last < words.len()
+                        && elements[1..]
+                            .iter()
+                            .enumerate()
+                            .all(|(k, el)| per_word[i + 1 + k].contains(el))
+                    {
+                        candidates.push((p, i, last));
+                    }
+                }
+            }
+        }
+        // Hyphenated compounds: one-word patterns against the joined chain.
+        let mut i = 0;
+        while i < words.len() {
+            let mut j = i;
+            while j + 1 < words.len() && words[j + 1].hyphen_joined {
+                j += 1;
+            }
+            if j > i {
+                let joined: String = words[i..=j].iter().map(|w| w.form).collect();
+                self.elements_of(&joined, "", &mut scratch);
+                for e in &scratch {
+                    for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
+                        if self.patterns[p as usize].elements.len() == 1 {
+                            candidates.push((p, i, j));
+                        }
+                    }
+                }
+            }
+            i = j + 1;
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        // Longest first, then leftmost, then codebook order.
+        candidates.sort_by(|a, b| {
+            (b.2 - b.1)
+                .cmp(&(a.2 - a.1))
+                .then(a.1.cmp(&b.1))
+                .then(a.0.cmp(&b.0))
+        });
+        let mut used: FxHashMap<u32, Vec<bool>> = FxHashMap::default();
+        for &(p, first, last) in &candidates {
+            for &theme in &self.patterns[p as usize].themes {
+                let marks = used
+                    .entry(theme)
+                    .or_insert_with(|| vec![false; words.len()]);
+                if marks[first..=last].iter().any(|&u| u) {
+                    continue;
+                }
+                marks[first..=last].iter_mut().for_each(|u| *u = true);
+                out.push(Match {
+                    theme,
+                    pattern: p,
+                    first,
+                    last,
+                });
+            }
+        }
+        out.sort_by_key(|m| (m.first, m.theme, m.last, m.pattern));
+    }
+}
+
+/// Splits a pattern into normalised words, the way the text is analyzed:
+/// case, apostrophes, possessives, and hyphens (joined unless `split`).
+pub fn pattern_words(pattern: &str, analyzer: &Analyzer) -> Vec<String> {
+    let mut words = Vec::new();
+    for raw in pattern.split_whitespace() {
+        let (prefix, body) = match raw.strip_prefix("stem:") {
+            Some(rest) => ("stem:", rest),
+            None => ("", raw),
+        };
+        let pieces: Vec<&str> = if analyzer.hyphens == Hyphens::Split {
+            body.split(['-', '\u{2010}', '\u{2011}'])
+                .filter(|p| !p.is_empty())
+                .collect()
+        } else {
+            vec![body]
+        };
+        for piece in pieces {
+            let joined: String = piece
+                .chars()
+                .filter(|c| !matches!(c, '-' | '\u{2010}' | '\u{2011}'))
+                .collect();
+            let form = if prefix.is_empty() && !joined.contains(['*', '?']) {
+                analyzer.classify(&joined).0
+            } else {
+                analyzer.normalize(&joined)
+            };
+            words.push(format!("{prefix}{form}"));
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AnalyzerOptions;
+    use codebook::{PatternDef, Theme};
+
+    fn theme(key: &str, patterns: &[&str]) -> Theme {
+        Theme {
+            key: key.into(),
+            label: key.into(),
+            definition: String::new(),
+            patterns: patterns
+                .iter()
+                .map(|p| PatternDef {
+                    text: p.to_string(),
+                    line: 0,
+                    column: 0,
+                })
+                .collect(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Runs the matcher over a text as `count` would (split on whitespace
+    /// and hyphens, lowercase) and returns (theme key, matched words).
+    fn run(themes: Vec<Theme>, text: &str) -> Vec<(String, String)> {
+        let analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
+        let codebook = Codebook {
+            path: "test".into(),
+            themes,
+        };
+        let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+        let mut tokens = Vec::new();
+        crate::token::tokenize(text, 0..text.len(), &mut tokens);
+        let forms: Vec<(String, String)> = tokens
+            .iter()
+            .map(|t| {
+                let (form, role) = analyzer.classify(&text[t.range()]);
+                let stem = if role == crate::analyze::Role::Term {
+                    analyzer.stem(&form)
+                } else {
+                    String::new()
+                };
+                (form, stem)
+            })
+            .collect();
+        let words: Vec<Word> = tokens
+            .iter()
+            .zip(&forms)
+            .map(|(t, (f, s))| Word {
+                form: f,
+                stem: s,
+                hyphen_joined: t.hyphen_joined,
+            })
+            .collect();
+        let mut out = Vec::new();
+        matcher.find(&words, &mut out);
+        out.iter()
+            .map(|m| {
+                (
+                    matcher.keys()[m.theme as usize].clone(),
+                    text[tokens[m.first].start..tokens[m.last].end].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn globs() {
+        let g = |p: &str, t: &str| match Element::parse(p) {
+            Element::Glob(parts) => glob_match(&parts, t),
+            _ => unreachable!(),
+        };
+        assert!(g("secur*", "security"));
+        assert!(g("secur*", "secur"));
+        assert!(!g("secur*", "insecurity"));
+        assert!(g("*phobia", "xenophobia"));
+        assert!(g("wom?n", "women"));
+        assert!(!g("wom?n", "woman s"));
+        assert!(g("*a*b*", "xxaxxbxx"));
+    }
+
+    #[test]
+    fn phrase_with_stopword_and_glob() {
+        let got = run(
+            vec![theme("wmd", &["weapon* of mass destruction"])],
+            "proliferation of weapons of mass destruction, weapons",
+        );
+        assert_eq!(
+            got,
+            [("wmd".to_string(), "weapons of mass destruction".to_string())]
+        );
+    }
+
+    #[test]
+    fn longest_match_first_and_token_counts_once_per_theme() {
+        // "human rights" matches both patterns; the phrase wins, counted once.
+        let got = run(
+            vec![theme("hr", &["rights", "human rights"])],
+            "human rights and rights",
+        );
+        assert_eq!(
+            got,
+            [
+                ("hr".into(), "human rights".into()),
+                ("hr".into(), "rights".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_token_may_count_for_several_themes() {
+        let got = run(
+            vec![theme("a", &["secur*"]), theme("b", &["security"])],
+            "security",
+        );
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn hyphenated_compounds_unify() {
+        let t = || {
+            vec![
+                theme("coop", &["cooperat*"]),
+                theme("hy", &["co-operation"]),
+            ]
+        };
+        let got = run(t(), "co-operation and cooperation");
+        assert_eq!(
+            got,
+            [
+                ("coop".into(), "co-operation".into()),
+                ("hy".into(), "co-operation".into()),
+                ("coop".into(), "cooperation".into()),
+                ("hy".into(), "cooperation".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn parent_counts_union_of_children() {
+        let got = run(
+            vec![
+                theme("econ", &["economy"]),
+                theme("econ.trade", &["trade"]),
+                theme("econ.energy", &["energy"]),
+            ],
+            "economy trade energy",
+        );
+        let econ = got.iter().filter(|(k, _)| k == "econ").count();
+        assert_eq!(econ, 3, "{got:?}");
+    }
+
+    #[test]
+    fn stem_patterns_and_possessives() {
+        let got = run(
+            vec![theme("s", &["stem:secur"]), theme("r", &["russia"])],
+            "securing Russia’s security",
+        );
+        assert_eq!(
+            got,
+            [
+                ("s".into(), "securing".into()),
+                ("r".into(), "Russia’s".into()),
+                ("s".into(), "security".into())
+            ]
+        );
+    }
+}
