@@ -1,1 +1,10 @@
+//! The one integration-test crate: each module owns one capability and runs
+//! the `themata` binary on real files. Helpers live in `util`.
+
 mod util;
+
+mod compare;
+mod core;
+mod experience;
+mod robustness;
+mod themes;
