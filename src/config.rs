@@ -22,6 +22,8 @@ pub struct AnalyzeConfig {
     pub max_ngram: usize,
     /// Names of the tables to write, in contract order.
     pub tables: Vec<&'static str>,
+    /// The user named the tables with `--tables`.
+    pub tables_named: bool,
     pub excel: bool,
     pub strict: bool,
     pub jobs: usize,
@@ -103,6 +105,7 @@ impl AnalyzeConfig {
             matcher,
             max_ngram: usize::from(args.ngrams),
             tables,
+            tables_named: !args.tables.is_empty(),
             excel: args.excel,
             strict: args.strict,
             jobs: args.jobs,
