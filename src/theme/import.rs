@@ -273,7 +273,11 @@ impl<'a> Builder<'a> {
     /// Adds a pattern to a theme: lowercased, inner white space collapsed,
     /// checked; an exact duplicate within the theme is skipped.
     fn pattern(&mut self, theme: usize, raw: &str, line: usize, column: usize) -> Result<()> {
-        let text = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let text = raw
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         let key = &self.themes[theme].key;
         if let Err(message) = check_pattern(&text) {
             return Err(self.error(line, column, format!("theme `{key}`: {message}")));
@@ -297,9 +301,10 @@ impl<'a> Builder<'a> {
 
     /// The file name, for definitions ("LIWC category 126 in LIWC2007.dic").
     fn file_name(&self) -> String {
-        Path::new(self.path)
-            .file_name()
-            .map_or_else(|| self.path.to_string(), |n| n.to_string_lossy().into_owned())
+        Path::new(self.path).file_name().map_or_else(
+            || self.path.to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 }
 
@@ -332,9 +337,13 @@ mod tests {
     #[test]
     fn sanitised_collisions_get_a_suffix_and_a_warning() {
         let mut b = Builder::new("t.cat", Vec::new());
-        b.category(None, "+STATE+", "", String::new(), 1, 1).unwrap();
-        b.category(None, "=STATE=", "", String::new(), 2, 1).unwrap();
-        let e = b.category(None, "+STATE+", "", String::new(), 3, 1).unwrap_err();
+        b.category(None, "+STATE+", "", String::new(), 1, 1)
+            .unwrap();
+        b.category(None, "=STATE=", "", String::new(), 2, 1)
+            .unwrap();
+        let e = b
+            .category(None, "+STATE+", "", String::new(), 3, 1)
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "t.cat:3:1: duplicate category `+STATE+` (first defined on line 1)"
@@ -343,5 +352,29 @@ mod tests {
         assert_eq!(i.codebook.themes[1].key, "state_2");
         assert_eq!(i.codebook.themes[1].label, "=STATE=");
         assert_eq!(i.warnings.len(), 1, "{:?}", i.warnings);
+    }
+}
+
+#[cfg(test)]
+mod never_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, in any format, gives a codebook or an error with a
+        /// position; never a panic.
+        #[test]
+        fn any_text_parses_or_errors(text in "[%+\t \n\r()a-z0-9*:_#\\[\\]\"'-]{0,80}") {
+            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
+                let _ = parse("t", &text, format, Vec::new());
+            }
+        }
+
+        #[test]
+        fn any_unicode_parses_or_errors(text in "\\PC{0,60}") {
+            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
+                let _ = parse("t", &text, format, Vec::new());
+            }
+        }
     }
 }

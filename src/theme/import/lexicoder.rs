@@ -47,7 +47,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         }
     }
     if b.themes.is_empty() {
-        return Err(b.error(1, 1, "no categories found (a Lexicoder category line starts with `+`)"));
+        return Err(b.error(
+            1,
+            1,
+            "no categories found (a Lexicoder category line starts with `+`)",
+        ));
     }
     Ok(())
 }
@@ -73,17 +77,27 @@ mod tests {
         i.codebook
             .themes
             .iter()
-            .map(|t| (t.key.clone(), t.patterns.iter().map(|p| p.text.clone()).collect()))
+            .map(|t| {
+                (
+                    t.key.clone(),
+                    t.patterns.iter().map(|p| p.text.clone()).collect(),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn reads_categories_colours_and_phrases() {
-        let got = keys_and_patterns("+negative#AA0000\r\na lie\r\nabandon*\r\n\r\n+positive\r\nAbility*\r\n");
+        let got = keys_and_patterns(
+            "+negative#AA0000\r\na lie\r\nabandon*\r\n\r\n+positive\r\nAbility*\r\n",
+        );
         assert_eq!(
             got,
             [
-                ("negative".to_string(), vec!["a lie".to_string(), "abandon*".to_string()]),
+                (
+                    "negative".to_string(),
+                    vec!["a lie".to_string(), "abandon*".to_string()]
+                ),
                 ("positive".to_string(), vec!["ability*".to_string()]),
             ]
         );
@@ -91,15 +105,24 @@ mod tests {
 
     #[test]
     fn problems_have_line_and_column() {
-        let err = |t: &str| parse("t.lc3", t, Format::Lexicoder, Vec::new()).unwrap_err().to_string();
+        let err = |t: &str| {
+            parse("t.lc3", t, Format::Lexicoder, Vec::new())
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             err("abandon*\n+negative\n"),
             "t.lc3:1:1: entry `abandon*` comes before the first category (a line `+name`)"
         );
         // `*` alone matches every word: line 3, after two spaces of indent.
-        assert!(err("+negative\nbad\n  *\n").starts_with("t.lc3:3:3: theme `negative`: pattern `*`"));
+        assert!(
+            err("+negative\nbad\n  *\n").starts_with("t.lc3:3:3: theme `negative`: pattern `*`")
+        );
         assert!(err("+a\nx\n+a\ny\n").starts_with("t.lc3:3:2: duplicate category `a`"));
-        assert_eq!(err("+\nx\n"), "t.lc3:1:1: `+` must be followed by a category name");
+        assert_eq!(
+            err("+\nx\n"),
+            "t.lc3:1:1: `+` must be followed by a category name"
+        );
         assert!(err("+neg\nfoo(bar)\n").contains("never occurs inside a word"));
     }
 }

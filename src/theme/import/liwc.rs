@@ -2,15 +2,16 @@
 //! one entry per line.
 //!
 //! ```text
+//! (fields separated by tabs)
 //! %
-//! 1	funct
-//! 125	affect
-//! 126	posemo
+//! 1    funct
+//! 125    affect
+//! 126    posemo
 //! %
-//! a	1	10
-//! abandon*	125	127	130
-//! like	(02 134)125/464	(02 134)126	253	466
-//! kind of	1	131
+//! a    1    10
+//! abandon*    125    127    130
+//! like    (02 134)125/464    (02 134)126    253    466
+//! kind of    1    131
 //! ```
 //!
 //! * Category lines are `id name`; the name may carry a label, either in
@@ -47,7 +48,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         Some((_, l)) if l.trim() == "%" => {}
         Some((n, l)) => {
             let at = column(l, l.len() - l.trim_start().len());
-            return Err(b.error(n, at, "a LIWC dictionary starts with a line `%` before the category list"));
+            return Err(b.error(
+                n,
+                at,
+                "a LIWC dictionary starts with a line `%` before the category list",
+            ));
         }
         None => return Err(b.error(1, 1, "empty LIWC dictionary")),
     }
@@ -70,7 +75,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let (id, rest) = line.split_at(digits);
         if id.is_empty() || !rest.starts_with(char::is_whitespace) {
-            return Err(b.error(n, at, format!("expected `id<TAB>name` in the category list, found `{line}`")));
+            return Err(b.error(
+                n,
+                at,
+                format!("expected `id<TAB>name` in the category list, found `{line}`"),
+            ));
         }
         let rest = rest.trim();
         let (name, label) = match rest.split_once('(') {
@@ -82,10 +91,18 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         let id = id.trim_start_matches('0');
         if let Some(&first) = ids.get(id) {
             let first = b.themes[first].line;
-            return Err(b.error(n, at, format!("category id {id} is defined twice (first on line {first})")));
+            return Err(b.error(
+                n,
+                at,
+                format!("category id {id} is defined twice (first on line {first})"),
+            ));
         }
         if depth > open.len() {
-            return Err(b.error(n, 1, format!("category `{name}` is indented deeper than the category above it")));
+            return Err(b.error(
+                n,
+                1,
+                format!("category `{name}` is indented deeper than the category above it"),
+            ));
         }
         open.truncate(depth);
         // `rest` is a slice of `raw`: its offset is the distance between them.
@@ -96,7 +113,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         open.push(theme);
     }
     if !closed {
-        return Err(b.error(last_line, 1, "the category list is not closed by a second `%` line"));
+        return Err(b.error(
+            last_line,
+            1,
+            "the category list is not closed by a second `%` line",
+        ));
     }
     // The entries.
     for (n, raw) in all {
@@ -122,7 +143,11 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
     };
     let word = line[start..word_end].trim();
     if word.is_empty() {
-        return Err(b.error(n, column(raw, start), "entry has no word before its category ids"));
+        return Err(b.error(
+            n,
+            column(raw, start),
+            "entry has no word before its category ids",
+        ));
     }
     let mut items = Vec::new();
     let mut i = word_end;
@@ -137,7 +162,10 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
         let len = if rest.starts_with('(') {
             // `(02 134)125/464`: to the closing parenthesis, then to white space.
             let close = rest.find(')').map_or(rest.len(), |c| c + 1);
-            close + rest[close..].find(char::is_whitespace).unwrap_or(rest.len() - close)
+            close
+                + rest[close..]
+                    .find(char::is_whitespace)
+                    .unwrap_or(rest.len() - close)
         } else {
             rest.find(char::is_whitespace).unwrap_or(rest.len())
         };
@@ -150,7 +178,11 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
         i += len;
     }
     if items.is_empty() {
-        return Err(b.error(n, column(raw, start), format!("entry `{word}` has no category ids")));
+        return Err(b.error(
+            n,
+            column(raw, start),
+            format!("entry `{word}` has no category ids"),
+        ));
     }
     let mut themes = Vec::new();
     for (at, item) in items {
@@ -189,7 +221,9 @@ fn first_item(line: &str, start: usize) -> usize {
     let mut i = start;
     for token in line[start..].split_whitespace() {
         let at = line[i..].find(token).map_or(i, |p| i + p);
-        if at > start && (token.chars().all(|c| c.is_ascii_digit()) || token.starts_with(['(', '<'])) {
+        if at > start
+            && (token.chars().all(|c| c.is_ascii_digit()) || token.starts_with(['(', '<']))
+        {
             return at;
         }
         i = at + token.len();
@@ -205,7 +239,9 @@ mod tests {
         parse("t.dic", text, Format::Liwc, Vec::new()).unwrap()
     }
     fn err(text: &str) -> String {
-        parse("t.dic", text, Format::Liwc, Vec::new()).unwrap_err().to_string()
+        parse("t.dic", text, Format::Liwc, Vec::new())
+            .unwrap_err()
+            .to_string()
     }
     fn summary(i: &Imported) -> Vec<String> {
         i.codebook
@@ -223,11 +259,20 @@ mod tests {
         let i = read("%\n1\tfunct\n02\tpronoun\n125\taffect\n126\tposemo\n134\tdiscrep\n464\tfiller\n%\na\t1\nlike\t(02 134)125/464\t(02 134)126\t464\nkind of\t1\n");
         assert_eq!(
             summary(&i),
-            ["funct=a|kind of", "pronoun=", "affect=", "posemo=", "discrep=", "filler=like"]
+            [
+                "funct=a|kind of",
+                "pronoun=",
+                "affect=",
+                "posemo=",
+                "discrep=",
+                "filler=like"
+            ]
         );
         // Two conditional items on line 10, at columns 6 and 22.
         assert_eq!(i.warnings.len(), 2, "{:?}", i.warnings);
-        assert!(i.warnings[0].starts_with("t.dic:10:6: `like`: conditional category `(02 134)125/464`"));
+        assert!(
+            i.warnings[0].starts_with("t.dic:10:6: `like`: conditional category `(02 134)125/464`")
+        );
         assert!(i.warnings[1].starts_with("t.dic:10:22:"));
     }
 
@@ -235,30 +280,72 @@ mod tests {
     fn reads_liwc22_quirks() {
         // Spaces instead of tabs, CRLF, labels in parentheses, a phrase.
         let i = read("%\r\n1 posemo (Positive Emotion)\r\n2 Negative Emotion\r\n%\r\ngood 1\r\nnot good 2\r\nmeh  1  2\r\n");
-        assert_eq!(summary(&i), ["posemo=good|meh", "negative_emotion=not good|meh"]);
+        assert_eq!(
+            summary(&i),
+            ["posemo=good|meh", "negative_emotion=not good|meh"]
+        );
         assert_eq!(i.codebook.themes[0].label, "Positive Emotion");
         assert_eq!(i.codebook.themes[1].label, "Negative Emotion");
-        assert_eq!((i.codebook.themes[1].line, i.codebook.themes[1].column), (3, 3));
+        assert_eq!(
+            (i.codebook.themes[1].line, i.codebook.themes[1].column),
+            (3, 3)
+        );
     }
 
     #[test]
     fn nests_tab_indented_categories() {
         let i = read("%\n1\taffect\n\t2\tposemo\n\t3\tnegemo\n\t\t4\tanger\n5\tsocial\n%\nhappy\t1\t2\nmad\t1\t3\t4\n");
         let keys: Vec<&str> = i.codebook.themes.iter().map(|t| t.key.as_str()).collect();
-        assert_eq!(keys, ["affect", "affect.posemo", "affect.negemo", "affect.negemo.anger", "social"]);
+        assert_eq!(
+            keys,
+            [
+                "affect",
+                "affect.posemo",
+                "affect.negemo",
+                "affect.negemo.anger",
+                "social"
+            ]
+        );
     }
 
     #[test]
     fn problems_have_line_and_column() {
-        assert_eq!(err("%\n1\ta\n%\nx\t1\t7\n"), "t.dic:4:5: `x`: category id 7 is not in the category list");
-        assert_eq!(err("%\n1\ta\n%\nx\t1\tb\n"), "t.dic:4:5: `x`: category id `b` is not a number");
-        assert_eq!(err("%\n1\ta\n1\tb\n%\n"), "t.dic:3:1: category id 1 is defined twice (first on line 2)");
-        assert_eq!(err("%\n1\ta\nx\n"), "t.dic:3:1: expected `id<TAB>name` in the category list, found `x`");
-        assert_eq!(err("%\n1\ta\nfoo\t1\n"), "t.dic:3:1: expected `id<TAB>name` in the category list, found `foo\t1`");
-        assert_eq!(err("%\n1\ta\n"), "t.dic:2:1: the category list is not closed by a second `%` line");
-        assert_eq!(err("1\ta\n%\n"), "t.dic:1:1: a LIWC dictionary starts with a line `%` before the category list");
+        assert_eq!(
+            err("%\n1\ta\n%\nx\t1\t7\n"),
+            "t.dic:4:5: `x`: category id 7 is not in the category list"
+        );
+        assert_eq!(
+            err("%\n1\ta\n%\nx\t1\tb\n"),
+            "t.dic:4:5: `x`: category id `b` is not a number"
+        );
+        assert_eq!(
+            err("%\n1\ta\n1\tb\n%\n"),
+            "t.dic:3:1: category id 1 is defined twice (first on line 2)"
+        );
+        assert_eq!(
+            err("%\n1\ta\nx\n"),
+            "t.dic:3:1: expected `id<TAB>name` in the category list, found `x`"
+        );
+        assert_eq!(
+            err("%\n1\ta\nfoo\t1\n"),
+            "t.dic:3:1: expected `id<TAB>name` in the category list, found `foo\t1`"
+        );
+        assert_eq!(
+            err("%\n1\ta\n"),
+            "t.dic:2:1: the category list is not closed by a second `%` line"
+        );
+        assert_eq!(
+            err("1\ta\n%\n"),
+            "t.dic:1:1: a LIWC dictionary starts with a line `%` before the category list"
+        );
         assert!(err("%\n1\ta\n%\n:)\t1\n").starts_with("t.dic:4:1: theme `a`: pattern `:)`"));
-        assert_eq!(err("%\n1\ta\n%\n\t1\n"), "t.dic:4:2: entry `1` has no category ids");
-        assert_eq!(err("%\n1\ta\n%\nword\n"), "t.dic:4:1: entry `word` has no category ids");
+        assert_eq!(
+            err("%\n1\ta\n%\n\t1\n"),
+            "t.dic:4:2: entry `1` has no category ids"
+        );
+        assert_eq!(
+            err("%\n1\ta\n%\nword\n"),
+            "t.dic:4:1: entry `word` has no category ids"
+        );
     }
 }

@@ -2,15 +2,16 @@
 //! `read_dict_wordstat`:
 //!
 //! ```text
+//! (indented with tabs)
 //! CULTURE
-//! 	CULTURE-HIGH
-//! 		ART (1)
-//! 		ARTISTIC (1)
-//! 	SPORT
-//! 		ANGLER* (1)
+//!     CULTURE-HIGH
+//!         ART (1)
+//!         ARTISTIC (1)
+//!     SPORT
+//!         ANGLER* (1)
 //! ECONOMY
-//! 	+STATE+
-//! 		PUBLIC_OWNERSHIP (1)
+//!     +STATE+
+//!         PUBLIC_OWNERSHIP (1)
 //! ```
 //!
 //! A line that ends with a weight in parentheses (`ART (1)`) is an entry of
@@ -46,12 +47,16 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         match split_weight(body) {
             Some((word, weight)) => {
                 let Some(&(_, theme)) = open.last() else {
-                    return Err(b.error(n, at, format!("entry `{body}` is not indented under a category")));
+                    return Err(b.error(
+                        n,
+                        at,
+                        format!("entry `{body}` is not indented under a category"),
+                    ));
                 };
                 if word.is_empty() {
                     return Err(b.error(n, at, "entry has a weight but no word"));
                 }
-                if weight.parse::<f64>().map_or(true, |w| w != 1.0) && other_weight.is_none() {
+                if weight.parse::<f64>().ok() != Some(1.0) && other_weight.is_none() {
                     other_weight = Some((n, at));
                 }
                 b.pattern(theme, &word.replace('_', " "), n, at)?;
@@ -68,7 +73,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         return Err(b.error(1, 1, "no categories found"));
     }
     if let Some((n, at)) = other_weight {
-        b.warn(n, at, "weights other than 1 are ignored: every match counts 1");
+        b.warn(
+            n,
+            at,
+            "weights other than 1 are ignored: every match counts 1",
+        );
     }
     // Categories with no entries and no subcategories.
     let keys: Vec<(String, usize, usize)> = b
@@ -77,7 +86,9 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         .enumerate()
         .filter(|(i, t)| {
             t.patterns.is_empty()
-                && b.themes.get(i + 1).is_none_or(|next| !next.key.starts_with(&format!("{}.", t.key)))
+                && b.themes
+                    .get(i + 1)
+                    .map_or(true, |next| !next.key.starts_with(&format!("{}.", t.key)))
         })
         .map(|(_, t)| (t.key.clone(), t.line, t.column))
         .collect();
@@ -94,7 +105,9 @@ fn split_weight(body: &str) -> Option<(&str, &str)> {
     let open = inner.rfind('(')?;
     let weight = inner[open + 1..].trim();
     let numeric = !weight.is_empty()
-        && weight.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        && weight
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
     numeric.then(|| (inner[..open].trim(), weight))
 }
 
@@ -106,7 +119,9 @@ mod tests {
         parse("t.cat", text, Format::WordStat, Vec::new()).unwrap()
     }
     fn err(text: &str) -> String {
-        parse("t.cat", text, Format::WordStat, Vec::new()).unwrap_err().to_string()
+        parse("t.cat", text, Format::WordStat, Vec::new())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -147,10 +162,17 @@ mod tests {
 
     #[test]
     fn problems_have_line_and_column() {
-        assert_eq!(err("ART (1)\n"), "t.cat:1:1: entry `ART (1)` is not indented under a category");
+        assert_eq!(
+            err("ART (1)\n"),
+            "t.cat:1:1: entry `ART (1)` is not indented under a category"
+        );
         // The indent is a tab and a space, so `(1)` starts at column 3.
-        assert_eq!(err("A\n\t (1)\n"), "t.cat:2:3: entry has a weight but no word");
-        assert!(err("A\n\tX (1)\n\t** (1)\n").starts_with("t.cat:3:2: theme `a`: pattern `**`: `**` matches every word"));
+        assert_eq!(
+            err("A\n\t (1)\n"),
+            "t.cat:2:3: entry has a weight but no word"
+        );
+        assert!(err("A\n\tX (1)\n\t** (1)\n")
+            .starts_with("t.cat:3:2: theme `a`: pattern `**`: `**` matches every word"));
         assert!(err("A\n\tB\nA\n").starts_with("t.cat:3:1: duplicate category `A`"));
         assert!(err("A\n\tAT&T (1)\n").contains("`&` never occurs inside a word"));
     }

@@ -37,13 +37,23 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     events.next(b)?; // StreamStart
     match events.next(b)? {
         (Event::DocumentStart(_), _) => {}
-        _ => return Err(b.error(1, 1, "empty YAML file: expected a mapping of categories to patterns")),
+        _ => {
+            return Err(b.error(
+                1,
+                1,
+                "empty YAML file: expected a mapping of categories to patterns",
+            ))
+        }
     }
     match events.next(b)? {
         (Event::MappingStart(..), _) => mapping(&mut events, None, b, &file)?,
         (_, span) => {
             let (line, col) = at(&span);
-            return Err(b.error(line, col, "a quanteda dictionary is a mapping of categories to lists of patterns"));
+            return Err(b.error(
+                line,
+                col,
+                "a quanteda dictionary is a mapping of categories to lists of patterns",
+            ));
         }
     }
     events.next(b)?; // DocumentEnd
@@ -51,7 +61,11 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         (Event::StreamEnd, _) => Ok(()),
         (_, span) => {
             let (line, col) = at(&span);
-            Err(b.error(line, col, "only one YAML document is allowed in a dictionary"))
+            Err(b.error(
+                line,
+                col,
+                "only one YAML document is allowed in a dictionary",
+            ))
         }
     }
 }
@@ -72,7 +86,11 @@ impl<'i> Events<'i> {
             }
             Some(Err(e)) => {
                 let m = e.marker();
-                Err(b.error(m.line(), m.col() + 1, format!("YAML syntax error: {}", e.info())))
+                Err(b.error(
+                    m.line(),
+                    m.col() + 1,
+                    format!("YAML syntax error: {}", e.info()),
+                ))
             }
             None => Err(b.error(self.last.0, self.last.1, "unexpected end of the YAML file")),
         }
@@ -110,7 +128,11 @@ fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Resu
     let (event, span) = events.next(b)?;
     let (line, col) = at(&span);
     match event {
-        Event::Scalar(v, ScalarStyle::Plain, ..) if matches!(&*v, "" | "~" | "null" | "Null" | "NULL") => Ok(()),
+        Event::Scalar(v, ScalarStyle::Plain, ..)
+            if matches!(&*v, "" | "~" | "null" | "Null" | "NULL") =>
+        {
+            Ok(())
+        }
         Event::Scalar(v, ..) => b.pattern(theme, &v, line, col),
         Event::MappingStart(..) => mapping(events, Some(theme), b, file),
         Event::SequenceStart(..) => loop {
@@ -121,16 +143,30 @@ fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Resu
                 Event::Scalar(v, ..) => b.pattern(theme, &v, line, col)?,
                 Event::MappingStart(..) => mapping(events, Some(theme), b, file)?,
                 Event::Alias(_) => return Err(alias(b, line, col)),
-                _ => return Err(b.error(line, col, "a list of patterns cannot contain another list")),
+                _ => {
+                    return Err(b.error(
+                        line,
+                        col,
+                        "a list of patterns cannot contain another list",
+                    ))
+                }
             }
         },
         Event::Alias(_) => Err(alias(b, line, col)),
-        _ => Err(b.error(line, col, "expected a list of patterns or a mapping of subcategories")),
+        _ => Err(b.error(
+            line,
+            col,
+            "expected a list of patterns or a mapping of subcategories",
+        )),
     }
 }
 
 fn alias(b: &Builder, line: usize, col: usize) -> Error {
-    b.error(line, col, "YAML aliases (`*name`) are not supported; write the patterns out")
+    b.error(
+        line,
+        col,
+        "YAML aliases (`*name`) are not supported; write the patterns out",
+    )
 }
 
 #[cfg(test)]
@@ -141,7 +177,9 @@ mod tests {
         parse("t.yml", text, Format::QuantedaYaml, Vec::new()).unwrap()
     }
     fn err(text: &str) -> String {
-        parse("t.yml", text, Format::QuantedaYaml, Vec::new()).unwrap_err().to_string()
+        parse("t.yml", text, Format::QuantedaYaml, Vec::new())
+            .unwrap_err()
+            .to_string()
     }
     fn summary(i: &Imported) -> Vec<String> {
         i.codebook
@@ -183,12 +221,28 @@ mod tests {
             "t.yml:1:5: YAML syntax error: while scanning a quoted scalar, found unexpected end of stream"
         );
         assert_eq!(err("a: [x, \"\"]\n"), "t.yml:1:8: theme `a`: empty pattern");
-        assert!(err("a: [x]\nb:\n  - \"*\"\n").starts_with("t.yml:3:5: theme `b`: pattern `*`: `*` matches every word"));
+        assert!(err("a: [x]\nb:\n  - \"*\"\n")
+            .starts_with("t.yml:3:5: theme `b`: pattern `*`: `*` matches every word"));
         assert!(err("a: [x]\na: [y]\n").starts_with("t.yml:2:1: duplicate category `a`"));
-        assert_eq!(err("- a\n- b\n"), "t.yml:1:1: a quanteda dictionary is a mapping of categories to lists of patterns");
-        assert_eq!(err("a: &x [y]\nb: *x\n"), "t.yml:2:4: YAML aliases (`*name`) are not supported; write the patterns out");
-        assert_eq!(err("a: [[x]]\n"), "t.yml:1:5: a list of patterns cannot contain another list");
-        assert_eq!(err(""), "t.yml:1:1: empty YAML file: expected a mapping of categories to patterns");
-        assert_eq!(err("a: [x]\n---\nb: [y]\n"), "t.yml:2:1: only one YAML document is allowed in a dictionary");
+        assert_eq!(
+            err("- a\n- b\n"),
+            "t.yml:1:1: a quanteda dictionary is a mapping of categories to lists of patterns"
+        );
+        assert_eq!(
+            err("a: &x [y]\nb: *x\n"),
+            "t.yml:2:4: YAML aliases (`*name`) are not supported; write the patterns out"
+        );
+        assert_eq!(
+            err("a: [[x]]\n"),
+            "t.yml:1:5: a list of patterns cannot contain another list"
+        );
+        assert_eq!(
+            err(""),
+            "t.yml:1:1: empty YAML file: expected a mapping of categories to patterns"
+        );
+        assert_eq!(
+            err("a: [x]\n---\nb: [y]\n"),
+            "t.yml:2:1: only one YAML document is allowed in a dictionary"
+        );
     }
 }
