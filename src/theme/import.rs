@@ -26,7 +26,7 @@ mod yaml;
 
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{line_column, Error, Result};
 use crate::theme::codebook::{check_pattern, read_text, PatternDef};
@@ -186,6 +186,8 @@ pub(crate) struct Builder<'a> {
     themes: Vec<Theme>,
     /// (parent index, original name) → (line) of categories seen so far.
     names: FxHashMap<(Option<usize>, String), usize>,
+    /// (theme index, pattern text) pairs already added, to skip duplicates.
+    seen: FxHashSet<(usize, String)>,
     warnings: Vec<String>,
 }
 
@@ -195,6 +197,7 @@ impl<'a> Builder<'a> {
             path,
             themes: Vec::new(),
             names: FxHashMap::default(),
+            seen: FxHashSet::default(),
             warnings,
         }
     }
@@ -282,9 +285,10 @@ impl<'a> Builder<'a> {
         if let Err(message) = check_pattern(&text) {
             return Err(self.error(line, column, format!("theme `{key}`: {message}")));
         }
-        let patterns = &mut self.themes[theme].patterns;
-        if !patterns.iter().any(|p| p.text == text) {
-            patterns.push(PatternDef { text, line, column });
+        if self.seen.insert((theme, text.clone())) {
+            self.themes[theme]
+                .patterns
+                .push(PatternDef { text, line, column });
         }
         Ok(())
     }
