@@ -179,6 +179,10 @@ pub fn key_part(name: &str) -> String {
     out.trim_matches(['_', '-']).to_string()
 }
 
+/// The deepest nesting of categories accepted (real dictionaries use 2–4
+/// levels); it also bounds the YAML reader's recursion.
+const MAX_DEPTH: usize = 50;
+
 /// Collects themes and patterns for the importers, checking keys and
 /// patterns as they come.
 pub(crate) struct Builder<'a> {
@@ -231,6 +235,15 @@ impl<'a> Builder<'a> {
                 column,
                 format!("duplicate category `{name}` (first defined on line {first})"),
             ));
+        }
+        if let Some(p) = parent {
+            if self.themes[p].key.matches('.').count() + 1 >= MAX_DEPTH {
+                return Err(self.error(
+                    line,
+                    column,
+                    format!("category `{name}` is nested more than {MAX_DEPTH} levels deep"),
+                ));
+            }
         }
         let part = key_part(name);
         if part.is_empty() {
@@ -352,6 +365,19 @@ mod tests {
             e.to_string(),
             "t.cat:3:1: duplicate category `+STATE+` (first defined on line 1)"
         );
+        let mut parent = 0;
+        for level in 1..50 {
+            parent = b
+                .category(Some(parent), "x", "", String::new(), 3 + level, 1)
+                .unwrap();
+        }
+        let e = b
+            .category(Some(parent), "x", "", String::new(), 99, 1)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.cat:99:1: category `x` is nested more than 50 levels deep"
+        );
         let i = b.finish();
         assert_eq!(i.codebook.themes[1].key, "state_2");
         assert_eq!(i.codebook.themes[1].label, "=STATE=");
@@ -372,6 +398,11 @@ mod never_panic {
             for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
                 let _ = parse("t", &text, format, Vec::new());
             }
+        }
+
+        #[test]
+        fn yaml_like_text_parses_or_errors(text in "[\\[\\]{}:,\"' \n\t&*!|>#?%@a-c_-]{0,80}") {
+            let _ = parse("t", &text, Format::QuantedaYaml, Vec::new());
         }
 
         #[test]

@@ -14,7 +14,8 @@
 //! Dictionary has one). Every other non-blank line is one pattern of the
 //! current category: lowercase words, `*` as wildcard, spaces between the
 //! words of a phrase. Lines are trimmed; blank lines are skipped. Lexicoder 3
-//! files are UTF-8. The format has no nesting and no comment syntax.
+//! files are UTF-8. The format has no nesting and no comment syntax. An XML
+//! file (quanteda reads `.lcd` as Yoshikoder XML) is reported as such.
 
 use super::{column, lines, Builder};
 use crate::error::Result;
@@ -28,6 +29,15 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
             continue;
         }
         let at = column(raw, raw.len() - raw.trim_start().len());
+        if current.is_none() && line.starts_with('<') {
+            // quanteda reads `.lcd` as Yoshikoder XML; say so instead of
+            // reporting the first tag as a bad pattern.
+            return Err(b.error(
+                n,
+                at,
+                "this is XML (a Yoshikoder dictionary?), not a Lexicoder list; themata does not read it",
+            ));
+        }
         if let Some(name) = line.strip_prefix('+') {
             let name = strip_colour(name).trim();
             if name.is_empty() {
@@ -124,5 +134,8 @@ mod tests {
             "t.lc3:1:1: `+` must be followed by a category name"
         );
         assert!(err("+neg\nfoo(bar)\n").contains("never occurs inside a word"));
+        assert!(
+            err("<?xml version=\"1.0\"?>\n<dictionary>\n").starts_with("t.lc3:1:1: this is XML")
+        );
     }
 }
