@@ -308,3 +308,23 @@ fn convert_of_a_malformed_codebook_writes_nothing() {
         .code(2);
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn analyze_with_a_malformed_dictionary_fails_before_writing() {
+    let dir = tempdir();
+    let out = themata(dir.path())
+        .arg("analyze")
+        .arg(root().join("data").join("corpus"))
+        .arg("--themes")
+        .arg(fixtures().join("bad").join("duplicate.lc3"))
+        .args(["-o", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("duplicate.lc3:5:2: duplicate category `negative`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
