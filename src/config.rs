@@ -70,7 +70,15 @@ impl AnalyzeConfig {
         let codebook = match args.themes.as_deref() {
             None => Codebook::default_codebook(),
             Some("none") => Codebook::default(),
-            Some(path) => import::load(path)?,
+            Some(path) => {
+                let imported = import::read(path)?;
+                if !args.quiet {
+                    for w in &imported.warnings {
+                        eprintln!("themata: warning: {w}");
+                    }
+                }
+                imported.codebook
+            }
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
