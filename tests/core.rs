@@ -354,3 +354,88 @@ fn excel_flag_adds_a_bom() {
     let bytes = fs::read(dir.path().join("out/documents.csv")).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFdoc_id,"));
 }
+
+#[test]
+fn stopword_file_section_modes_and_stdin() {
+    let dir = tempdir();
+    fs::write(dir.path().join("stop.txt"), "# my list\nsecurity\nOSCE\n").unwrap();
+    let out = dir.path().join("out");
+    themata(&root())
+        .args([
+            "analyze",
+            "--quiet",
+            "--no-stem",
+            "--tables",
+            "terms_by_document",
+            "--stopwords",
+        ])
+        .arg(dir.path().join("stop.txt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let terms = Table::read(&out.join("terms_by_document.csv"));
+    assert!(terms.filter("stem", "security").is_empty());
+    assert!(terms.filter("stem", "osce").is_empty());
+    // "the" is no longer a stopword with this list: 40 times in the
+    // statement (hand count with `grep -oiw the | wc -l`).
+    assert_eq!(terms.filter("stem", "the")[0]["count"], "40");
+
+    // Section modes on the statement: 35 lines of which 18 are not blank.
+    for (mode, n) in [("none", 1), ("lines", 18), ("paragraphs", 18)] {
+        themata(&root())
+            .args([
+                "analyze",
+                "--quiet",
+                "--tables",
+                "documents",
+                "--sections",
+                mode,
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let docs = Table::read(&out.join("documents.csv"));
+        assert_eq!(docs.records()[0]["n_sections"], n.to_string(), "{mode}");
+        assert_eq!(docs.records()[0]["n_tokens"], "554", "{mode}");
+    }
+    // Headings: one section per line starting with an en dash, plus the preamble.
+    themata(&root())
+        .args([
+            "analyze",
+            "--quiet",
+            "--tables",
+            "sections",
+            "--heading",
+            "^–",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let sections = Table::read(&out.join("sections.csv"));
+    assert_eq!(sections.rows.len(), 8);
+    assert_eq!(sections.records()[0]["kind"], "preamble");
+
+    // Standard input is the document "stdin".
+    themata(dir.path())
+        .args([
+            "analyze",
+            "--quiet",
+            "--tables",
+            "documents",
+            "-o",
+            "out2",
+            "-",
+        ])
+        .write_stdin("Security and co-operation.\n")
+        .assert()
+        .success();
+    let docs = Table::read(&dir.path().join("out2/documents.csv"));
+    let d = &docs.records()[0];
+    assert_eq!(
+        (d["doc_id"], d["n_tokens"], d["n_terms"]),
+        ("stdin", "4", "2")
+    );
+}
