@@ -28,6 +28,8 @@ pub struct AnalyzeConfig {
     pub quiet: bool,
     /// The options as recorded in manifest.json.
     pub parameters: serde_json::Value,
+    /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
+    pub meta: crate::compare::meta::Meta,
 }
 
 impl AnalyzeConfig {
@@ -72,6 +74,8 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
+        let meta =
+            crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
         let parameters = serde_json::json!({
             "sections": match &mode {
                 Mode::Auto => "auto".to_string(),
@@ -93,6 +97,8 @@ impl AnalyzeConfig {
             "tables": tables,
             "excel": args.excel,
             "strict": args.strict,
+            "meta_pattern": args.meta_pattern,
+            "meta": args.meta,
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
@@ -108,6 +114,7 @@ impl AnalyzeConfig {
             jobs: args.jobs,
             quiet: args.quiet,
             parameters,
+            meta,
         })
     }
 
