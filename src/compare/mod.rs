@@ -503,10 +503,14 @@ impl Plan {
             for side in [t, r] {
                 if side.docs.iter().map(|&i| corpus.docs[i].total).sum::<u64>() == 0 {
                     return Err(Error::Usage(format!(
-                        "`{}`: its {} document{} have nothing to count ({} unit); nothing to compare",
+                        "`{}`: its {} document{} nothing to count ({} unit); nothing to compare",
                         side.label,
                         side.docs.len(),
-                        if side.docs.len() == 1 { "" } else { "s" },
+                        if side.docs.len() == 1 {
+                            " has"
+                        } else {
+                            "s have"
+                        },
                         match args.unit {
                             Unit::Term => "term",
                             Unit::Ngram => "n-gram",
