@@ -2,9 +2,10 @@
 //!
 //! Three sources, in this column order:
 //! * `--meta-pattern '{country}_{session}_{year}'`: fields parsed from the
-//!   doc_id (the file stem). Literal text between fields must match exactly;
-//!   each field takes the shortest text that lets the whole doc_id match. A
-//!   doc_id that does not fit gets empty fields (and is counted in a warning).
+//!   doc_id (the file stem). Literal text between fields must match exactly,
+//!   and a field never contains a character of that literal text (so `_`
+//!   separates `{country}_{session}_{year}`). A doc_id that does not fit gets
+//!   empty fields (and is counted in a note).
 //! * `--meta FILE`: a CSV file with a `doc_id` column, joined on doc_id; its
 //!   other columns become fields. Documents missing from the file get empty
 //!   fields.
@@ -125,9 +126,31 @@ pub fn parent_folder(source: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `{a}_{b}` → `^(?P<a>.+?)_(?P<b>.+?)$`.
+/// `{a}_{b}` → `^(?P<a>[^_]+)_(?P<b>[^_]+)$`: a field never contains a
+/// character of the pattern's literal text, so `{country}_{session}_{year}`
+/// does not fit `2022-12-02_belarus-russia_joint-statement_osce`.
 fn compile_pattern(pattern: &str) -> Result<(regex::Regex, Vec<String>)> {
     let bad = |m: &str| Error::Usage(format!("--meta-pattern '{pattern}': {m}"));
+    // The characters of the text outside {…}, each once.
+    let mut literal: Vec<char> = Vec::new();
+    let mut inside = false;
+    for c in pattern.chars() {
+        match c {
+            '{' => inside = true,
+            '}' => inside = false,
+            _ if !inside && !literal.contains(&c) => literal.push(c),
+            _ => {}
+        }
+    }
+    let field = if literal.is_empty() {
+        ".+?".to_string()
+    } else {
+        let class: String = literal
+            .iter()
+            .map(|c| format!("\\x{{{:x}}}", u32::from(*c)))
+            .collect();
+        format!("[^{class}]+")
+    };
     let mut re = String::from("^");
     let mut names = Vec::new();
     let mut rest = pattern;
@@ -146,7 +169,7 @@ fn compile_pattern(pattern: &str) -> Result<(regex::Regex, Vec<String>)> {
         if names.iter().any(|n| n == name) {
             return Err(bad(&format!("field `{name}` appears twice")));
         }
-        re.push_str(&format!("(?P<{name}>.+?)"));
+        re.push_str(&format!("(?P<{name}>{field})"));
         names.push(name.to_string());
         rest = &rest[close + 1..];
     }
@@ -224,6 +247,14 @@ mod tests {
         let (v, fits) = m.values("statement", "data/corpus/statement.txt");
         assert!(!fits);
         assert_eq!(v, ["statement", "", "", "", "corpus"]);
+        // A field never takes a separator: four parts do not fit three fields.
+        let (_, fits) = m.values("2022-12-02_belarus-russia_joint-statement_osce", "x");
+        assert!(!fits);
+        let m = Meta::new(Some("{date} {who}"), None).unwrap();
+        assert_eq!(
+            m.values("2022-12-02 RUS", "").0[1..3],
+            ["2022-12-02", "RUS"]
+        );
     }
 
     #[test]

@@ -152,7 +152,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let dir = out.dir().display().to_string();
     out.commit()?;
     if !cfg.quiet {
-        if let Some(note) = similarity {
+        for note in plan.notes.iter().chain(&similarity) {
             eprintln!("note: {note}");
         }
         eprintln!(
@@ -368,9 +368,10 @@ impl Corpus {
         }
         if let Some(first) = misfits.first() {
             say(format!(
-                "note: {} document{} not fit --meta-pattern (e.g. {first}); their pattern fields are empty",
+                "note: {} document{} not fit --meta-pattern (e.g. {first}); {} pattern fields are empty",
                 misfits.len(),
-                if misfits.len() == 1 { " does" } else { "s do" }
+                if misfits.len() == 1 { " does" } else { "s do" },
+                if misfits.len() == 1 { "its" } else { "their" }
             ));
         }
         // The display term: the key's most frequent surface form (ties: the smallest).
@@ -406,6 +407,8 @@ struct Plan {
     /// The groups shown in themes_by_group.csv (and similarity.csv with --by).
     groups: Vec<Side>,
     by: bool,
+    /// What the user should know about the selection (printed, and in the manifest).
+    notes: Vec<String>,
 }
 
 /// The label of the default reference.
@@ -415,12 +418,27 @@ impl Plan {
     fn new(args: &CompareArgs, corpus: &Corpus) -> Result<Plan> {
         let mut comparisons = Vec::new();
         let mut groups = Vec::new();
+        let mut notes = Vec::new();
         let by = args.by.is_some();
         if let Some(field) = &args.by {
             let col = field_index(corpus, field, "--by")?;
             let mut values: Vec<&str> = corpus.docs.iter().map(|d| d.meta[col].as_str()).collect();
             values.sort_unstable();
             values.dedup();
+            let without: Vec<&str> = corpus
+                .docs
+                .iter()
+                .filter(|d| d.meta[col].is_empty())
+                .map(|d| d.doc_id.as_str())
+                .collect();
+            if let Some(first) = without.first() {
+                notes.push(format!(
+                    "{} document{} no `{field}` (e.g. {first}) and {} left out of every group",
+                    without.len(),
+                    if without.len() == 1 { " has" } else { "s have" },
+                    if without.len() == 1 { "is" } else { "are" },
+                ));
+            }
             values.retain(|v| !v.is_empty());
             if values.len() < 2 {
                 return Err(Error::Usage(format!(
@@ -433,8 +451,13 @@ impl Plan {
                 let target: Vec<usize> = (0..corpus.docs.len())
                     .filter(|&i| corpus.docs[i].meta[col] == v)
                     .collect();
+                // "All the others": documents of the other groups; a document
+                // without a value for the field is in no group and on no side.
                 let rest: Vec<usize> = (0..corpus.docs.len())
-                    .filter(|&i| corpus.docs[i].meta[col] != v)
+                    .filter(|&i| {
+                        let value = corpus.docs[i].meta[col].as_str();
+                        value != v && !value.is_empty()
+                    })
                     .collect();
                 let label = format!("{field}={v}");
                 groups.push(Side {
@@ -524,6 +547,7 @@ impl Plan {
             comparisons,
             groups,
             by,
+            notes,
         })
     }
 }
@@ -906,7 +930,7 @@ fn write_manifest(
         },
         "comparisons": comparisons,
         "similarity": if plan.by { "groups" } else { "documents" },
-        "notes": similarity.iter().collect::<Vec<_>>(),
+        "notes": plan.notes.iter().chain(similarity).collect::<Vec<_>>(),
         "inputs": corpus.docs.iter().map(|d| {
             let mut m = serde_json::Map::new();
             m.insert("doc_id".into(), d.doc_id.clone().into());
