@@ -127,6 +127,25 @@ fn every_measure_on_a_hand_table() {
     let stems: Vec<&str> = t.records().iter().map(|r| r["stem"]).collect();
     assert_eq!(stems[..8], ["a", "b", "c", "d", "e", "f", "g", "x"]);
     assert_eq!(t.records().last().unwrap()["count_target"], "0");
+    // --sort log_ratio: x (log2 3 = 1.584963) first, then the target-only terms
+    // a…g (log2((1/10)/(0.5/10)) = 1), ties by stem.
+    themata(dir.path())
+        .args([
+            "compare",
+            "in",
+            "--target",
+            "t",
+            "--sort",
+            "log_ratio",
+            "-o",
+            "lr",
+        ])
+        .args(RAW)
+        .assert()
+        .success();
+    let lr = Table::read(&dir.path().join("lr/keyness.csv"));
+    assert_eq!(lr.records()[0]["stem"], "x");
+    assert_eq!(lr.records()[1]["stem"], "a");
 }
 
 #[test]

@@ -127,8 +127,10 @@ pub enum Unit {
 #[serde(rename_all = "snake_case")]
 pub enum SortBy {
     G2,
+    #[value(name = "log_ratio", alias = "log-ratio")]
     LogRatio,
     Chi2,
+    #[value(name = "log_odds_z", alias = "log-odds-z")]
     LogOddsZ,
 }
 
