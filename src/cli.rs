@@ -37,6 +37,10 @@ pub enum Command {
     /// Validate, list or convert codebooks.
     #[command(subcommand)]
     Themes(ThemesCommand),
+    /// Compare documents or groups: keyness (G², log ratio, χ², weighted
+    /// log-odds), tf-idf, cosine similarity and theme rates.
+    #[command(after_help = crate::compare::HELP)]
+    Compare(crate::compare::CompareArgs),
 }
 
 const ANALYZE_HELP: &str = "\
@@ -129,6 +133,15 @@ pub struct AnalyzeArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Metadata fields parsed from each doc_id, e.g. '{country}_{session}_{year}'
+    /// (a doc_id that does not fit gets empty fields).
+    #[arg(long, value_name = "PATTERN")]
+    pub meta_pattern: Option<String>,
+
+    /// Metadata from a CSV file with a `doc_id` column; its other columns become fields.
+    #[arg(long, value_name = "FILE")]
+    pub meta: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,7 @@ pub fn run(cli: Cli) -> Result<()> {
         None => analyze(&cli.analyze),
         Some(Command::Analyze(args)) => analyze(&args),
         Some(Command::Themes(cmd)) => themes(cmd),
+        Some(Command::Compare(args)) => crate::compare::command(&args),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct AnalyzeConfig {
     pub quiet: bool,
     /// The options as recorded in manifest.json.
     pub parameters: serde_json::Value,
+    /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
+    pub meta: crate::compare::meta::Meta,
 }
 
 impl AnalyzeConfig {
@@ -82,6 +84,8 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
+        let meta =
+            crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
         let parameters = serde_json::json!({
             "sections": match &mode {
                 Mode::Auto => "auto".to_string(),
@@ -103,6 +107,8 @@ impl AnalyzeConfig {
             "tables": tables,
             "excel": args.excel,
             "strict": args.strict,
+            "meta_pattern": args.meta_pattern,
+            "meta": args.meta,
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
@@ -119,6 +125,7 @@ impl AnalyzeConfig {
             jobs: args.jobs,
             quiet: args.quiet,
             parameters,
+            meta,
         })
     }
 

@@ -195,7 +195,12 @@ impl Sinks {
     fn open(out: &mut Output, cfg: &AnalyzeConfig) -> Result<Sinks> {
         let mut tables = Vec::new();
         for &name in &cfg.tables {
-            if name != "term_matrix" {
+            if name == "documents" && cfg.meta.is_given() {
+                let mut header = columns(name).to_vec();
+                let extra = cfg.meta.fields();
+                header.extend(extra[1..].iter().map(String::as_str));
+                tables.push((name, out.csv(name, &header)?));
+            } else if name != "term_matrix" {
                 tables.push((name, out.csv(name, columns(name))?));
             }
         }
@@ -216,7 +221,8 @@ impl Sinks {
             match *name {
                 "documents" => {
                     let title = c.title.as_str();
-                    sink.row(&[
+                    let (meta, _) = cfg.meta.values(id, &doc.source);
+                    let mut cells = vec![
                         Cell::Str(id),
                         Cell::Str(&doc.source),
                         Cell::Str(title),
@@ -227,7 +233,11 @@ impl Sinks {
                         Cell::Float(share(c.n_covered(), c.n_terms)),
                         Cell::Str(doc.encoding),
                         Cell::Int(doc.bytes),
-                    ])?;
+                    ];
+                    if cfg.meta.is_given() {
+                        cells.extend(meta[1..].iter().map(|v| Cell::Str(v)));
+                    }
+                    sink.row(&cells)?;
                 }
                 "sections" => {
                     for s in &c.sections {
