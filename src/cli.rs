@@ -68,9 +68,19 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Output folder for the tables.
-    #[arg(short, long, value_name = "DIR", default_value = "output")]
-    pub output: PathBuf,
+    /// Output folder for the tables [default: output; compare: output/compare].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// File extensions read from folders (comma-separated; `*` reads every
+    /// file). Files named directly or by a glob are always read.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "txt",
+        value_delimiter = ','
+    )]
+    pub ext: Vec<String>,
 
     /// How to split documents into sections.
     #[arg(long, value_enum, default_value_t = SectionMode::Auto)]

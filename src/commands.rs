@@ -25,7 +25,7 @@ fn analyze(args: &crate::cli::AnalyzeArgs) -> Result<()> {
     if !cfg.quiet {
         let skipped = match (s.skipped, s.ignored) {
             (0, 0) => String::new(),
-            (k, i) => format!("; {k} skipped, {i} hidden ignored (see manifest.json)"),
+            (k, i) => format!("; {k} skipped, {i} ignored (hidden, or not --ext; see manifest.json)"),
         };
         eprintln!(
             "themata: analyzed {} document{} ({} sections, {} tokens, {} terms) in {:.2} s{skipped}; tables in {}/",

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
 use crate::cli::{AnalyzeArgs, SectionMode};
 use crate::error::{Error, Result};
+use crate::input::Filter;
 use crate::section::Mode;
 use crate::table::ANALYZE_TABLES;
 use crate::theme::{codebook, import, Codebook, Matcher};
@@ -15,6 +16,8 @@ use crate::theme::{codebook, import, Codebook, Matcher};
 pub struct AnalyzeConfig {
     pub inputs: Vec<String>,
     pub output: PathBuf,
+    /// Which files folder walks take; excludes the output folder.
+    pub filter: Filter,
     pub mode: Mode,
     pub analyzer: Analyzer,
     pub codebook: Codebook,
@@ -84,6 +87,10 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
+        let output = args
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output"));
         let meta =
             crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
         let parameters = serde_json::json!({
@@ -105,6 +112,7 @@ impl AnalyzeConfig {
             "themes": if codebook.themes.is_empty() && args.themes.is_some() { "none".to_string() } else { args.themes.clone().unwrap_or_else(|| codebook::DEFAULT_PATH.to_string()) },
             "n_themes": codebook.themes.len(),
             "tables": tables,
+            "ext": args.ext,
             "excel": args.excel,
             "strict": args.strict,
             "meta_pattern": args.meta_pattern,
@@ -112,7 +120,15 @@ impl AnalyzeConfig {
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
-            output: args.output.clone(),
+            output: output.clone(),
+            filter: Filter {
+                exclude: Some(output),
+                extensions: args
+                    .ext
+                    .iter()
+                    .map(|e| e.trim().trim_start_matches('.').to_lowercase())
+                    .collect(),
+            },
             mode,
             analyzer,
             codebook,

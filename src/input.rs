@@ -90,7 +90,31 @@ struct Found {
 /// Finds every input. `exclude` is a folder never to descend into (the
 /// output folder). Fatal only when a named path does not exist or a glob
 /// matches nothing.
-pub fn discover(inputs: &[String], exclude: Option<&Path>) -> Result<Discovery> {
+/// Which files a folder walk takes.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// A folder never to descend into (the output folder).
+    pub exclude: Option<PathBuf>,
+    /// File extensions taken from folders (lowercase, without the dot);
+    /// empty or `*` takes every file. Files named directly or matched by a
+    /// glob are always read.
+    pub extensions: Vec<String>,
+}
+
+impl Filter {
+    fn takes(&self, path: &Path) -> bool {
+        if self.extensions.is_empty() || self.extensions.iter().any(|e| e == "*") {
+            return true;
+        }
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        self.extensions.iter().any(|e| *e == ext)
+    }
+}
+
+pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
     let mut d = Discovery::default();
     if inputs.is_empty() {
         d.sources.push(Source {
@@ -101,7 +125,13 @@ pub fn discover(inputs: &[String], exclude: Option<&Path>) -> Result<Discovery> 
         });
         return Ok(d);
     }
-    let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
+    let filter = Filter {
+        exclude: filter
+            .exclude
+            .as_ref()
+            .and_then(|p| fs::canonicalize(p).ok()),
+        extensions: filter.extensions.clone(),
+    };
     let mut found = Vec::new();
     let mut pending: Vec<(Source, String)> = Vec::new();
     for input in inputs {
@@ -123,7 +153,7 @@ pub fn discover(inputs: &[String], exclude: Option<&Path>) -> Result<Discovery> 
         }
         let path = Path::new(input);
         if fs::symlink_metadata(path).is_ok() {
-            collect(path, exclude.as_deref(), &mut found, &mut d)?;
+            collect(path, &filter, &mut found, &mut d)?;
         } else if input.contains(['*', '?', '[']) {
             let paths = glob::glob(input)
                 .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?;
@@ -133,7 +163,7 @@ pub fn discover(inputs: &[String], exclude: Option<&Path>) -> Result<Discovery> 
             }
             matched.sort();
             for p in matched {
-                collect(&p, exclude.as_deref(), &mut found, &mut d)?;
+                collect(&p, &filter, &mut found, &mut d)?;
             }
         } else {
             return Err(Error::input(input, "no such file or folder"));
@@ -255,17 +285,12 @@ fn is_hidden(path: &Path) -> bool {
 }
 
 /// Adds a named path (file or folder) to `found`, walking folders.
-fn collect(
-    path: &Path,
-    exclude: Option<&Path>,
-    found: &mut Vec<Found>,
-    d: &mut Discovery,
-) -> Result<()> {
+fn collect(path: &Path, filter: &Filter, found: &mut Vec<Found>, d: &mut Discovery) -> Result<()> {
     let meta = fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     if meta.is_dir() {
         let mut visited = HashSet::new();
         let folder = path.display().to_string();
-        walk(path, path, &folder, exclude, &mut visited, found, d);
+        walk(path, path, &folder, filter, &mut visited, found, d);
         Ok(())
     } else {
         found.push(Found {
@@ -281,7 +306,7 @@ fn walk(
     root: &Path,
     dir: &Path,
     folder: &str,
-    exclude: Option<&Path>,
+    filter: &Filter,
     visited: &mut HashSet<PathBuf>,
     found: &mut Vec<Found>,
     d: &mut Discovery,
@@ -296,7 +321,7 @@ fn walk(
         Ok(c) => c,
         Err(e) => return skip(&mut d.skipped, dir, describe_io(&e)),
     };
-    if Some(canonical.as_path()) == exclude {
+    if Some(&canonical) == filter.exclude.as_ref() {
         return;
     }
     if !visited.insert(canonical) {
@@ -324,7 +349,12 @@ fn walk(
             continue;
         }
         match fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(root, &p, folder, exclude, visited, found, d),
+            Ok(m) if m.is_dir() => walk(root, &p, folder, filter, visited, found, d),
+            Ok(_) if !filter.takes(&p) => skip(
+                &mut d.ignored,
+                &p,
+                format!("extension not in --ext {}", filter.extensions.join(",")),
+            ),
             Ok(_) => {
                 let relative = p
                     .strip_prefix(root)

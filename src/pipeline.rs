@@ -52,7 +52,7 @@ enum Outcome {
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let mut out = Output::create(&cfg.output, cfg.excel)?;
-    let discovery = input::discover(&cfg.inputs, Some(&cfg.output))?;
+    let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
     let say = |line: String| {
         if !cfg.quiet {
             eprintln!("{line}");

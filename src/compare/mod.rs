@@ -142,7 +142,11 @@ pub fn command(args: &CompareArgs) -> Result<()> {
             "--tables applies to analyze; compare writes keyness, tfidf, similarity and themes_by_group".into(),
         ));
     }
-    let cfg = AnalyzeConfig::from_args(&args.analysis)?;
+    let mut analysis = args.analysis.clone();
+    analysis
+        .output
+        .get_or_insert_with(|| "output/compare".into());
+    let cfg = AnalyzeConfig::from_args(&analysis)?;
     let corpus = Corpus::load(&cfg, &cfg.meta, args.unit)?;
     let plan = Plan::new(args, &corpus)?;
     let mut out = Output::create(&cfg.output, cfg.excel)?;
@@ -215,7 +219,7 @@ impl Corpus {
                 eprintln!("{line}");
             }
         };
-        let discovery = input::discover(&cfg.inputs, Some(&cfg.output))?;
+        let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
         for w in &discovery.warnings {
             say(format!("warning: {w}"));
         }
