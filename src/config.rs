@@ -26,6 +26,13 @@ pub struct AnalyzeConfig {
     pub strict: bool,
     pub jobs: usize,
     pub quiet: bool,
+    pub verbose: bool,
+    pub charts: crate::chart::Policy,
+    /// `--xlsx FILE`: its folder exists (checked here).
+    pub xlsx: Option<PathBuf>,
+    /// `--kwic`, with `window` tokens of context.
+    pub kwic: bool,
+    pub window: usize,
     /// The options as recorded in manifest.json.
     pub parameters: serde_json::Value,
 }
@@ -72,6 +79,9 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
+        if let Some(path) = &args.xlsx {
+            check_file_target(path, "--xlsx")?;
+        }
         let parameters = serde_json::json!({
             "sections": match &mode {
                 Mode::Auto => "auto".to_string(),
@@ -93,6 +103,10 @@ impl AnalyzeConfig {
             "tables": tables,
             "excel": args.excel,
             "strict": args.strict,
+            "charts": args.charts,
+            "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
+            "kwic": args.kwic,
+            "window": args.window,
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
@@ -107,12 +121,34 @@ impl AnalyzeConfig {
             strict: args.strict,
             jobs: args.jobs,
             quiet: args.quiet,
+            verbose: args.verbose,
+            charts: args.charts,
+            xlsx: args.xlsx.clone(),
+            kwic: args.kwic,
+            window: args.window,
             parameters,
         })
     }
 
     pub fn wants(&self, table: &str) -> bool {
         self.tables.contains(&table)
+    }
+}
+
+/// A file to be written: its folder must exist and it must not be a folder.
+pub fn check_file_target(path: &std::path::Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::output(
+            path,
+            format!("{flag}: is a folder, expected a file name"),
+        ));
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::output(
+            path,
+            format!("{flag}: folder {} does not exist", dir.display()),
+        )),
+        _ => Ok(()),
     }
 }
 

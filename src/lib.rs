@@ -13,13 +13,16 @@
 //! and `pipeline` is the only module that calls every stage.
 
 pub mod analyze;
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod count;
 pub mod error;
 pub mod input;
+pub mod kwic;
 pub mod pipeline;
+pub mod progress;
 pub mod section;
 pub mod table;
 pub mod theme;
