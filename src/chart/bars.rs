@@ -24,7 +24,8 @@ pub fn top_terms(doc_id: &str, terms: &[(String, u64)], n_terms: u64) -> String 
     bars(
         &format!("Top terms — {doc_id}"),
         &format!(
-            "Count of each term (a stem, shown by its most frequent form) among {} terms; stopwords removed.",
+            "The {} most frequent terms (stems, shown by their most frequent form) among {} terms.",
+            items.len(),
             tick_label(n_terms as f64)
         ),
         &items,
@@ -49,7 +50,7 @@ pub fn bars(title: &str, subtitle: &str, items: &[(String, f64)], axis: &str) ->
         .map(|i| i.1)
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let ticks = ticks(max, 5);
+    let ticks = ticks(max, 6);
     let scale_max = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
     let plot_h = ROW * items.len().max(1) as f64;
     let width = (left + PLOT_W + 40.0).max(560.0);

@@ -1,7 +1,8 @@
 //! Heatmap of one document: sections (rows, in document order, labelled
 //! `section_id label`) × themes (columns). A cell's colour is the theme's
-//! matches per 1,000 terms of the section (viridis, light = low, dark =
-//! high; grey = no match); the number in it is the match count.
+//! matches per 1,000 terms of the section (viridis on a square-root scale,
+//! light = low, dark = high; grey = no match); the number in it is the match
+//! count.
 //!
 //! Rows are 18 px high (14 px above 40 sections), so a 60-paragraph UN
 //! speech stays readable on one page; row labels are cut with `…` to 260 px.
@@ -13,7 +14,7 @@ use super::{tick_label, truncate, viridis, viridis_dark, Svg};
 pub type Value = (u64, f64);
 
 const LABEL_MAX: f64 = 260.0;
-const THEME_LABEL_MAX: f64 = 150.0;
+const THEME_LABEL_MAX: f64 = 200.0;
 const COLUMN: f64 = 40.0;
 const NO_MATCH: &str = "#ececec";
 
@@ -59,12 +60,20 @@ pub fn heatmap(
         .map(|v| v.1)
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let shade = |v: f64| if max > 0.0 { 1.0 - v / max } else { 1.0 };
+    // Square-root scale: one short section with a high rate does not wash
+    // out the rest (the legend's ticks sit at their square-root positions).
+    let shade = |v: f64| {
+        if max > 0.0 {
+            1.0 - (v / max).sqrt()
+        } else {
+            1.0
+        }
+    };
 
     let mut svg = Svg::new(width, height);
     svg.heading(
         &format!("Themes by section — {doc_id}"),
-        "Colour: theme matches per 1,000 terms of the section (grey: none). Number: matches.",
+        "Colour: theme matches per 1,000 terms of the section (square-root scale; grey: none). Number: matches.",
     );
     for (t, label) in theme_labels.iter().enumerate() {
         let x = left + COLUMN * (t as f64 + 0.5) + 3.0;
@@ -159,12 +168,12 @@ fn legend(svg: &mut Svg, x: f64, top: f64, max: f64) {
         r#"<rect x="{x:.1}" y="{top:.1}" width="14" height="{h}" fill="url(#scale)"/>"#
     ));
     let ticks = if max > 0.0 {
-        vec![0.0, max / 2.0, max]
+        vec![0.0, max / 16.0, max / 4.0, max]
     } else {
         vec![0.0]
     };
     for v in ticks {
-        let y = top + h - if max > 0.0 { v / max * h } else { 0.0 };
+        let y = top + h - if max > 0.0 { (v / max).sqrt() * h } else { 0.0 };
         svg.line(x + 14.0, y, x + 18.0, y, "#222", 1.0);
         let label = if v >= 10.0 {
             tick_label(v.round())

@@ -10,7 +10,7 @@ use super::{text_width, tick_label, ticks, truncate, Svg, OKABE_ITO};
 
 const DASHES: [&str; 3] = ["", "6 3", "2 3"];
 const X_LABEL_MAX: f64 = 140.0;
-const LEGEND_MAX: f64 = 190.0;
+const LEGEND_MAX: f64 = 260.0;
 
 /// The chart from rows of (x, theme, rate), e.g. (doc_id, theme, per_1000)
 /// or (group, theme, rate); x values and themes keep their first-seen order.
@@ -63,7 +63,8 @@ pub fn theme_rates(title: &str, subtitle: &str, rows: &[(String, String, f64)]) 
         .iter()
         .map(|l| text_width(l, 11.0))
         .fold(0.0, f64::max);
-    let left = 60.0;
+    // Rotated x labels run left of their tick by w/√2.
+    let left = (x_label_w * std::f64::consts::FRAC_1_SQRT_2 + 16.0).max(60.0);
     let top = 64.0;
     let step = (560.0 / (xs.len() - 1) as f64).clamp(28.0, 120.0);
     let plot_w = step * (xs.len() - 1) as f64;

@@ -61,9 +61,10 @@ impl Policy {
 }
 
 /// Okabe & Ito (2008), the categorical palette safe for every kind of
-/// colour blindness (black last, used only when the others are exhausted).
+/// colour blindness. Yellow and black come last: yellow is the hardest to
+/// see as a thin line on white.
 pub const OKABE_ITO: [&str; 8] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+    "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000",
 ];
 
 /// Font used in every chart (a generic family: no font file is needed).
@@ -128,7 +129,8 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Estimated width of `s` in pixels at font size `size`, from typical
-/// advance widths of a sans-serif font (in em). Errs on the wide side.
+/// advance widths of a sans-serif font (in em), set against DejaVu Sans,
+/// the widest common fallback (rsvg-convert draws with it). Errs wide.
 pub fn text_width(s: &str, size: f64) -> f64 {
     let em: f64 = s
         .chars()
@@ -137,8 +139,9 @@ pub fn text_width(s: &str, size: f64) -> f64 {
             'f' | 't' | 'r' | 'I' | ' ' | '(' | ')' | '[' | ']' | '-' => 0.36,
             'm' | 'w' => 0.86,
             'M' | 'W' | '@' | '%' => 0.95,
-            c if c.is_ascii_uppercase() || c.is_ascii_digit() => 0.66,
-            c if c.is_ascii() => 0.56,
+            c if c.is_ascii_uppercase() => 0.72,
+            c if c.is_ascii_digit() => 0.64,
+            c if c.is_ascii() => 0.61,
             // CJK and other wide scripts take a full em.
             c if ('\u{1100}'..='\u{FFEF}').contains(&c) && !c.is_alphabetic() => 1.0,
             c if ('\u{2E80}'..='\u{FFEF}').contains(&c) => 1.0,
@@ -177,7 +180,7 @@ pub fn ticks(max: f64, n: usize) -> Vec<f64> {
     };
     let raw = max / n.max(1) as f64;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
@@ -369,6 +372,9 @@ impl Collector {
     }
 }
 
+/// Widest title or subtitle, in pixels.
+pub const HEADING_MAX: f64 = 900.0;
+
 /// An SVG document being written.
 pub struct Svg {
     body: String,
@@ -431,21 +437,17 @@ impl Svg {
         );
     }
 
-    /// Title and subtitle at the top left.
+    /// Title and subtitle at the top left. The canvas widens to fit them
+    /// (up to [`HEADING_MAX`] px, beyond which they are cut with `…`).
     pub fn heading(&mut self, title: &str, subtitle: &str) {
-        let max = self.width - 32.0;
-        let t = truncate(title, max, 16.0);
-        self.text(
-            16.0,
-            26.0,
-            16.0,
-            "start",
-            "#222",
-            &t,
-            r#" font-weight="600""#,
-        );
-        if !subtitle.is_empty() {
-            let s = truncate(subtitle, max, 12.0);
+        // Bold text runs about 10 % wider.
+        let t = truncate(title, HEADING_MAX / 1.1, 16.0);
+        let s = truncate(subtitle, HEADING_MAX, 12.0);
+        let need = 32.0 + (text_width(&t, 16.0) * 1.1).max(text_width(&s, 12.0));
+        self.width = self.width.max(need.ceil());
+        let bold = r#" font-weight="600""#;
+        self.text(16.0, 26.0, 16.0, "start", "#222", &t, bold);
+        if !s.is_empty() {
             self.text(16.0, 45.0, 12.0, "start", "#555", &s, "");
         }
     }
@@ -484,6 +486,7 @@ mod tests {
         assert!(t.ends_with('…') && text_width(&t, 11.0) <= 80.0, "{t}");
         assert_eq!(truncate("short", 80.0, 11.0), "short");
         assert_eq!(ticks(9.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(ticks(11.0, 6), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
         assert_eq!(tick_label(1200.0), "1,200");
         assert_eq!(tick_label(2.5), "2.5");
         assert_eq!(viridis(0.0), "#440154");
