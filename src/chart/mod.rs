@@ -397,6 +397,7 @@ impl Svg {
         self.body.push('\n');
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn rect(&mut self, class: &str, x: f64, y: f64, w: f64, h: f64, fill: &str, title: &str) {
         let _ = write!(
             self.body,
