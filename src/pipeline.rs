@@ -96,45 +96,51 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         false => None,
     };
     progress.start(discovery.sources.len());
+    let bar = progress.handle();
 
     for chunk in discovery.sources.chunks(CHUNK) {
         let outcomes: Vec<Outcome> = pool.install(|| {
             chunk
                 .par_iter()
-                .map(|source| match input::load(source) {
-                    Ok(mut doc) => {
-                        let counts = CACHE.with(|c| {
-                            count::count_document(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.max_ngram,
-                                &mut c.borrow_mut(),
-                            )
-                        });
-                        let kwic_rows = match cfg.kwic {
-                            true => kwic::find(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.window,
-                            ),
-                            false => Vec::new(),
-                        };
-                        doc.text = String::new();
-                        Outcome::Done(Box::new((doc, counts, kwic_rows)))
+                .map(|source| {
+                    let outcome = match input::load(source) {
+                        Ok(mut doc) => {
+                            let counts = CACHE.with(|c| {
+                                count::count_document(
+                                    &doc.text,
+                                    &cfg.mode,
+                                    &cfg.analyzer,
+                                    &cfg.matcher,
+                                    cfg.max_ngram,
+                                    &mut c.borrow_mut(),
+                                )
+                            });
+                            let kwic_rows = match cfg.kwic {
+                                true => kwic::find(
+                                    &doc.text,
+                                    &cfg.mode,
+                                    &cfg.analyzer,
+                                    &cfg.matcher,
+                                    cfg.window,
+                                ),
+                                false => Vec::new(),
+                            };
+                            doc.text = String::new();
+                            Outcome::Done(Box::new((doc, counts, kwic_rows)))
+                        }
+                        Err(reason) => Outcome::Skipped(Skipped {
+                            path: source.source.clone(),
+                            reason,
+                        }),
+                    };
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
                     }
-                    Err(reason) => Outcome::Skipped(Skipped {
-                        path: source.source.clone(),
-                        reason,
-                    }),
+                    outcome
                 })
                 .collect()
         });
         for outcome in outcomes {
-            progress.inc();
             match outcome {
                 Outcome::Skipped(s) => {
                     if cfg.strict {

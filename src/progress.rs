@@ -37,18 +37,18 @@ impl Progress {
         }
         let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} {pos}/{len} documents [{bar:30}] {percent}% · {elapsed_precise} elapsed, ~{eta} left",
+            "{pos}/{len} documents [{wide_bar}] {percent:>3}% {elapsed} ~{eta} left",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
         *self.bar.borrow_mut() = Some(bar);
     }
 
-    /// One more document done.
-    pub fn inc(&self) {
-        if let Some(bar) = &*self.bar.borrow() {
-            bar.inc(1);
-        }
+    /// A handle for the worker threads: each calls `inc(1)` when it has
+    /// counted a document, so the bar moves as documents finish, not as
+    /// chunks are written.
+    pub fn handle(&self) -> Option<ProgressBar> {
+        self.bar.borrow().clone()
     }
 
     /// Removes the bar.

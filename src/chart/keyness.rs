@@ -16,9 +16,9 @@ const REFERENCE: &str = "#D55E00";
 const ROW: f64 = 18.0;
 const LABEL_MAX: f64 = 150.0;
 
-/// The chart. `target` and `reference` are (term, score) sorted by score
-/// magnitude descending; negative scores are drawn by their magnitude on
-/// their own side. `score` names the measure (e.g. `G²`).
+/// The chart. `target` and `reference` are (term, score); each side is
+/// drawn largest magnitude first, at most [`TOP`] bars, and a negative
+/// score is drawn by its magnitude on its own side. `score` names the measure (e.g. `G²`).
 pub fn keyness(
     target_name: &str,
     reference_name: &str,
@@ -26,9 +26,14 @@ pub fn keyness(
     reference: &[(String, f64)],
     score: &str,
 ) -> String {
-    let target = &target[..target.len().min(TOP)];
-    let reference = &reference[..reference.len().min(TOP)];
     let magnitude = |v: f64| if v.is_finite() { v.abs() } else { 0.0 };
+    let top_of = |side: &[(String, f64)]| {
+        let mut side = side.to_vec();
+        side.sort_by(|a, b| magnitude(b.1).total_cmp(&magnitude(a.1)));
+        side.truncate(TOP);
+        side
+    };
+    let (target, reference) = (&top_of(target), &top_of(reference));
     let max = target
         .iter()
         .chain(reference)
@@ -37,7 +42,8 @@ pub fn keyness(
     let ticks = ticks(max, 4);
     let scale_max = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
     let half = 300.0;
-    let left = 40.0;
+    // Room for the score printed beyond the longest bar.
+    let left = 64.0;
     let zero = left + half;
     let top = 84.0;
     let gap = if target.is_empty() || reference.is_empty() {
@@ -47,7 +53,7 @@ pub fn keyness(
     };
     let rows = (target.len() + reference.len()).max(1) as f64;
     let plot_h = ROW * rows + gap;
-    let width = zero + half + 40.0;
+    let width = zero + half + 64.0;
     let height = top + plot_h + 44.0;
     let dx = |v: f64| magnitude(v) / scale_max * half;
 
