@@ -180,6 +180,7 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                 .map_err(e)?;
         }
         sheet.autofit_to_max_width(300);
+        print_setup(&mut sheet);
         sheets.push(sheet);
     }
     let readme = readme(tables, &notes, &bold)?;
@@ -255,7 +256,16 @@ fn readme(
     sheet.set_column_width(0, 20).map_err(e)?;
     sheet.set_column_width(1, 14).map_err(e)?;
     sheet.set_column_width(2, 100).map_err(e)?;
+    print_setup(&mut sheet);
     Ok(sheet)
+}
+
+/// Printed (or exported to PDF): landscape, all columns on one page width,
+/// the header row repeated on every page.
+fn print_setup(sheet: &mut Worksheet) {
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    let _ = sheet.set_repeat_rows(0, 0);
 }
 
 fn csv_header(path: &Path) -> Result<Vec<String>> {
