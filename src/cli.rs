@@ -87,7 +87,8 @@ Tables written to the output folder (CSV, one header row, long format):
   theme_matches.csv       doc_id, section_id, theme, pattern, matched, count
   ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
   term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
-  kwic.csv                doc_id, section_id, left, match, right, theme, start_byte, end_byte   (--kwic)
+  kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,
+                          start_byte, end_byte
   manifest.json           version, parameters, inputs with size and SHA-256, row counts
 
 Charts (SVG, in <output>/charts/, see --charts):

@@ -80,7 +80,10 @@ impl AnalyzeConfig {
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
         if let Some(path) = &args.xlsx {
-            check_file_target(path, "--xlsx")?;
+            // Inside the output folder is fine: it is created before writing.
+            if path.parent() != Some(args.output.as_path()) {
+                check_file_target(path, "--xlsx")?;
+            }
         }
         let parameters = serde_json::json!({
             "sections": match &mode {
