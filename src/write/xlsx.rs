@@ -104,6 +104,11 @@ const TEXT_COLUMNS: &[&str] = &[
 
 /// Builds the workbook from staged CSV tables: (table name, CSV path).
 /// Returns the bytes and one note per table that was cut to fit a sheet.
+///
+/// Data sheets use rust_xlsxwriter's constant-memory mode (rows go to a
+/// temporary file as they are written), so memory stays flat however long
+/// the tables are; column widths are therefore measured here, from the
+/// longest cell of each column, rather than by `autofit`.
 pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec<String>)> {
     let mut book = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| Error::Usage(e.to_string()))?;
@@ -114,21 +119,27 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
     );
     let bold = Format::new().set_bold();
     let mut notes = Vec::new();
-    let mut sheets = Vec::new();
+    // The README sheet comes first; it is filled in at the end.
+    book.add_worksheet()
+        .set_name("README")
+        .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
     for (name, path) in tables {
-        let mut sheet = Worksheet::new();
+        let sheet = book.add_worksheet_with_constant_memory();
         let e = |err: rust_xlsxwriter::XlsxError| Error::output(path, err);
         sheet.set_name(sheet_name(name)).map_err(e)?;
-        let bytes = std::fs::read(path).map_err(|err| Error::output(path, err))?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
-            .from_reader(bytes);
+            .from_reader(csv_file(path)?);
         let mut numeric: Vec<bool> = Vec::new();
+        let mut widths: Vec<usize> = Vec::new();
         let mut rows = 0usize;
         let mut columns = 0u16;
-        for (r, record) in reader.records().enumerate() {
-            let record = record.map_err(|err| Error::output(path, err))?;
+        let mut record = csv::StringRecord::new();
+        let mut r = 0usize;
+        while reader
+            .read_record(&mut record)
+            .map_err(|err| Error::output(path, err))?
+        {
             if r == 0 {
                 columns = record.len().min(16_384) as u16;
                 numeric = record
@@ -142,11 +153,14 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                         }
                     })
                     .collect();
+                // Room for the autofilter button beside the header.
+                widths = record.iter().map(|h| h.chars().count() + 3).collect();
                 for (c, h) in record.iter().enumerate().take(columns as usize) {
                     sheet
                         .write_string_with_format(0, c as u16, h, &bold)
                         .map_err(e)?;
                 }
+                r += 1;
                 continue;
             }
             if r > MAX_ROWS {
@@ -158,6 +172,9 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
             rows = r;
             for (c, cell) in record.iter().enumerate().take(columns as usize) {
                 let (row, col) = (r as u32, c as u16);
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(cell.chars().count().min(MAX_WIDTH));
+                }
                 if numeric.get(c).copied().unwrap_or(false) {
                     match cell.parse::<f64>() {
                         Ok(v) if v.is_finite() => {
@@ -172,6 +189,7 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                     sheet.write_string(row, col, cell).map_err(e)?;
                 }
             }
+            r += 1;
         }
         if columns > 0 {
             sheet.set_freeze_panes(1, 0).map_err(e)?;
@@ -179,30 +197,48 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                 .autofilter(0, 0, rows as u32, columns - 1)
                 .map_err(e)?;
         }
-        sheet.autofit_to_max_width(300);
-        print_setup(&mut sheet);
-        sheets.push(sheet);
+        for (c, w) in widths.iter().enumerate().take(columns as usize) {
+            let width = (*w).clamp(6, MAX_WIDTH) as f64 + 1.0;
+            sheet.set_column_width(c as u16, width).map_err(e)?;
+        }
+        print_setup(sheet);
     }
-    let readme = readme(tables, &notes, &bold)?;
-    book.push_worksheet(readme);
-    for sheet in sheets {
-        book.push_worksheet(sheet);
-    }
+    let readme_sheet = book
+        .worksheet_from_index(0)
+        .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
+    readme(readme_sheet, tables, &notes, &bold)?;
     let bytes = book
         .save_to_buffer()
         .map_err(|err| Error::Usage(format!("cannot build the workbook: {err}")))?;
     Ok((bytes, notes))
 }
 
+/// Widest column, in characters.
+const MAX_WIDTH: usize = 50;
+
+/// A staged CSV file, buffered, without its UTF-8 BOM (under `--excel`).
+fn csv_file(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|err| Error::output(path, err))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let has_bom = reader
+        .fill_buf()
+        .map_err(|err| Error::output(path, err))?
+        .starts_with(b"\xEF\xBB\xBF");
+    if has_bom {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
 /// The README sheet: one row per table, then one row per table × column.
 fn readme(
+    sheet: &mut Worksheet,
     tables: &[(String, std::path::PathBuf)],
     notes: &[String],
     bold: &Format,
-) -> Result<Worksheet> {
-    let mut sheet = Worksheet::new();
+) -> Result<()> {
     let e = |err: rust_xlsxwriter::XlsxError| Error::Usage(format!("README sheet: {err}"));
-    sheet.set_name("README").map_err(e)?;
     let mut r = 0u32;
     let mut line = |sheet: &mut Worksheet, cells: &[&str], header: bool| -> Result<()> {
         for (c, text) in cells.iter().enumerate() {
@@ -218,7 +254,7 @@ fn readme(
         Ok(())
     };
     line(
-        &mut sheet,
+        sheet,
         &[
             "themata tables",
             "",
@@ -226,19 +262,19 @@ fn readme(
         ],
         true,
     )?;
-    line(&mut sheet, &["Each sheet is one CSV table of the run, in long (tidy) format; the CSV files beside this workbook hold the same rows."], false)?;
+    line(sheet, &["Each sheet is one CSV table of the run, in long (tidy) format; the CSV files beside this workbook hold the same rows."], false)?;
     for note in notes {
-        line(&mut sheet, &["Note", note], false)?;
+        line(sheet, &["Note", note], false)?;
     }
-    line(&mut sheet, &[], false)?;
-    line(&mut sheet, &["sheet", "column", "meaning"], true)?;
+    line(sheet, &[], false)?;
+    line(sheet, &["sheet", "column", "meaning"], true)?;
     for (name, path) in tables {
         let what = TABLES
             .iter()
             .find(|(t, _)| t == name)
             .map(|(_, w)| *w)
             .unwrap_or("");
-        line(&mut sheet, &[name, "", what], false)?;
+        line(sheet, &[name, "", what], false)?;
         let header = csv_header(path)?;
         for (i, column) in header.iter().enumerate() {
             let meaning = COLUMNS
@@ -250,14 +286,14 @@ fn readme(
                 } else {
                     ""
                 });
-            line(&mut sheet, &[name, column, meaning], false)?;
+            line(sheet, &[name, column, meaning], false)?;
         }
     }
     sheet.set_column_width(0, 20).map_err(e)?;
     sheet.set_column_width(1, 14).map_err(e)?;
     sheet.set_column_width(2, 100).map_err(e)?;
-    print_setup(&mut sheet);
-    Ok(sheet)
+    print_setup(sheet);
+    Ok(())
 }
 
 /// Printed (or exported to PDF): landscape, all columns on one page width,
@@ -304,6 +340,14 @@ pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
         .tempfile_in(dir)
         .map_err(|e| Error::output(path, e))?;
     tmp.write_all(bytes).map_err(|e| Error::output(path, e))?;
+    // A temporary file is private (0600); the workbook is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::output(path, e))?;
+    }
     Ok(Staged {
         tmp,
         path: path.to_path_buf(),
