@@ -50,6 +50,10 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Compare documents or groups: keyness (G², log ratio, χ², weighted
+    /// log-odds), tf-idf, cosine similarity and theme rates.
+    #[command(after_help = crate::compare::HELP)]
+    Compare(crate::compare::CompareArgs),
 }
 
 const THEMES_HELP: &str = "\
@@ -175,6 +179,15 @@ pub struct AnalyzeArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Metadata fields parsed from each doc_id, e.g. '{country}_{session}_{year}'
+    /// (a doc_id that does not fit gets empty fields).
+    #[arg(long, value_name = "PATTERN")]
+    pub meta_pattern: Option<String>,
+
+    /// Metadata from a CSV file with a `doc_id` column; its other columns become fields.
+    #[arg(long, value_name = "FILE")]
+    pub meta: Option<String>,
 
     /// Print every skipped or ignored file and the time each stage took.
     #[arg(short, long, conflicts_with = "quiet")]

@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut cmd, "themata", &mut script);
             print(&String::from_utf8_lossy(&script))
         }
+        Some(Command::Compare(args)) => crate::compare::command(&args),
     }
 }
 
@@ -64,7 +65,7 @@ pub fn summary_paragraph(s: &pipeline::Summary) -> String {
         (k, i) => format!(
             "{} skipped and {} ignored (reasons in manifest.json; --verbose lists them).",
             plural(k as u64, "file"),
-            plural(i as u64, "hidden file"),
+            thousands(i as u64),
         ),
     });
     text

@@ -22,6 +22,8 @@ pub struct AnalyzeConfig {
     pub max_ngram: usize,
     /// Names of the tables to write, in contract order.
     pub tables: Vec<&'static str>,
+    /// The user named the tables with `--tables`.
+    pub tables_named: bool,
     pub excel: bool,
     pub strict: bool,
     pub jobs: usize,
@@ -35,6 +37,8 @@ pub struct AnalyzeConfig {
     pub window: usize,
     /// The options as recorded in manifest.json.
     pub parameters: serde_json::Value,
+    /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
+    pub meta: crate::compare::meta::Meta,
 }
 
 impl AnalyzeConfig {
@@ -75,7 +79,15 @@ impl AnalyzeConfig {
         let codebook = match args.themes.as_deref() {
             None => Codebook::default_codebook(),
             Some("none") => Codebook::default(),
-            Some(path) => import::load(path)?,
+            Some(path) => {
+                let imported = import::read(path)?;
+                if !args.quiet {
+                    for w in &imported.warnings {
+                        eprintln!("themata: warning: {w}");
+                    }
+                }
+                imported.codebook
+            }
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
@@ -85,6 +97,8 @@ impl AnalyzeConfig {
                 check_file_target(path, "--xlsx")?;
             }
         }
+        let meta =
+            crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
         let parameters = serde_json::json!({
             "sections": match &mode {
                 Mode::Auto => "auto".to_string(),
@@ -110,6 +124,8 @@ impl AnalyzeConfig {
             "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
             "kwic": args.kwic,
             "window": args.window,
+            "meta_pattern": args.meta_pattern,
+            "meta": args.meta,
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
@@ -120,6 +136,7 @@ impl AnalyzeConfig {
             matcher,
             max_ngram: usize::from(args.ngrams),
             tables,
+            tables_named: !args.tables.is_empty(),
             excel: args.excel,
             strict: args.strict,
             jobs: args.jobs,
@@ -130,6 +147,7 @@ impl AnalyzeConfig {
             kwic: args.kwic,
             window: args.window,
             parameters,
+            meta,
         })
     }
 

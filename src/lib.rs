@@ -16,6 +16,7 @@ pub mod analyze;
 pub mod chart;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod count;
 pub mod error;

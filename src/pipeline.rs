@@ -85,7 +85,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
 
     let write_matrix = cfg.wants("term_matrix")
-        && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables.len() < columns_all());
+        && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
     let mut sinks = Sinks::open(&mut out, cfg)?;
     let mut matrix = Matrix::default();
     let mut inputs = Vec::new();
@@ -274,10 +274,6 @@ fn write_kwic(sink: &mut CsvSink, doc_id: &str, rows: &[KwicRow], keys: &[String
     Ok(())
 }
 
-fn columns_all() -> usize {
-    crate::table::ANALYZE_TABLES.len()
-}
-
 /// The open per-document tables.
 struct Sinks {
     tables: Vec<(&'static str, CsvSink)>,
@@ -287,7 +283,12 @@ impl Sinks {
     fn open(out: &mut Output, cfg: &AnalyzeConfig) -> Result<Sinks> {
         let mut tables = Vec::new();
         for &name in &cfg.tables {
-            if name != "term_matrix" {
+            if name == "documents" && cfg.meta.is_given() {
+                let mut header = columns(name).to_vec();
+                let extra = cfg.meta.fields();
+                header.extend(extra[1..].iter().map(String::as_str));
+                tables.push((name, out.csv(name, &header)?));
+            } else if name != "term_matrix" {
                 tables.push((name, out.csv(name, columns(name))?));
             }
         }
@@ -308,7 +309,8 @@ impl Sinks {
             match *name {
                 "documents" => {
                     let title = c.title.as_str();
-                    sink.row(&[
+                    let (meta, _) = cfg.meta.values(id, &doc.source);
+                    let mut cells = vec![
                         Cell::Str(id),
                         Cell::Str(&doc.source),
                         Cell::Str(title),
@@ -319,7 +321,11 @@ impl Sinks {
                         Cell::Float(share(c.n_covered(), c.n_terms)),
                         Cell::Str(doc.encoding),
                         Cell::Int(doc.bytes),
-                    ])?;
+                    ];
+                    if cfg.meta.is_given() {
+                        cells.extend(meta[1..].iter().map(|v| Cell::Str(v)));
+                    }
+                    sink.row(&cells)?;
                 }
                 "sections" => {
                     for s in &c.sections {

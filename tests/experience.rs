@@ -65,6 +65,26 @@ fn statement_charts_are_valid_svg_with_one_cell_per_section_and_theme() {
 }
 
 #[test]
+fn charts_are_byte_identical_on_reruns() {
+    let dir = tempdir();
+    for out in ["a", "b"] {
+        themata(dir.path())
+            .args(["analyze", "-q", "-o", out])
+            .assert()
+            .success();
+    }
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir.path().join("a/charts")).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(dir.path().join("a/charts").join(&name)).unwrap();
+        let b = std::fs::read(dir.path().join("b/charts").join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs between runs");
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}
+
+#[test]
 fn chart_file_names_are_sanitized_and_text_is_escaped() {
     let dir = tempdir();
     std::fs::write(
