@@ -454,3 +454,54 @@ fn summary_paragraph_names_counts_time_and_place() {
     // No progress bar when stderr is not a terminal.
     assert!(!stderr.contains("documents ["), "{stderr}");
 }
+
+#[test]
+fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
+    let dir = tempdir();
+    let data = root().join("data");
+    themata(dir.path())
+        .args(["compare", "-q", "-o", "cmp", "--xlsx", "cmp.xlsx"])
+        .arg(data.join("corpus"))
+        .arg(data.join("ungdc-2022"))
+        .args([
+            "--meta-pattern",
+            "{country}_{session}_{year}",
+            "--target",
+            "folder=corpus",
+        ])
+        .args(["--reference", "country=RUS", "--reference", "country=USA"])
+        .assert()
+        .success();
+    let keyness = Table::read(&dir.path().join("cmp/keyness.csv"));
+    for (i, reference) in ["country=RUS", "country=USA"].iter().enumerate() {
+        let rows = keyness.filter("reference", reference);
+        let g2 = |r: &std::collections::HashMap<&str, &str>| r["g2"].parse::<f64>().unwrap();
+        // Expected: min(20, terms with g2 > 0) + min(20, terms with g2 < 0),
+        // counted in keyness.csv (the default --sort is g2).
+        let expected = rows.iter().filter(|r| g2(r) > 0.0).count().min(20)
+            + rows.iter().filter(|r| g2(r) < 0.0).count().min(20);
+        let svg = dir.path().join(format!("cmp/charts/keyness_{}.svg", i + 1));
+        assert_eq!(svg_count(&svg, "rect", "bar"), expected, "{reference}");
+    }
+    // themes_by_group.csv: 3 groups (target and two references) → 3 points per theme.
+    let themes = Table::read(&dir.path().join("cmp/themes_by_group.csv"));
+    assert_eq!(
+        svg_count(
+            &dir.path().join("cmp/charts/theme_rates.svg"),
+            "circle",
+            "point"
+        ),
+        themes.rows.len()
+    );
+    let book = open_workbook_auto(dir.path().join("cmp.xlsx")).expect("workbook");
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "README",
+            "keyness",
+            "tfidf",
+            "similarity",
+            "themes_by_group"
+        ]
+    );
+}

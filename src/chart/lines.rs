@@ -66,7 +66,7 @@ pub fn theme_rates(title: &str, subtitle: &str, rows: &[(String, String, f64)]) 
     // Rotated x labels run left of their tick by w/√2.
     let left = (x_label_w * std::f64::consts::FRAC_1_SQRT_2 + 16.0).max(60.0);
     let top = 64.0;
-    let step = (560.0 / (xs.len() - 1) as f64).clamp(28.0, 120.0);
+    let step = (560.0 / (xs.len() - 1) as f64).clamp(28.0, 200.0);
     let plot_w = step * (xs.len() - 1) as f64;
     let plot_h = 320.0;
     let drop = x_label_w * std::f64::consts::FRAC_1_SQRT_2 + 16.0;

@@ -62,6 +62,22 @@ const TABLES: &[(&str, &str)] = &[
         "kwic",
         "One row per theme match, with the words around it (keyword in context).",
     ),
+    (
+        "keyness",
+        "compare: one row per comparison × term, sorted by the --sort measure, descending.",
+    ),
+    (
+        "tfidf",
+        "compare: one row per document × term, with tf-idf as tidytext defines it.",
+    ),
+    (
+        "similarity",
+        "compare: one row per pair of documents or groups, with their cosine similarity.",
+    ),
+    (
+        "themes_by_group",
+        "compare: one row per group × theme, zeros included.",
+    ),
 ];
 
 /// What each column means (the same name means the same thing everywhere).
@@ -94,12 +110,51 @@ const COLUMNS: &[(&str, &str)] = &[
     ("left", "Up to --window tokens of source text before the match, in the same section."),
     ("match", "The exact source text that matched."),
     ("right", "Up to --window tokens of source text after the match, in the same section."),
+    ("target", "The target side of the comparison (a doc_id or FIELD=VALUE)."),
+    ("reference", "The reference side (`rest`: every other document)."),
+    ("count_target", "Occurrences in the target (a)."),
+    ("count_reference", "Occurrences in the reference (b)."),
+    ("total_target", "Terms in the target (N_T)."),
+    ("total_reference", "Terms in the reference (N_R)."),
+    ("per_1000_target", "a × 1000 / N_T."),
+    ("per_1000_reference", "b × 1000 / N_R."),
+    ("g2", "Signed log-likelihood G², positive when the term is relatively more frequent in the target."),
+    ("p_value", "p-value of G², chi-square with 1 degree of freedom."),
+    ("log_ratio", "log2((a/N_T)/(b/N_R)), a zero count taken as 0.5 (Hardie 2014)."),
+    ("chi2", "Chi-square with Yates' correction, signed like g2."),
+    ("log_odds", "Weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)."),
+    ("log_odds_z", "log_odds divided by its standard error."),
+    ("tf", "Term frequency: count / terms in the document."),
+    ("idf", "Inverse document frequency: ln(documents / documents containing the term)."),
+    ("tf_idf", "tf × idf."),
+    ("doc_a", "First document (or group) of the pair."),
+    ("doc_b", "Second document (or group) of the pair."),
+    ("cosine", "Cosine similarity of the two term-count vectors (0–1)."),
+    ("group", "The group (a comparison side, or a value of --by)."),
 ];
 
 /// Columns stored as text; every other column is numeric.
 const TEXT_COLUMNS: &[&str] = &[
-    "doc_id", "source", "title", "encoding", "kind", "label", "stem", "term", "theme", "pattern",
-    "matched", "ngram", "left", "match", "right",
+    "doc_id",
+    "source",
+    "title",
+    "encoding",
+    "kind",
+    "label",
+    "stem",
+    "term",
+    "theme",
+    "pattern",
+    "matched",
+    "ngram",
+    "left",
+    "match",
+    "right",
+    "target",
+    "reference",
+    "group",
+    "doc_a",
+    "doc_b",
 ];
 
 /// Builds the workbook from staged CSV tables: (table name, CSV path).
