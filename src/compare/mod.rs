@@ -59,6 +59,8 @@ Tables written to the output folder:
   similarity.csv       doc_a, doc_b, cosine   (groups with --by, else the documents compared)
   themes_by_group.csv  group, theme, count, n_terms, per_1000
   manifest.json        formulas, unit, comparisons with their documents and totals
+  charts/keyness_<n>.svg   top 20 terms of each side of comparison n, by --sort (--charts)
+  charts/theme_rates.svg   theme rates of the groups (up to 30 groups)
 
 Measures for a term with counts a (target), b (reference) and totals N_T, N_R:
   g2          signed log-likelihood G2, no correction (AntConc; quanteda correction=\"none\")
