@@ -245,7 +245,9 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         }
         None => None,
     };
-    progress.stage("xlsx");
+    if cfg.xlsx.is_some() {
+        progress.stage("xlsx");
+    }
     out.commit()?;
     if let Some(staged) = workbook {
         staged.commit()?;
