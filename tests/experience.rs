@@ -105,9 +105,9 @@ fn chart_file_names_are_sanitized_and_text_is_escaped() {
     assert_eq!(
         names,
         [
-            "heatmap_a_b__c_.svg",
+            "heatmap_a_b_c.svg",
             "theme_rates.svg",
-            "top_terms_a_b__c_.svg"
+            "top_terms_a_b_c.svg"
         ]
     );
     for n in &names {

@@ -212,23 +212,25 @@ pub fn tick_label(v: f64) -> String {
     }
 }
 
-/// A file-name-safe form of a doc_id: ASCII letters, digits, `-`, `_` and
-/// `.` kept, anything else `_`, no leading dot, at most 80 bytes.
+/// A file-name-safe form of a doc_id: letters and digits (any script),
+/// `-` and `.` kept; any other run of characters (space, `/`, `\\`, `:`, …)
+/// becomes one `_`; no leading dot or `_`; at most 80 characters. The
+/// result never leaves the charts folder.
 pub fn file_stem(doc_id: &str) -> String {
-    let mut s: String = doc_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    while s.starts_with('.') {
-        s.remove(0);
+    let mut s = String::new();
+    for c in doc_id.chars() {
+        if c.is_alphanumeric() || matches!(c, '-' | '.') {
+            s.push(c);
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
     }
-    s.truncate(80);
+    let s: String = s
+        .trim_start_matches(['.', '_'])
+        .trim_end_matches('_')
+        .chars()
+        .take(80)
+        .collect();
     if s.is_empty() {
         "doc".to_string()
     } else {
@@ -472,8 +474,11 @@ mod tests {
     #[test]
     fn escaping_and_names() {
         assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
-        assert_eq!(file_stem("../etc/passwd"), "_etc_passwd");
-        assert_eq!(file_stem("Åland speech"), "_land_speech");
+        assert_eq!(file_stem("../etc/passwd"), "etc_passwd");
+        assert_eq!(file_stem("..\\..\\x"), "x");
+        assert_eq!(file_stem("Åland speech"), "Åland_speech");
+        assert_eq!(file_stem("a  b&<c>"), "a_b_c");
+        assert_eq!(file_stem("???"), "doc");
         assert_eq!(file_stem(""), "doc");
         let mut n = Names::default();
         assert_eq!(n.unique("a b"), "a_b");
