@@ -193,7 +193,7 @@ pub struct AnalyzeArgs {
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
 
-    /// Charts written to <output>/charts/: `auto` (theme rates, plus a heatmap
+    /// Charts written to OUTPUT/charts/: `auto` (theme rates, plus a heatmap
     /// and top-terms chart per document when there are at most 50 documents),
     /// `all`, `summary` (theme rates only) or `none`.
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = crate::chart::Policy::Auto)]
