@@ -13,6 +13,9 @@ Examples:
   themata analyze speeches/ -o out/        every file under speeches/, recursively
   themata analyze 'ungdc/2022/*.txt' --themes my_codebook.toml
   themata themes check data/themes.toml    validate a codebook
+  themata analyze --xlsx tables.xlsx       also write one spreadsheet workbook
+  themata kwic 'human rights'              every match in context, as CSV on stdout
+  themata completions bash > ~/.local/share/bash-completion/completions/themata
 
 Exit codes: 0 success (skipped files are named on stderr and in manifest.json),
 2 usage or fatal error (nothing is written), 1 is never used.";
@@ -35,13 +38,47 @@ pub enum Command {
     #[command(after_help = ANALYZE_HELP)]
     Analyze(AnalyzeArgs),
     /// Validate, list or convert codebooks.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = THEMES_HELP)]
     Themes(ThemesCommand),
+    /// Keyword in context: every match of a pattern with the words around it.
+    #[command(after_help = KWIC_HELP)]
+    Kwic(KwicArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Compare documents or groups: keyness (G², log ratio, χ², weighted
     /// log-odds), tf-idf, cosine similarity and theme rates.
     #[command(after_help = crate::compare::HELP)]
     Compare(crate::compare::CompareArgs),
 }
+
+const THEMES_HELP: &str = "\
+Examples:
+  themata themes check my_codebook.toml    problems with line:column, exit 2 if any
+  themata themes list                      the shipped codebook (data/themes.toml)
+  themata themes convert dict.yml -        a quanteda YAML dictionary as TOML";
+
+const KWIC_HELP: &str = "\
+PATTERN uses the codebook syntax: words, globs (secur*), phrases (human rights),
+stem:secur. Output columns (CSV):
+  doc_id, section_id, left, match, right, theme, start_byte, end_byte
+`match` is the exact source text (bytes start_byte..end_byte of the decoded
+document); left/right are up to --window tokens of source text in the section.
+
+Examples:
+  themata kwic 'secur*'                     the shipped statement, CSV on stdout
+  themata kwic 'human rights' speeches/ --window 8 -o out/    writes out/kwic.csv
+  themata kwic 'weapon* of mass destruction' ungdc/2022/ | column -s, -t | less -S";
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  themata completions bash > ~/.local/share/bash-completion/completions/themata
+  themata completions zsh  > ~/.zfunc/_themata       # with fpath+=~/.zfunc in .zshrc
+  themata completions fish > ~/.config/fish/completions/themata.fish";
 
 const ANALYZE_HELP: &str = "\
 Tables written to the output folder (CSV, one header row, long format):
@@ -54,12 +91,21 @@ Tables written to the output folder (CSV, one header row, long format):
   theme_matches.csv       doc_id, section_id, theme, pattern, matched, count
   ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
   term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
+  kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,
+                          start_byte, end_byte
   manifest.json           version, parameters, inputs with size and SHA-256, row counts
+
+Charts (SVG, in <output>/charts/, see --charts):
+  theme_rates.svg         theme matches per 1,000 terms per document (up to 30 documents)
+  heatmap_<doc>.svg       themes × sections of one document   (per document, up to 50 documents)
+  top_terms_<doc>.svg     the 20 most frequent terms of one document
 
 Examples:
   themata analyze
   themata analyze data/ungdc-2022 -o out --ngrams 3
-  themata analyze speech.txt --hyphens split --no-stem --stopwords none";
+  themata analyze speech.txt --hyphens split --no-stem --stopwords none
+  themata analyze --xlsx tables.xlsx --kwic --window 8
+  themata analyze ungdc/ --charts none -o out   1,938 speeches, tables only";
 
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeArgs {
@@ -152,6 +198,75 @@ pub struct AnalyzeArgs {
     /// Metadata from a CSV file with a `doc_id` column; its other columns become fields.
     #[arg(long, value_name = "FILE")]
     pub meta: Option<String>,
+
+    /// Print every skipped or ignored file and the time each stage took.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Charts written to OUTPUT/charts/: `auto` (theme rates, plus a heatmap
+    /// and top-terms chart per document when there are at most 50 documents),
+    /// `all`, `summary` (theme rates only) or `none`.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = crate::chart::Policy::Auto)]
+    pub charts: crate::chart::Policy,
+
+    /// Also write every table into one XLSX workbook (a README sheet first).
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
+
+    /// Also write kwic.csv: every theme match with its context.
+    #[arg(long)]
+    pub kwic: bool,
+
+    /// Context of --kwic, in tokens on each side.
+    #[arg(long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW)]
+    pub window: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KwicArgs {
+    /// A pattern in codebook syntax: word, glob (secur*), phrase, stem:STEM.
+    pub pattern: String,
+
+    /// Files, folders or globs; `-` reads stdin. With none, the shipped statement.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Context in tokens on each side.
+    #[arg(short, long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW)]
+    pub window: usize,
+
+    /// File extensions read from folders (`*`: every file).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "txt",
+        value_delimiter = ','
+    )]
+    pub ext: Vec<String>,
+
+    /// Write DIR/kwic.csv instead of printing to stdout.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// How to split documents into sections (context stays inside a section).
+    #[arg(long, value_enum, default_value_t = SectionMode::Auto)]
+    pub sections: SectionMode,
+
+    /// Language of the stemmer (for stem: patterns).
+    #[arg(long, value_name = "LANG", default_value = "english")]
+    pub lang: String,
+
+    /// Hyphenated compounds (as in analyze).
+    #[arg(long, value_enum, default_value_t = Hyphens::Join)]
+    pub hyphens: Hyphens,
+
+    /// Start the CSV with a UTF-8 byte-order mark (for Excel).
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

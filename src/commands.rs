@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use crate::chart::thousands;
 use crate::cli::{Cli, Command, ThemesCommand};
 use crate::config::AnalyzeConfig;
 use crate::error::{Error, Result};
@@ -15,6 +16,13 @@ pub fn run(cli: Cli) -> Result<()> {
         None => analyze(&cli.analyze),
         Some(Command::Analyze(args)) => analyze(&args),
         Some(Command::Themes(cmd)) => themes(cmd),
+        Some(Command::Kwic(args)) => kwic(&args),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "themata", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
         Some(Command::Compare(args)) => crate::compare::command(&args),
     }
 }
@@ -23,22 +31,159 @@ fn analyze(args: &crate::cli::AnalyzeArgs) -> Result<()> {
     let cfg = AnalyzeConfig::from_args(args)?;
     let s = pipeline::analyze(&cfg)?;
     if !cfg.quiet {
-        let skipped = match (s.skipped, s.ignored) {
-            (0, 0) => String::new(),
-            (k, i) => format!("; {k} skipped, {i} ignored (hidden, or not --ext; see manifest.json)"),
-        };
-        eprintln!(
-            "themata: analyzed {} document{} ({} sections, {} tokens, {} terms) in {:.2} s{skipped}; tables in {}/",
-            s.documents,
-            if s.documents == 1 { "" } else { "s" },
-            s.sections,
-            s.tokens,
-            s.terms,
-            s.seconds,
-            s.output.trim_end_matches('/'),
-        );
+        eprintln!("{}", summary_paragraph(&s));
     }
     Ok(())
+}
+
+/// The closing paragraph of a run: what was read, how long it took, where
+/// the results are, and what was left out.
+pub fn summary_paragraph(s: &pipeline::Summary) -> String {
+    let plural =
+        |n: u64, word: &str| format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" });
+    let dir = s.output.trim_end_matches('/');
+    let mut text = format!(
+        "themata: analyzed {} ({}, {}, {}) in {:.2} s.\nTables: {} in {dir}/ with manifest.json",
+        plural(s.documents as u64, "document"),
+        plural(s.sections, "section"),
+        plural(s.tokens, "token"),
+        plural(s.terms, "term"),
+        s.seconds,
+        plural(s.tables as u64, "CSV file"),
+    );
+    if s.charts > 0 {
+        text.push_str(&format!(
+            "; {} in {dir}/charts/",
+            plural(s.charts as u64, "chart")
+        ));
+    }
+    if let Some(x) = &s.xlsx {
+        text.push_str(&format!("; workbook {x}"));
+    }
+    text.push_str(".\n");
+    text.push_str(&match (s.skipped, s.ignored) {
+        (0, 0) => "No input file was skipped.".to_string(),
+        (k, i) => format!(
+            "{} skipped and {} ignored (reasons in manifest.json; --verbose lists them).",
+            plural(k as u64, "file"),
+            thousands(i as u64),
+        ),
+    });
+    text
+}
+
+/// `themata kwic`: one pattern, compiled as a one-theme codebook.
+fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
+    use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
+    use crate::cli::SectionMode;
+    use crate::section::Mode;
+    use crate::table::Cell;
+    use crate::theme::{codebook::PatternDef, Matcher, Theme};
+
+    codebook::check_pattern(&args.pattern)
+        .map_err(|e| Error::Usage(format!("pattern `{}`: {e}", args.pattern)))?;
+    let mode = match args.sections {
+        SectionMode::Auto => Mode::Auto,
+        SectionMode::Paragraphs => Mode::Paragraphs,
+        SectionMode::Lines => Mode::Lines,
+        SectionMode::None => Mode::None,
+        SectionMode::Heading => {
+            return Err(Error::Usage(
+                "kwic: --sections heading is not supported; use analyze --kwic".into(),
+            ))
+        }
+    };
+    let analyzer = Analyzer::new(&AnalyzerOptions {
+        language: args.lang.clone(),
+        stopwords: Stopwords::Default,
+        stem: true,
+        keep_possessives: false,
+        keep_numbers: false,
+        hyphens: args.hyphens,
+    })?;
+    let codebook = Codebook {
+        path: String::new(),
+        themes: vec![Theme {
+            key: args.pattern.clone(),
+            label: String::new(),
+            definition: String::new(),
+            patterns: vec![PatternDef {
+                text: args.pattern.clone(),
+                line: 0,
+                column: 0,
+            }],
+            line: 0,
+            column: 0,
+        }],
+    };
+    let matcher = Matcher::new(&codebook, &analyzer)?;
+    let mut out = match &args.output {
+        Some(dir) => Some(crate::write::Output::create(dir, args.excel)?),
+        None => None,
+    };
+    let filter = crate::input::Filter::new(args.output.clone(), &args.ext);
+    let discovery = crate::input::discover(&args.inputs, &filter)?;
+    let say = |line: String| {
+        if !args.quiet {
+            eprintln!("{line}");
+        }
+    };
+    for s in &discovery.skipped {
+        say(format!("skipped: {}: {}", s.path, s.reason));
+    }
+    let mut found: Vec<(String, Vec<crate::kwic::KwicRow>)> = Vec::new();
+    for source in &discovery.sources {
+        match crate::input::load(source) {
+            Ok(doc) => {
+                let rows = crate::kwic::find(&doc.text, &mode, &analyzer, &matcher, args.window);
+                found.push((doc.doc_id, rows));
+            }
+            Err(reason) => say(format!("skipped: {}: {reason}", source.source)),
+        }
+    }
+    let keys = matcher.keys();
+    let rows: Vec<Vec<Cell>> = found
+        .iter()
+        .flat_map(|(id, rows)| {
+            rows.iter().map(move |r| {
+                vec![
+                    Cell::Str(id),
+                    Cell::Int(u64::from(r.section_id)),
+                    Cell::Str(&r.left),
+                    Cell::Str(&r.matched),
+                    Cell::Str(&r.right),
+                    Cell::Str(&keys[r.theme as usize]),
+                    Cell::Int(r.start_byte as u64),
+                    Cell::Int(r.end_byte as u64),
+                ]
+            })
+        })
+        .collect();
+    match out.take() {
+        Some(mut out) => {
+            let mut sink = out.csv("kwic", crate::kwic::COLUMNS)?;
+            for row in &rows {
+                sink.row(row)?;
+            }
+            out.finish(sink)?;
+            let dir = out.dir().display().to_string();
+            out.commit()?;
+            say(format!(
+                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.csv",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "es" },
+                args.pattern,
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
+                dir.trim_end_matches('/'),
+            ));
+            Ok(())
+        }
+        None => {
+            let bytes = crate::write::csv_bytes(crate::kwic::COLUMNS, &rows, args.excel);
+            print(&String::from_utf8_lossy(&bytes))
+        }
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.

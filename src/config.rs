@@ -31,6 +31,13 @@ pub struct AnalyzeConfig {
     pub strict: bool,
     pub jobs: usize,
     pub quiet: bool,
+    pub verbose: bool,
+    pub charts: crate::chart::Policy,
+    /// `--xlsx FILE`: its folder exists (checked here).
+    pub xlsx: Option<PathBuf>,
+    /// `--kwic`, with `window` tokens of context.
+    pub kwic: bool,
+    pub window: usize,
     /// The options as recorded in manifest.json.
     pub parameters: serde_json::Value,
     /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
@@ -91,6 +98,12 @@ impl AnalyzeConfig {
             .output
             .clone()
             .unwrap_or_else(|| PathBuf::from("output"));
+        if let Some(path) = &args.xlsx {
+            // Inside the output folder is fine: it is created before writing.
+            if path.parent() != Some(output.as_path()) {
+                check_file_target(path, "--xlsx")?;
+            }
+        }
         let meta =
             crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
         let parameters = serde_json::json!({
@@ -115,20 +128,17 @@ impl AnalyzeConfig {
             "ext": args.ext,
             "excel": args.excel,
             "strict": args.strict,
+            "charts": args.charts,
+            "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
+            "kwic": args.kwic,
+            "window": args.window,
             "meta_pattern": args.meta_pattern,
             "meta": args.meta,
         });
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
             output: output.clone(),
-            filter: Filter {
-                exclude: Some(output),
-                extensions: args
-                    .ext
-                    .iter()
-                    .map(|e| e.trim().trim_start_matches('.').to_lowercase())
-                    .collect(),
-            },
+            filter: Filter::new(Some(output), &args.ext),
             mode,
             analyzer,
             codebook,
@@ -140,6 +150,11 @@ impl AnalyzeConfig {
             strict: args.strict,
             jobs: args.jobs,
             quiet: args.quiet,
+            verbose: args.verbose,
+            charts: args.charts,
+            xlsx: args.xlsx.clone(),
+            kwic: args.kwic,
+            window: args.window,
             parameters,
             meta,
         })
@@ -147,6 +162,23 @@ impl AnalyzeConfig {
 
     pub fn wants(&self, table: &str) -> bool {
         self.tables.contains(&table)
+    }
+}
+
+/// A file to be written: its folder must exist and it must not be a folder.
+pub fn check_file_target(path: &std::path::Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::output(
+            path,
+            format!("{flag}: is a folder, expected a file name"),
+        ));
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::output(
+            path,
+            format!("{flag}: folder {} does not exist", dir.display()),
+        )),
+        _ => Ok(()),
     }
 }
 

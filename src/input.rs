@@ -102,6 +102,17 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// A filter from `--ext` values (`.TXT` and `txt` are the same).
+    pub fn new(exclude: Option<PathBuf>, extensions: &[String]) -> Filter {
+        Filter {
+            exclude,
+            extensions: extensions
+                .iter()
+                .map(|e| e.trim().trim_start_matches('.').to_lowercase())
+                .collect(),
+        }
+    }
+
     fn takes(&self, path: &Path) -> bool {
         if self.extensions.is_empty() || self.extensions.iter().any(|e| e == "*") {
             return true;
@@ -110,7 +121,7 @@ impl Filter {
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        self.extensions.iter().any(|e| *e == ext)
+        self.extensions.contains(&ext)
     }
 }
 
@@ -486,7 +497,7 @@ fn text_or_skip(text: String, encoding: &'static str, warning: Option<String>) -
 /// UTF-16 without a BOM: at least a quarter of the bytes are NUL and nearly
 /// all of them sit on the same parity (the high byte of Latin text).
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let sample = &bytes[..bytes.len().min(4096)];

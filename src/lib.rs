@@ -13,6 +13,7 @@
 //! and `pipeline` is the only module that calls every stage.
 
 pub mod analyze;
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod compare;
@@ -20,7 +21,9 @@ pub mod config;
 pub mod count;
 pub mod error;
 pub mod input;
+pub mod kwic;
 pub mod pipeline;
+pub mod progress;
 pub mod section;
 pub mod table;
 pub mod theme;

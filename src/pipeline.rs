@@ -17,6 +17,8 @@ use crate::config::AnalyzeConfig;
 use crate::count::{self, DocCounts, StemCache};
 use crate::error::{Error, Result};
 use crate::input::{self, Document, Skipped};
+use crate::kwic::{self, KwicRow};
+use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{CsvSink, Output};
 
@@ -36,6 +38,12 @@ pub struct Summary {
     pub ignored: usize,
     pub seconds: f64,
     pub output: String,
+    /// Tables (CSV files) written.
+    pub tables: usize,
+    /// Charts (SVG files) written.
+    pub charts: usize,
+    /// The workbook written with --xlsx.
+    pub xlsx: Option<String>,
 }
 
 thread_local! {
@@ -44,7 +52,7 @@ thread_local! {
 
 /// One document's outcome.
 enum Outcome {
-    Done(Box<(Document, DocCounts)>),
+    Done(Box<(Document, DocCounts, Vec<KwicRow>)>),
     Skipped(Skipped),
 }
 
@@ -52,12 +60,13 @@ enum Outcome {
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let mut out = Output::create(&cfg.output, cfg.excel)?;
+    let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
-    let say = |line: String| {
-        if !cfg.quiet {
-            eprintln!("{line}");
-        }
-    };
+    progress.stage("discover");
+    for s in &discovery.ignored {
+        progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
+    }
+    let say = |line: String| progress.say(&line);
     for w in &discovery.warnings {
         say(format!("warning: {w}"));
     }
@@ -81,30 +90,53 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut matrix = Matrix::default();
     let mut inputs = Vec::new();
     let mut summary = Summary::default();
+    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
+    let mut kwic_sink = match cfg.kwic {
+        true => Some(out.csv("kwic", kwic::COLUMNS)?),
+        false => None,
+    };
+    progress.start(discovery.sources.len());
+    let bar = progress.handle();
 
     for chunk in discovery.sources.chunks(CHUNK) {
         let outcomes: Vec<Outcome> = pool.install(|| {
             chunk
                 .par_iter()
-                .map(|source| match input::load(source) {
-                    Ok(mut doc) => {
-                        let counts = CACHE.with(|c| {
-                            count::count_document(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.max_ngram,
-                                &mut c.borrow_mut(),
-                            )
-                        });
-                        doc.text = String::new();
-                        Outcome::Done(Box::new((doc, counts)))
+                .map(|source| {
+                    let outcome = match input::load(source) {
+                        Ok(mut doc) => {
+                            let counts = CACHE.with(|c| {
+                                count::count_document(
+                                    &doc.text,
+                                    &cfg.mode,
+                                    &cfg.analyzer,
+                                    &cfg.matcher,
+                                    cfg.max_ngram,
+                                    &mut c.borrow_mut(),
+                                )
+                            });
+                            let kwic_rows = match cfg.kwic {
+                                true => kwic::find(
+                                    &doc.text,
+                                    &cfg.mode,
+                                    &cfg.analyzer,
+                                    &cfg.matcher,
+                                    cfg.window,
+                                ),
+                                false => Vec::new(),
+                            };
+                            doc.text = String::new();
+                            Outcome::Done(Box::new((doc, counts, kwic_rows)))
+                        }
+                        Err(reason) => Outcome::Skipped(Skipped {
+                            path: source.source.clone(),
+                            reason,
+                        }),
+                    };
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
                     }
-                    Err(reason) => Outcome::Skipped(Skipped {
-                        path: source.source.clone(),
-                        reason,
-                    }),
+                    outcome
                 })
                 .collect()
         });
@@ -118,11 +150,18 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                     skipped.push(s);
                 }
                 Outcome::Done(boxed) => {
-                    let (doc, counts) = *boxed;
+                    let (doc, counts, kwic_rows) = *boxed;
                     if let Some(w) = &doc.warning {
                         say(format!("warning: {}: {w}", doc.source));
                     }
                     sinks.write_document(cfg, &doc, &counts)?;
+                    if let Some(sink) = &mut kwic_sink {
+                        write_kwic(sink, &doc.doc_id, &kwic_rows, cfg.matcher.keys())?;
+                    }
+                    for (path, svg) in charts.document(&doc.doc_id, &counts, cfg.matcher.keys()) {
+                        out.file(&path, svg.as_bytes())?;
+                        summary.charts += 1;
+                    }
                     if write_matrix {
                         matrix.add(inputs.len() as u32, &counts);
                     }
@@ -150,7 +189,12 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         };
         return Err(Error::input(what, "no document with text to analyze"));
     }
+    progress.finish();
+    progress.stage("analyze");
     sinks.finish(&mut out)?;
+    if let Some(sink) = kwic_sink {
+        out.finish(sink)?;
+    }
     if write_matrix {
         let ids: Vec<&str> = inputs
             .iter()
@@ -163,6 +207,16 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             summary.documents
         ));
     }
+    progress.stage("corpus tables");
+    let (chart_files, chart_notes) = charts.finish(cfg.matcher.keys());
+    for (path, svg) in chart_files {
+        out.file(&path, svg.as_bytes())?;
+        summary.charts += 1;
+    }
+    for note in chart_notes {
+        say(format!("note: {note}"));
+    }
+    progress.stage("charts");
     let manifest = serde_json::json!({
         "tool": "themata",
         "version": env!("CARGO_PKG_VERSION"),
@@ -179,11 +233,47 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     json.push('\n');
     out.file("manifest.json", json.as_bytes())?;
     summary.output = out.dir().display().to_string();
+    summary.tables = out.staged_tables().len();
+    let workbook = match &cfg.xlsx {
+        Some(path) => {
+            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+            for note in notes {
+                say(format!("note: {}: {note}", path.display()));
+            }
+            summary.xlsx = Some(path.display().to_string());
+            Some(crate::write::xlsx::stage(path, &bytes)?)
+        }
+        None => None,
+    };
+    if cfg.xlsx.is_some() {
+        progress.stage("xlsx");
+    }
     out.commit()?;
+    if let Some(staged) = workbook {
+        staged.commit()?;
+    }
+    progress.stage("commit");
     summary.skipped = skipped.len();
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Writes one document's KWIC rows.
+fn write_kwic(sink: &mut CsvSink, doc_id: &str, rows: &[KwicRow], keys: &[String]) -> Result<()> {
+    for r in rows {
+        sink.row(&[
+            Cell::Str(doc_id),
+            Cell::Int(u64::from(r.section_id)),
+            Cell::Str(&r.left),
+            Cell::Str(&r.matched),
+            Cell::Str(&r.right),
+            Cell::Str(&keys[r.theme as usize]),
+            Cell::Int(r.start_byte as u64),
+            Cell::Int(r.end_byte as u64),
+        ])?;
+    }
+    Ok(())
 }
 
 /// The open per-document tables.

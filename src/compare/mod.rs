@@ -59,6 +59,8 @@ Tables written to the output folder:
   similarity.csv       doc_a, doc_b, cosine   (groups with --by, else the documents compared)
   themes_by_group.csv  group, theme, count, n_terms, per_1000
   manifest.json        formulas, unit, comparisons with their documents and totals
+  charts/keyness_<n>.svg   top 20 terms of each side of comparison n, by --sort (--charts)
+  charts/theme_rates.svg   theme rates of the groups (up to 30 groups)
 
 Measures for a term with counts a (target), b (reference) and totals N_T, N_R:
   g2          signed log-likelihood G2, no correction (AntConc; quanteda correction=\"none\")
@@ -142,6 +144,11 @@ pub fn command(args: &CompareArgs) -> Result<()> {
             "--tables applies to analyze; compare writes keyness, tfidf, similarity and themes_by_group".into(),
         ));
     }
+    if args.analysis.kwic {
+        return Err(Error::Usage(
+            "--kwic applies to analyze; for one pattern use `themata kwic`".into(),
+        ));
+    }
     let mut analysis = args.analysis.clone();
     analysis
         .output
@@ -155,8 +162,24 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let similarity = write_similarity(&mut out, &corpus, &plan)?;
     write_themes(&mut out, &corpus, &plan)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
+    let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
+    let workbook = match &cfg.xlsx {
+        Some(path) => Some(crate::write::xlsx::stage(
+            path,
+            &crate::write::xlsx::workbook(&out.staged_tables())?.0,
+        )?),
+        None => None,
+    };
     let dir = out.dir().display().to_string();
     out.commit()?;
+    if let Some(staged) = workbook {
+        staged.commit()?;
+    }
+    if !cfg.quiet {
+        for note in chart_notes {
+            eprintln!("note: {note}");
+        }
+    }
     if !cfg.quiet {
         for note in plan.notes.iter().chain(&similarity) {
             eprintln!("note: {note}");
@@ -868,6 +891,84 @@ fn write_themes(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<()> {
         }
     }
     out.finish(sink)
+}
+
+/// Charts (`--charts`, see [`crate::chart`]): per comparison a keyness
+/// chart (`charts/keyness_<n>.svg`, the top terms of each side by `--sort`),
+/// and the theme rates of the groups (`charts/theme_rates.svg`) when there
+/// are themes and at most [`crate::chart::RATES_MAX`] groups.
+fn write_charts(
+    out: &mut Output,
+    args: &CompareArgs,
+    cfg: &AnalyzeConfig,
+    corpus: &Corpus,
+    plan: &Plan,
+) -> Result<Vec<String>> {
+    use crate::chart::{self, Policy};
+    let mut notes = Vec::new();
+    if cfg.charts == Policy::None {
+        return Ok(notes);
+    }
+    let measure = match args.sort {
+        SortBy::G2 => "signed G²",
+        SortBy::LogRatio => "log ratio",
+        SortBy::Chi2 => "signed χ² (Yates)",
+        SortBy::LogOddsZ => "weighted log-odds z",
+    };
+    let per_comparison = cfg.charts != Policy::Summary
+        && (cfg.charts == Policy::All || plan.comparisons.len() <= chart::PER_DOCUMENT_MAX);
+    if per_comparison {
+        for (i, (t, r)) in plan.comparisons.iter().enumerate() {
+            let (rows, _, _) = score(corpus, t, r, args.min_count, args.sort);
+            let side = |positive: bool| -> Vec<(String, f64)> {
+                let mut side: Vec<(String, f64)> = rows
+                    .iter()
+                    .filter(|s| {
+                        (s.measure(args.sort) > 0.0) == positive && s.measure(args.sort) != 0.0
+                    })
+                    .map(|s| (corpus.terms[s.key as usize].clone(), s.measure(args.sort)))
+                    .collect();
+                side.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                side.truncate(chart::keyness::TOP);
+                side
+            };
+            let svg =
+                chart::keyness::keyness(&t.label, &r.label, &side(true), &side(false), measure);
+            out.file(&format!("charts/keyness_{}.svg", i + 1), svg.as_bytes())?;
+        }
+    } else if cfg.charts == Policy::Auto {
+        notes.push(format!(
+            "keyness charts not drawn for {} comparisons (more than {}); ask with --charts all",
+            plan.comparisons.len(),
+            chart::PER_DOCUMENT_MAX
+        ));
+    }
+    if corpus.theme_keys.is_empty() {
+        return Ok(notes);
+    }
+    if plan.groups.len() > chart::RATES_MAX {
+        notes.push(format!(
+            "charts/theme_rates.svg not drawn: {} groups (more than {})",
+            plan.groups.len(),
+            chart::RATES_MAX
+        ));
+        return Ok(notes);
+    }
+    let mut rates = Vec::new();
+    for g in &plan.groups {
+        let n_terms: u64 = g.docs.iter().map(|&i| corpus.docs[i].n_terms).sum();
+        for (t, key) in corpus.theme_keys.iter().enumerate() {
+            let count: u64 = g.docs.iter().map(|&i| corpus.docs[i].themes[t]).sum();
+            rates.push((g.label.clone(), key.clone(), per_1000(count, n_terms)));
+        }
+    }
+    let svg = chart::lines::theme_rates(
+        "Theme rates by group",
+        "Theme matches per 1,000 terms of each group (themes_by_group.csv).",
+        &rates,
+    );
+    out.file("charts/theme_rates.svg", svg.as_bytes())?;
+    Ok(notes)
 }
 
 fn write_manifest(

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::table::Cell;
 
+pub mod xlsx;
+
 /// The output folder of one run.
 pub struct Output {
     dir: PathBuf,
@@ -118,6 +120,18 @@ impl Output {
             .collect()
     }
 
+    /// The CSV tables staged so far: (table name, staged path), in the order
+    /// they were created (for building the XLSX workbook from them).
+    pub fn staged_tables(&self) -> Vec<(String, PathBuf)> {
+        self.written
+            .iter()
+            .filter_map(|(n, _)| {
+                n.strip_suffix(".csv")
+                    .map(|t| (t.to_string(), self.staging_path(n)))
+            })
+            .collect()
+    }
+
     /// Moves every staged file into the output folder.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         let staging = self
@@ -163,6 +177,27 @@ impl CsvSink {
         self.rows += 1;
         Ok(())
     }
+}
+
+/// A whole CSV table as bytes (for stdout), with the same quoting, line
+/// ends, float format and formula guard as [`CsvSink`].
+pub fn csv_bytes(header: &[&str], rows: &[Vec<Cell>], bom: bool) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if bom {
+        bytes.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(bytes);
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(row.iter().map(|c| match c {
+            Cell::Str(s) => guard_formula(s),
+            other => other.render(),
+        }));
+    }
+    writer.into_inner().unwrap_or_default()
 }
 
 /// Prefixes text that a spreadsheet would execute as a formula with `'`.

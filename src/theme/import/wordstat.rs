@@ -88,7 +88,7 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
             t.patterns.is_empty()
                 && b.themes
                     .get(i + 1)
-                    .map_or(true, |next| !next.key.starts_with(&format!("{}.", t.key)))
+                    .is_none_or(|next| !next.key.starts_with(&format!("{}.", t.key)))
         })
         .map(|(_, t)| (t.key.clone(), t.line, t.column))
         .collect();

@@ -1,0 +1,164 @@
+//! Keyness chart: the terms most characteristic of each side of a
+//! comparison, as diverging bars around zero (as quanteda's
+//! `textplot_keyness` draws them). Target terms run right (blue), reference
+//! terms left (vermillion), each side largest first; the term sits by the
+//! zero line and its score at the bar's end. Plain data in, so `compare`
+//! can call it with any score (G², log ratio, z). Bars are
+//! `<rect class="bar">` with a tooltip.
+
+use super::{text_width, tick_label, ticks, truncate, Svg};
+
+/// Bars per side at most.
+pub const TOP: usize = 20;
+
+const TARGET: &str = "#0072B2";
+const REFERENCE: &str = "#D55E00";
+const ROW: f64 = 18.0;
+const LABEL_MAX: f64 = 150.0;
+
+/// The chart. `target` and `reference` are (term, score); each side is
+/// drawn largest magnitude first, at most [`TOP`] bars, and a negative
+/// score is drawn by its magnitude on its own side. `score` names the measure (e.g. `G²`).
+pub fn keyness(
+    target_name: &str,
+    reference_name: &str,
+    target: &[(String, f64)],
+    reference: &[(String, f64)],
+    score: &str,
+) -> String {
+    let magnitude = |v: f64| if v.is_finite() { v.abs() } else { 0.0 };
+    let top_of = |side: &[(String, f64)]| {
+        let mut side = side.to_vec();
+        side.sort_by(|a, b| magnitude(b.1).total_cmp(&magnitude(a.1)));
+        side.truncate(TOP);
+        side
+    };
+    let (target, reference) = (&top_of(target), &top_of(reference));
+    let max = target
+        .iter()
+        .chain(reference)
+        .map(|t| magnitude(t.1))
+        .fold(0.0, f64::max);
+    let ticks = ticks(max, 4);
+    let scale_max = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+    let half = 300.0;
+    // Room for the score printed beyond the longest bar.
+    let left = 64.0;
+    let zero = left + half;
+    let top = 84.0;
+    let gap = if target.is_empty() || reference.is_empty() {
+        0.0
+    } else {
+        10.0
+    };
+    let rows = (target.len() + reference.len()).max(1) as f64;
+    let plot_h = ROW * rows + gap;
+    let width = zero + half + 64.0;
+    let height = top + plot_h + 44.0;
+    let dx = |v: f64| magnitude(v) / scale_max * half;
+
+    let mut svg = Svg::new(width, height);
+    svg.heading(
+        &format!("Key terms — {target_name} vs {reference_name}"),
+        &format!("Bar length: {score}. Right: more frequent in {target_name}; left: in {reference_name}."),
+    );
+    let legend_y = 64.0;
+    svg.rect("", 16.0, legend_y - 9.0, 12.0, 10.0, TARGET, "");
+    let t_label = truncate(target_name, 220.0, 11.0);
+    svg.text(32.0, legend_y, 11.0, "start", "#222", &t_label, "");
+    let rx = 32.0 + text_width(&t_label, 11.0) + 20.0;
+    svg.rect("", rx, legend_y - 9.0, 12.0, 10.0, REFERENCE, "");
+    svg.text(
+        rx + 16.0,
+        legend_y,
+        11.0,
+        "start",
+        "#222",
+        &truncate(reference_name, 220.0, 11.0),
+        "",
+    );
+
+    for &t in &ticks {
+        for x in [zero + t / scale_max * half, zero - t / scale_max * half] {
+            svg.line(x, top, x, top + plot_h, "#e3e3e3", 1.0);
+            svg.text(
+                x,
+                top + plot_h + 15.0,
+                10.0,
+                "middle",
+                "#555",
+                &tick_label(t),
+                "",
+            );
+        }
+    }
+    svg.text(zero, top + plot_h + 32.0, 11.0, "middle", "#333", score, "");
+    let mut y = top;
+    for (term, v) in target {
+        let w = dx(*v);
+        svg.rect(
+            "bar",
+            zero,
+            y + 2.0,
+            w,
+            ROW - 4.0,
+            TARGET,
+            &format!("{term}: {v:.2}"),
+        );
+        let label = truncate(term, LABEL_MAX.min(half - 8.0), 11.0);
+        svg.text(
+            zero - 6.0,
+            y + ROW / 2.0 + 4.0,
+            11.0,
+            "end",
+            "#222",
+            &label,
+            "",
+        );
+        svg.text(
+            zero + w + 4.0,
+            y + ROW / 2.0 + 4.0,
+            10.0,
+            "start",
+            "#444",
+            &format!("{v:.1}"),
+            "",
+        );
+        y += ROW;
+    }
+    y += gap;
+    for (term, v) in reference {
+        let w = dx(*v);
+        svg.rect(
+            "bar",
+            zero - w,
+            y + 2.0,
+            w,
+            ROW - 4.0,
+            REFERENCE,
+            &format!("{term}: {v:.2}"),
+        );
+        let label = truncate(term, LABEL_MAX.min(half - 8.0), 11.0);
+        svg.text(
+            zero + 6.0,
+            y + ROW / 2.0 + 4.0,
+            11.0,
+            "start",
+            "#222",
+            &label,
+            "",
+        );
+        svg.text(
+            zero - w - 4.0,
+            y + ROW / 2.0 + 4.0,
+            10.0,
+            "end",
+            "#444",
+            &format!("{v:.1}"),
+            "",
+        );
+        y += ROW;
+    }
+    svg.line(zero, top, zero, top + plot_h, "#555", 1.0);
+    svg.finish()
+}

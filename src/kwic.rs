@@ -1,0 +1,154 @@
+//! KWIC (keyword in context): every theme match with the words around it,
+//! for `themata kwic PATTERN` and `analyze --kwic`.
+//!
+//! Matching is the matcher's own (same sections, tokens, analyzer and
+//! longest-match rule as the counts), so each KWIC row is one match counted
+//! in `themes_by_section.csv`. `match` is the exact source text from the
+//! match's first token to its last (`start_byte..end_byte` of the decoded
+//! document); `left` and `right` are the exact source text of up to
+//! `window` tokens before and after, inside the same section (a match
+//! never sees context from a neighbouring section). Nothing is normalised,
+//! so `left + match + right` is a slice of the document.
+//!
+//! Rows come in document order: by start byte, then theme (codebook order).
+
+use crate::analyze::{Analyzer, Hyphens, Role};
+use crate::section::{self, Mode};
+use crate::theme::{Match, Matcher, Word};
+use crate::token::{self, Token};
+
+/// Columns of `kwic.csv`.
+pub const COLUMNS: &[&str] = &[
+    "doc_id",
+    "section_id",
+    "left",
+    "match",
+    "right",
+    "theme",
+    "start_byte",
+    "end_byte",
+];
+
+/// Default context, in tokens on each side.
+pub const DEFAULT_WINDOW: usize = 5;
+
+/// One match in context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KwicRow {
+    pub section_id: u32,
+    /// Theme index in the matcher.
+    pub theme: u32,
+    pub left: String,
+    pub matched: String,
+    pub right: String,
+    pub start_byte: usize,
+    pub end_byte: usize,
+}
+
+/// Every theme match of one document's text, with `window` tokens of context.
+pub fn find(
+    text: &str,
+    mode: &Mode,
+    analyzer: &Analyzer,
+    matcher: &Matcher,
+    window: usize,
+) -> Vec<KwicRow> {
+    let mut rows = Vec::new();
+    if matcher.is_empty() {
+        return rows;
+    }
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut matches: Vec<Match> = Vec::new();
+    for section in section::split(text, mode) {
+        tokens.clear();
+        token::tokenize(text, section.range.clone(), &mut tokens);
+        let forms: Vec<(String, String)> = tokens
+            .iter()
+            .map(|t| {
+                let (form, role) = analyzer.classify(&text[t.range()]);
+                let stem = if role == Role::Term {
+                    analyzer.stem(&form)
+                } else {
+                    String::new()
+                };
+                (form, stem)
+            })
+            .collect();
+        let words: Vec<Word> = tokens
+            .iter()
+            .zip(&forms)
+            .map(|(t, (form, stem))| Word {
+                form,
+                stem,
+                hyphen_joined: t.hyphen_joined && analyzer.hyphens != Hyphens::Split,
+            })
+            .collect();
+        matcher.find(&words, &mut matches);
+        for m in &matches {
+            let start = tokens[m.first].start;
+            let end = tokens[m.last].end;
+            let left_start = tokens[m.first.saturating_sub(window)].start;
+            let right_end = if window == 0 {
+                end
+            } else {
+                tokens[(m.last + window).min(tokens.len() - 1)].end
+            };
+            let left_start = if window == 0 { start } else { left_start };
+            rows.push(KwicRow {
+                section_id: section.id,
+                theme: m.theme,
+                left: text[left_start..start].to_string(),
+                matched: text[start..end].to_string(),
+                right: text[end..right_end].to_string(),
+                start_byte: start,
+                end_byte: end,
+            });
+        }
+    }
+    rows.sort_by_key(|r| (r.start_byte, r.theme, r.end_byte));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{AnalyzerOptions, Stopwords};
+    use crate::theme::{codebook::PatternDef, Codebook, Theme};
+
+    #[test]
+    fn context_is_exact_source_text() {
+        let analyzer = Analyzer::new(&AnalyzerOptions {
+            language: "english".into(),
+            stopwords: Stopwords::Default,
+            stem: true,
+            keep_possessives: false,
+            keep_numbers: false,
+            hyphens: Hyphens::Join,
+        })
+        .unwrap();
+        let codebook = Codebook {
+            path: String::new(),
+            themes: vec![Theme {
+                key: "t".into(),
+                label: String::new(),
+                definition: String::new(),
+                patterns: vec![PatternDef {
+                    text: "human rights".into(),
+                    line: 0,
+                    column: 0,
+                }],
+                line: 0,
+                column: 0,
+            }],
+        };
+        let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+        let text = "We defend  Human\u{a0}Rights, always and everywhere.";
+        let rows = find(text, &Mode::None, &analyzer, &matcher, 2);
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(r.matched, "Human\u{a0}Rights");
+        assert_eq!(r.left, "We defend  ");
+        assert_eq!(r.right, ", always and");
+        assert_eq!(&text[r.start_byte..r.end_byte], r.matched);
+    }
+}
