@@ -436,7 +436,10 @@ pub fn count_document(
         }
         section_stems.clear();
         let stem_text = |local: u32| &*cache.stems[locals.global[local as usize] as usize];
-        terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| stem_text(a.0).cmp(stem_text(b.0))));
+        terms.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| stem_text(a.0).cmp(stem_text(b.0)))
+        });
         doc.n_tokens += tokens.len() as u64;
         doc.n_terms += n_terms;
         doc.sections.push(SectionCounts {

@@ -18,7 +18,7 @@ use crate::count::{self, DocCounts, StemCache};
 use crate::error::{Error, Result};
 use crate::input::{self, Document, Skipped};
 use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{CsvSink, Output};
+use crate::write::{CsvRows, CsvSink, Output};
 
 /// Documents analyzed in parallel before their rows are written.
 const CHUNK: usize = 256;
@@ -44,7 +44,8 @@ thread_local! {
 
 /// One document's outcome.
 enum Outcome {
-    Done(Box<(Document, DocCounts)>),
+    /// The document, its counts and its rows, one [`CsvRows`] per open table.
+    Done(Box<(Document, DocCounts, Vec<CsvRows>)>),
     Skipped(Skipped),
 }
 
@@ -82,66 +83,90 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut inputs = Vec::new();
     let mut summary = Summary::default();
 
-    for chunk in discovery.sources.chunks(CHUNK) {
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|source| match input::load(source) {
-                    Ok(mut doc) => {
-                        let counts = CACHE.with(|c| {
-                            count::count_document(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.max_ngram,
-                                &mut c.borrow_mut(),
-                            )
-                        });
-                        doc.text = String::new();
-                        Outcome::Done(Box::new((doc, counts)))
+    // Workers count and render a chunk of documents while a writer thread
+    // appends the previous chunk's rows in input order, so the output is
+    // the same for any number of workers.
+    let table_names = sinks.names();
+    let written: Result<()> = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
+        let writer = scope.spawn(|| -> Result<()> {
+            for outcomes in receive {
+                for outcome in outcomes {
+                    match outcome {
+                        Outcome::Skipped(s) => {
+                            if cfg.strict {
+                                return Err(Error::input(
+                                    &s.path,
+                                    format!("{} (--strict)", s.reason),
+                                ));
+                            }
+                            say(format!("skipped: {}: {}", s.path, s.reason));
+                            skipped.push(s);
+                        }
+                        Outcome::Done(boxed) => {
+                            let (doc, counts, mut rows) = *boxed;
+                            if let Some(w) = &doc.warning {
+                                say(format!("warning: {}: {w}", doc.source));
+                            }
+                            sinks.append(&mut rows)?;
+                            if write_matrix {
+                                matrix.add(inputs.len() as u32, &counts);
+                            }
+                            summary.documents += 1;
+                            summary.sections += counts.sections.len() as u64;
+                            summary.tokens += counts.n_tokens;
+                            summary.terms += counts.n_terms;
+                            inputs.push(serde_json::json!({
+                                "doc_id": doc.doc_id,
+                                "source": doc.source,
+                                "bytes": doc.bytes,
+                                "sha256": doc.sha256,
+                                "encoding": doc.encoding,
+                                "warning": doc.warning,
+                            }));
+                        }
                     }
-                    Err(reason) => Outcome::Skipped(Skipped {
-                        path: source.source.clone(),
-                        reason,
-                    }),
-                })
-                .collect()
-        });
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Skipped(s) => {
-                    if cfg.strict {
-                        return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
-                    }
-                    say(format!("skipped: {}: {}", s.path, s.reason));
-                    skipped.push(s);
-                }
-                Outcome::Done(boxed) => {
-                    let (doc, counts) = *boxed;
-                    if let Some(w) = &doc.warning {
-                        say(format!("warning: {}: {w}", doc.source));
-                    }
-                    sinks.write_document(cfg, &doc, &counts)?;
-                    if write_matrix {
-                        matrix.add(inputs.len() as u32, &counts);
-                    }
-                    summary.documents += 1;
-                    summary.sections += counts.sections.len() as u64;
-                    summary.tokens += counts.n_tokens;
-                    summary.terms += counts.n_terms;
-                    inputs.push(serde_json::json!({
-                        "doc_id": doc.doc_id,
-                        "source": doc.source,
-                        "bytes": doc.bytes,
-                        "sha256": doc.sha256,
-                        "encoding": doc.encoding,
-                        "warning": doc.warning,
-                    }));
                 }
             }
+            Ok(())
+        });
+        for chunk in discovery.sources.chunks(CHUNK) {
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|source| match input::load(source) {
+                        Ok(mut doc) => {
+                            let counts = CACHE.with(|c| {
+                                count::count_document(
+                                    &doc.text,
+                                    &cfg.mode,
+                                    &cfg.analyzer,
+                                    &cfg.matcher,
+                                    cfg.max_ngram,
+                                    &mut c.borrow_mut(),
+                                )
+                            });
+                            doc.text = String::new();
+                            let rows = render_document(cfg, &table_names, &doc, &counts);
+                            Outcome::Done(Box::new((doc, counts, rows)))
+                        }
+                        Err(reason) => Outcome::Skipped(Skipped {
+                            path: source.source.clone(),
+                            reason,
+                        }),
+                    })
+                    .collect()
+            });
+            if send.send(outcomes).is_err() {
+                break; // the writer stopped with an error
+            }
         }
-    }
+        drop(send);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
+    });
+    written?;
     if summary.documents == 0 {
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
@@ -206,128 +231,149 @@ impl Sinks {
         Ok(Sinks { tables })
     }
 
+    fn names(&self) -> Vec<&'static str> {
+        self.tables.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// Appends one document's rows (one [`CsvRows`] per table, in order).
+    fn append(&mut self, rows: &mut [CsvRows]) -> Result<()> {
+        for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
+            let (bytes, n) = rows.take();
+            sink.append(&bytes, n)?;
+        }
+        Ok(())
+    }
+
     fn finish(self, out: &mut Output) -> Result<()> {
         for (_, sink) in self.tables {
             out.finish(sink)?;
         }
         Ok(())
     }
+}
 
-    fn write_document(&mut self, cfg: &AnalyzeConfig, doc: &Document, c: &DocCounts) -> Result<()> {
-        let id = doc.doc_id.as_str();
-        let keys = cfg.matcher.keys();
-        for (name, sink) in &mut self.tables {
-            match *name {
-                "documents" => {
-                    let title = c.title.as_str();
+/// Renders one document's rows for the tables `names`, one [`CsvRows`] each
+/// (on a worker thread; [`Sinks::append`] writes them in input order).
+fn render_document(
+    cfg: &AnalyzeConfig,
+    names: &[&'static str],
+    doc: &Document,
+    c: &DocCounts,
+) -> Vec<CsvRows> {
+    let id = doc.doc_id.as_str();
+    let keys = cfg.matcher.keys();
+    let mut tables: Vec<CsvRows> = names.iter().map(|_| CsvRows::default()).collect();
+    for (name, sink) in names.iter().zip(&mut tables) {
+        match *name {
+            "documents" => {
+                let title = c.title.as_str();
+                sink.row(&[
+                    Cell::Str(id),
+                    Cell::Str(&doc.source),
+                    Cell::Str(title),
+                    Cell::Int(c.sections.len() as u64),
+                    Cell::Int(c.n_tokens),
+                    Cell::Int(c.n_terms),
+                    Cell::Int(c.n_types()),
+                    Cell::Float(share(c.n_covered(), c.n_terms)),
+                    Cell::Str(doc.encoding),
+                    Cell::Int(doc.bytes),
+                ]);
+            }
+            "sections" => {
+                for s in &c.sections {
                     sink.row(&[
                         Cell::Str(id),
-                        Cell::Str(&doc.source),
-                        Cell::Str(title),
-                        Cell::Int(c.sections.len() as u64),
-                        Cell::Int(c.n_tokens),
-                        Cell::Int(c.n_terms),
-                        Cell::Int(c.n_types()),
-                        Cell::Float(share(c.n_covered(), c.n_terms)),
-                        Cell::Str(doc.encoding),
-                        Cell::Int(doc.bytes),
-                    ])?;
+                        Cell::Int(u64::from(s.section.id)),
+                        Cell::Str(s.section.kind),
+                        Cell::Str(&s.section.label),
+                        Cell::Int(s.n_tokens),
+                        Cell::Int(s.n_terms),
+                        Cell::Int(s.n_types),
+                        Cell::Float(share(s.n_covered, s.n_terms)),
+                        Cell::Int(s.section.range.start as u64),
+                        Cell::Int(s.section.range.end as u64),
+                    ]);
                 }
-                "sections" => {
-                    for s in &c.sections {
+            }
+            "terms_by_section" => {
+                for s in &c.sections {
+                    for &(stem, count) in &s.terms {
                         sink.row(&[
                             Cell::Str(id),
                             Cell::Int(u64::from(s.section.id)),
-                            Cell::Str(s.section.kind),
-                            Cell::Str(&s.section.label),
-                            Cell::Int(s.n_tokens),
-                            Cell::Int(s.n_terms),
-                            Cell::Int(s.n_types),
-                            Cell::Float(share(s.n_covered, s.n_terms)),
-                            Cell::Int(s.section.range.start as u64),
-                            Cell::Int(s.section.range.end as u64),
-                        ])?;
-                    }
-                }
-                "terms_by_section" => {
-                    for s in &c.sections {
-                        for &(stem, count) in &s.terms {
-                            sink.row(&[
-                                Cell::Str(id),
-                                Cell::Int(u64::from(s.section.id)),
-                                Cell::Str(&c.stems[stem as usize]),
-                                Cell::Str(&c.surface[stem as usize]),
-                                Cell::Int(u64::from(count)),
-                                Cell::Float(per_1000(u64::from(count), s.n_terms)),
-                            ])?;
-                        }
-                    }
-                }
-                "terms_by_document" => {
-                    for &(stem, count, n_sections) in &c.terms {
-                        sink.row(&[
-                            Cell::Str(id),
                             Cell::Str(&c.stems[stem as usize]),
                             Cell::Str(&c.surface[stem as usize]),
                             Cell::Int(u64::from(count)),
-                            Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                            Cell::Int(u64::from(n_sections)),
-                        ])?;
+                            Cell::Float(per_1000(u64::from(count), s.n_terms)),
+                        ]);
                     }
                 }
-                "themes_by_section" => {
-                    for s in &c.sections {
-                        for (t, key) in keys.iter().enumerate() {
-                            let count = u64::from(s.themes[t]);
-                            sink.row(&[
-                                Cell::Str(id),
-                                Cell::Int(u64::from(s.section.id)),
-                                Cell::Str(key),
-                                Cell::Int(count),
-                                Cell::Float(per_1000(count, s.n_terms)),
-                            ])?;
-                        }
-                    }
-                }
-                "themes_by_document" => {
-                    for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Str(key),
-                            Cell::Int(u64::from(count)),
-                            Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                            Cell::Int(u64::from(n_sections)),
-                        ])?;
-                    }
-                }
-                "theme_matches" => {
-                    for m in &c.matches {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(m.section_id)),
-                            Cell::Str(&keys[m.theme as usize]),
-                            Cell::Str(cfg.matcher.pattern_text(m.pattern)),
-                            Cell::Str(&m.matched),
-                            Cell::Int(u64::from(m.count)),
-                        ])?;
-                    }
-                }
-                "ngrams_by_document" => {
-                    for g in &c.ngrams {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(g.n)),
-                            Cell::Str(&g.text),
-                            Cell::Int(u64::from(g.count)),
-                            Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
-                        ])?;
-                    }
-                }
-                _ => {}
             }
+            "terms_by_document" => {
+                for &(stem, count, n_sections) in &c.terms {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Str(&c.stems[stem as usize]),
+                        Cell::Str(&c.surface[stem as usize]),
+                        Cell::Int(u64::from(count)),
+                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
+                        Cell::Int(u64::from(n_sections)),
+                    ]);
+                }
+            }
+            "themes_by_section" => {
+                for s in &c.sections {
+                    for (t, key) in keys.iter().enumerate() {
+                        let count = u64::from(s.themes[t]);
+                        sink.row(&[
+                            Cell::Str(id),
+                            Cell::Int(u64::from(s.section.id)),
+                            Cell::Str(key),
+                            Cell::Int(count),
+                            Cell::Float(per_1000(count, s.n_terms)),
+                        ]);
+                    }
+                }
+            }
+            "themes_by_document" => {
+                for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Str(key),
+                        Cell::Int(u64::from(count)),
+                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
+                        Cell::Int(u64::from(n_sections)),
+                    ]);
+                }
+            }
+            "theme_matches" => {
+                for m in &c.matches {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(m.section_id)),
+                        Cell::Str(&keys[m.theme as usize]),
+                        Cell::Str(cfg.matcher.pattern_text(m.pattern)),
+                        Cell::Str(&m.matched),
+                        Cell::Int(u64::from(m.count)),
+                    ]);
+                }
+            }
+            "ngrams_by_document" => {
+                for g in &c.ngrams {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(g.n)),
+                        Cell::Str(&g.text),
+                        Cell::Int(u64::from(g.count)),
+                        Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
+                    ]);
+                }
+            }
+            _ => {}
         }
-        Ok(())
     }
+    tables
 }
 
 /// Corpus-level term counts for the wide term matrix.
