@@ -3,9 +3,11 @@
 //! `analyze`: create the output (staging) folder → discover inputs → for each
 //! chunk of documents, in parallel: load, decode, count → write that chunk's
 //! rows in input order → after the last chunk, the corpus-level tables and
-//! the manifest → rename everything into place. Rows are written as each chunk
-//! finishes, so memory holds one chunk of documents plus the corpus-level
-//! aggregates (the term matrix), not every row.
+//! the manifest → rename everything into place. Workers also render each
+//! document's CSV rows; a writer thread appends a finished chunk's rows in
+//! input order while the workers count the next one. Memory holds at most
+//! three chunks of rows (counted, queued, being written) plus the
+//! corpus-level aggregates (the term matrix), not every row.
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -21,7 +23,7 @@ use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{CsvRows, CsvSink, Output};
 
 /// Documents analyzed in parallel before their rows are written.
-const CHUNK: usize = 256;
+const CHUNK: usize = 64;
 /// Above this many documents the wide term matrix is only written on request.
 const MATRIX_MAX_DOCS: usize = 200;
 
@@ -87,6 +89,9 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // appends the previous chunk's rows in input order, so the output is
     // the same for any number of workers.
     let table_names = sinks.names();
+    // Row buffers go back from the writer to the workers, so their capacity
+    // is reused instead of allocated (and page-faulted) per document.
+    let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
     let written: Result<()> = std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
         let writer = scope.spawn(|| -> Result<()> {
@@ -108,7 +113,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             if let Some(w) = &doc.warning {
                                 say(format!("warning: {}: {w}", doc.source));
                             }
-                            sinks.append(&mut rows)?;
+                            let spent = sinks.append(&mut rows)?;
+                            if let Ok(mut pool) = buffers.lock() {
+                                pool.extend(spent);
+                            }
                             if write_matrix {
                                 matrix.add(inputs.len() as u32, &counts);
                             }
@@ -147,7 +155,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                                 )
                             });
                             doc.text = String::new();
-                            let rows = render_document(cfg, &table_names, &doc, &counts);
+                            let rows = render_document(cfg, &table_names, &doc, &counts, &buffers);
                             Outcome::Done(Box::new((doc, counts, rows)))
                         }
                         Err(reason) => Outcome::Skipped(Skipped {
@@ -235,13 +243,16 @@ impl Sinks {
         self.tables.iter().map(|(name, _)| *name).collect()
     }
 
-    /// Appends one document's rows (one [`CsvRows`] per table, in order).
-    fn append(&mut self, rows: &mut [CsvRows]) -> Result<()> {
+    /// Appends one document's rows (one [`CsvRows`] per table, in order)
+    /// and returns the emptied buffers.
+    fn append(&mut self, rows: &mut [CsvRows]) -> Result<Vec<Vec<u8>>> {
+        let mut spent = Vec::with_capacity(rows.len());
         for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
             let (bytes, n) = rows.take();
             sink.append(&bytes, n)?;
+            spent.push(bytes);
         }
-        Ok(())
+        Ok(spent)
     }
 
     fn finish(self, out: &mut Output) -> Result<()> {
@@ -259,10 +270,17 @@ fn render_document(
     names: &[&'static str],
     doc: &Document,
     c: &DocCounts,
+    buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
 ) -> Vec<CsvRows> {
     let id = doc.doc_id.as_str();
     let keys = cfg.matcher.keys();
-    let mut tables: Vec<CsvRows> = names.iter().map(|_| CsvRows::default()).collect();
+    let mut tables: Vec<CsvRows> = match buffers.lock() {
+        Ok(mut pool) => names
+            .iter()
+            .map(|_| CsvRows::with_buffer(pool.pop().unwrap_or_default()))
+            .collect(),
+        Err(_) => names.iter().map(|_| CsvRows::default()).collect(),
+    };
     for (name, sink) in names.iter().zip(&mut tables) {
         match *name {
             "documents" => {

@@ -185,16 +185,32 @@ pub struct CsvRows {
 
 /// The one place the CSV dialect is set: RFC 4180 quoting where needed,
 /// CRLF line ends.
-fn csv_writer() -> csv::Writer<Vec<u8>> {
+fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new())
+        .from_writer(buffer)
+}
+
+/// Appends the decimal digits of `n` (as `n.to_string()`).
+fn push_u64(mut n: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
 }
 
 impl Default for CsvRows {
     fn default() -> Self {
         CsvRows {
-            writer: csv_writer(),
+            writer: csv_writer(Vec::new()),
             rows: 0,
             scratch: String::new(),
         }
@@ -202,8 +218,17 @@ impl Default for CsvRows {
 }
 
 impl CsvRows {
+    /// Rows rendered into `buffer` (cleared), reusing its capacity.
+    pub fn with_buffer(mut buffer: Vec<u8>) -> CsvRows {
+        buffer.clear();
+        CsvRows {
+            writer: csv_writer(buffer),
+            rows: 0,
+            scratch: String::new(),
+        }
+    }
+
     pub fn row(&mut self, cells: &[Cell]) {
-        use std::fmt::Write as _;
         for cell in cells {
             self.scratch.clear();
             let field: &str = match *cell {
@@ -216,7 +241,7 @@ impl CsvRows {
                     _ => s,
                 },
                 Cell::Int(i) => {
-                    let _ = write!(self.scratch, "{i}");
+                    push_u64(i, &mut self.scratch);
                     &self.scratch
                 }
                 Cell::Float(f) => {
@@ -246,7 +271,7 @@ impl CsvRows {
 
     /// The rendered bytes and the number of rows, leaving `self` empty.
     pub fn take(&mut self) -> (Vec<u8>, u64) {
-        let writer = std::mem::replace(&mut self.writer, csv_writer());
+        let writer = std::mem::replace(&mut self.writer, csv_writer(Vec::new()));
         let bytes = writer.into_inner().unwrap_or_default();
         (bytes, std::mem::take(&mut self.rows))
     }
@@ -258,14 +283,18 @@ impl CsvRows {
 /// error of a tie is rounded from `f * 10^6` (error below 10^-3 of a unit);
 /// anything else goes through `format!`.
 pub fn fixed6(f: f64, out: &mut String) {
-    use std::fmt::Write as _;
     if f.is_finite() && (0.0..1e9).contains(&f) {
         let scaled = f * 1e6;
         let floor = scaled.floor();
         let frac = scaled - floor;
         if (frac - 0.5).abs() > 1e-3 {
             let units = floor as u64 + u64::from(frac > 0.5);
-            let _ = write!(out, "{}.{:06}", units / 1_000_000, units % 1_000_000);
+            push_u64(units / 1_000_000, out);
+            let fraction = units % 1_000_000;
+            out.push('.');
+            for div in [100_000, 10_000, 1_000, 100, 10, 1] {
+                out.push(char::from(b'0' + (fraction / div % 10) as u8));
+            }
             return;
         }
     }
@@ -283,6 +312,15 @@ pub fn guard_formula(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_equal_to_string() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, u64::MAX - 1, u64::MAX] {
+            let mut s = String::new();
+            push_u64(n, &mut s);
+            assert_eq!(s, n.to_string());
+        }
+    }
 
     #[test]
     fn fixed6_equals_format() {
