@@ -496,11 +496,17 @@ pub fn count_document(
     let mut ngrams: Vec<NgramCount> = ngram_counts
         .into_iter()
         .map(|(stems, count)| {
-            let text = stems
+            let len: usize = stems
                 .iter()
-                .map(|&s| doc.surface[s as usize].as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+                .map(|&s| doc.surface[s as usize].len() + 1)
+                .sum();
+            let mut text = String::with_capacity(len);
+            for (k, &s) in stems.iter().enumerate() {
+                if k > 0 {
+                    text.push(' ');
+                }
+                text.push_str(&doc.surface[s as usize]);
+            }
             NgramCount {
                 n: stems.len() as u32,
                 stems: stems.into_vec(),
