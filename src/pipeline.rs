@@ -82,7 +82,9 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables.len() < columns_all());
     let mut sinks = Sinks::open(&mut out, cfg)?;
     let mut matrix = Matrix::default();
-    let mut inputs = Vec::new();
+    // The manifest's inputs, rendered as each document is written (compact
+    // text instead of a JSON tree per document, so memory stays flat).
+    let mut inputs = ManifestInputs::default();
     let mut summary = Summary::default();
 
     // Workers count and render a chunk of documents while a writer thread
@@ -119,19 +121,13 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             }
                             if write_matrix {
                                 matrix.add(inputs.len() as u32, &counts);
+                                inputs.doc_ids.push(doc.doc_id.clone());
                             }
                             summary.documents += 1;
                             summary.sections += counts.sections.len() as u64;
                             summary.tokens += counts.n_tokens;
                             summary.terms += counts.n_terms;
-                            inputs.push(serde_json::json!({
-                                "doc_id": doc.doc_id,
-                                "source": doc.source,
-                                "bytes": doc.bytes,
-                                "sha256": doc.sha256,
-                                "encoding": doc.encoding,
-                                "warning": doc.warning,
-                            }));
+                            inputs.push(&doc);
                         }
                     }
                 }
@@ -185,10 +181,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     }
     sinks.finish(&mut out)?;
     if write_matrix {
-        let ids: Vec<&str> = inputs
-            .iter()
-            .map(|i| i["doc_id"].as_str().unwrap_or(""))
-            .collect();
+        let ids: Vec<&str> = inputs.doc_ids.iter().map(String::as_str).collect();
         matrix.write(&mut out, &ids)?;
     } else if cfg.wants("term_matrix") {
         say(format!(
@@ -202,13 +195,14 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         "command": "analyze",
         "parameters": cfg.parameters,
         "themes": cfg.codebook.themes.iter().map(|t| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()})).collect::<Vec<_>>(),
-        "inputs": inputs,
+        "inputs": [],
         "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
     });
-    let mut json = serde_json::to_string_pretty(&manifest)
+    let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
+    let mut json = inputs.splice_into(&json);
     json.push('\n');
     out.file("manifest.json", json.as_bytes())?;
     summary.output = out.dir().display().to_string();
@@ -217,6 +211,65 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The `inputs` array of the manifest, rendered one document at a time
+/// exactly as `serde_json::to_string_pretty` renders it inside the manifest.
+#[derive(Default)]
+struct ManifestInputs {
+    /// Rendered objects, each indented for its place, separated by ",\n".
+    text: String,
+    n: usize,
+    /// Document ids (kept only for the term matrix).
+    doc_ids: Vec<String>,
+}
+
+impl ManifestInputs {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn push(&mut self, doc: &Document) {
+        let object = serde_json::json!({
+            "doc_id": doc.doc_id,
+            "source": doc.source,
+            "bytes": doc.bytes,
+            "sha256": doc.sha256,
+            "encoding": doc.encoding,
+            "warning": doc.warning,
+        });
+        let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
+        if self.n > 0 {
+            self.text.push_str(",\n");
+        }
+        for (i, line) in pretty.split('\n').enumerate() {
+            if i > 0 {
+                self.text.push('\n');
+            }
+            self.text.push_str("    ");
+            self.text.push_str(line);
+        }
+        self.n += 1;
+    }
+
+    /// The manifest with its top-level `"inputs": []` filled in (the key is
+    /// unique at that indentation: nested keys are indented deeper and
+    /// strings cannot hold a raw line break).
+    fn splice_into(&self, manifest: &str) -> String {
+        let empty = "\n  \"inputs\": [],\n";
+        match manifest.find(empty) {
+            Some(at) if self.n > 0 => {
+                let mut out = String::with_capacity(manifest.len() + self.text.len() + 16);
+                out.push_str(&manifest[..at]);
+                out.push_str("\n  \"inputs\": [\n");
+                out.push_str(&self.text);
+                out.push_str("\n  ],\n");
+                out.push_str(&manifest[at + empty.len()..]);
+                out
+            }
+            _ => manifest.to_string(),
+        }
+    }
 }
 
 fn columns_all() -> usize {
