@@ -24,6 +24,11 @@ use crate::write::{CsvRows, CsvSink, Output};
 
 /// Documents analyzed in parallel before their rows are written.
 const CHUNK: usize = 64;
+/// Row buffers kept for reuse, and the largest one kept: the pool must not
+/// grow with the corpus (a buffer keeps the capacity of the largest table it
+/// ever held), so it is capped at a few megabytes.
+const POOL_BUFFERS: usize = 256;
+const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
 const MATRIX_MAX_DOCS: usize = 200;
 
@@ -117,7 +122,13 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             }
                             let spent = sinks.append(&mut rows)?;
                             if let Ok(mut pool) = buffers.lock() {
-                                pool.extend(spent);
+                                let room = POOL_BUFFERS.saturating_sub(pool.len());
+                                pool.extend(
+                                    spent
+                                        .into_iter()
+                                        .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
+                                        .take(room),
+                                );
                             }
                             if write_matrix {
                                 matrix.add(inputs.len() as u32, &counts);
