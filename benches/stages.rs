@@ -98,8 +98,14 @@ fn stages(c: &mut Criterion) {
         group.bench_function("count_document", |b| {
             let mut cache = StemCache::default();
             b.iter(|| {
-                let counts =
-                    count_document(black_box(&text), &Mode::Auto, &analyzer, &matcher, 2, &mut cache);
+                let counts = count_document(
+                    black_box(&text),
+                    &Mode::Auto,
+                    &analyzer,
+                    &matcher,
+                    2,
+                    &mut cache,
+                );
                 counts.n_terms
             })
         });
