@@ -119,6 +119,9 @@ pub struct StemCache {
     /// Per document: each form's count as a term unit.
     form_counts: Vec<u32>,
     stems_cache: FxHashMap<String, String>,
+    /// Set while a document is counted: if counting never finished, the
+    /// per-document state is stale and the cache starts over.
+    busy: bool,
 }
 
 const NONE: u32 = u32::MAX;
@@ -140,12 +143,13 @@ impl StemCache {
     /// Makes the cache valid for `analyzer` and `matcher`.
     fn prepare(&mut self, analyzer: &Analyzer, matcher: &Matcher) {
         let owner = Some((analyzer.cache_key(), matcher.id()));
-        if self.owner != owner || self.forms.len() > Self::MAX_FORMS {
+        if self.owner != owner || self.forms.len() > Self::MAX_FORMS || self.busy {
             *self = StemCache {
                 owner,
                 ..StemCache::default()
             };
         }
+        self.busy = true;
     }
 
     fn stem_id(&mut self, stem: &str) -> u32 {
@@ -480,6 +484,7 @@ pub fn count_document(
     for &g in &locals.global {
         cache.local[g as usize] = NONE;
     }
+    cache.busy = false;
 
     let mut terms: Vec<(u32, u32, u32)> = doc_terms
         .iter()
@@ -548,4 +553,42 @@ fn matched_text(source: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AnalyzerOptions;
+    use crate::theme::Codebook;
+
+    /// A worker's cache carried across documents (and across analyzers with
+    /// other settings) gives exactly what a fresh cache gives.
+    #[test]
+    fn warm_cache_counts_like_a_fresh_one() {
+        let texts = [
+            "Security and co-operation in Europe.\n\nThe U.S. and Russia's 3.14 talks; human rights, co-operation.",
+            "Co-operation, cooperation and pre\u{2011}eminent security: weapons of mass destruction.",
+            "Security and co-operation in Europe.\n\nThe U.S. and Russia's 3.14 talks; human rights, co-operation.",
+        ];
+        let mut shared = StemCache::default();
+        for hyphens in [Hyphens::Join, Hyphens::Both, Hyphens::Split] {
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            for text in texts {
+                let mode = section::Mode::Auto;
+                let warm = count_document(text, &mode, &analyzer, &matcher, 3, &mut shared);
+                let mut fresh_cache = StemCache::default();
+                let fresh = count_document(text, &mode, &analyzer, &matcher, 3, &mut fresh_cache);
+                assert_eq!(
+                    format!("{warm:?}"),
+                    format!("{fresh:?}"),
+                    "{hyphens:?}: {text}"
+                );
+            }
+        }
+    }
 }
