@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Builds a benchmark corpus of about SIZE megabytes (10^6 bytes) by copying
 # the UN General Debate corpus (one speech per file) as many times as needed.
-# Copy k goes to OUT/repNNN/YEAR/ISO3_SESSION_YEAR.txt, so every file keeps
-# one speech and its own path (doc_ids collide across copies and are made
-# unique by themata's input stage, as for any corpus).
+# Copy k goes to OUT/repNNN/YEAR/repNNN_ISO3_SESSION_YEAR.txt, so every file
+# keeps one speech and gets its own doc_id (file stem), as in a real corpus.
 #
 # usage: benches/make-corpus.sh SIZE_MB [OUT] [SOURCE]
 #   default OUT:    bench-corpus/<SIZE>mb   (git-ignored)
@@ -35,7 +34,7 @@ while [ "$total" -lt "$target" ]; do
     for entry in "${files[@]}"; do
         [ "$total" -lt "$target" ] || break
         f=${entry#* }
-        cp "$src/$f" "$dir/$f"
+        cp "$src/$f" "$dir/${f%/*}/${dir##*/}_${f##*/}"
         total=$((total + ${entry%% *}))
     done
 done
