@@ -266,16 +266,19 @@ impl ManifestInputs {
     /// The manifest with its top-level `"inputs": []` filled in (the key is
     /// unique at that indentation: nested keys are indented deeper and
     /// strings cannot hold a raw line break).
-    fn splice_into(&self, manifest: &str) -> String {
+    fn splice_into(self, manifest: &str) -> String {
         let empty = "\n  \"inputs\": [],\n";
         match manifest.find(empty) {
             Some(at) if self.n > 0 => {
-                let mut out = String::with_capacity(manifest.len() + self.text.len() + 16);
-                out.push_str(&manifest[..at]);
-                out.push_str("\n  \"inputs\": [\n");
-                out.push_str(&self.text);
+                // Built around the rendered inputs in place, so the largest
+                // part of a big manifest exists once.
+                let head = format!("{}\n  \"inputs\": [\n", &manifest[..at]);
+                let tail = &manifest[at + empty.len()..];
+                let mut out = self.text;
+                out.reserve(head.len() + tail.len() + 6);
+                out.insert_str(0, &head);
                 out.push_str("\n  ],\n");
-                out.push_str(&manifest[at + empty.len()..]);
+                out.push_str(tail);
                 out
             }
             _ => manifest.to_string(),
