@@ -121,6 +121,13 @@ const LANGUAGES: &[(&str, Algorithm, Option<&str>)] = &[
     ),
 ];
 
+/// A process-wide counter for ids of compiled analyzers and matchers, so
+/// that per-thread caches can tell whose results they hold.
+pub fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Names of the languages `--lang` accepts.
 pub fn language_names() -> Vec<&'static str> {
     LANGUAGES.iter().map(|(n, _, _)| *n).collect()
@@ -145,6 +152,8 @@ pub struct Analyzer {
     pub language: String,
     /// How many stopwords are loaded (for the manifest).
     pub n_stopwords: usize,
+    /// See [`next_id`].
+    id: u64,
 }
 
 /// Options the analyzer is built from.
@@ -192,6 +201,7 @@ impl Analyzer {
             hyphens: options.hyphens,
             language,
             n_stopwords: 0,
+            id: next_id(),
         };
         let text = match &options.stopwords {
             Stopwords::None => String::new(),
@@ -271,6 +281,17 @@ impl Analyzer {
             }
             _ => form.to_string(),
         }
+    }
+
+    /// Identifies this analyzer and the settings that change its output, for
+    /// caches of its results (see [`next_id`]).
+    pub fn cache_key(&self) -> (u64, bool, bool, Hyphens) {
+        (
+            self.id,
+            self.keep_possessives,
+            self.keep_numbers,
+            self.hyphens,
+        )
     }
 
     pub fn is_stemming(&self) -> bool {

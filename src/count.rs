@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::analyze::{Analyzer, Hyphens, Role};
 use crate::section::{self, Section};
-use crate::theme::{Match, Matcher, Word};
+use crate::theme::{Match, Matcher};
 use crate::token::{self, Token};
 
 /// Counts of one section.
@@ -96,93 +96,141 @@ impl DocCounts {
     }
 }
 
-/// A stem cache shared by the documents one worker analyzes.
+/// What one worker thread has learned about the vocabulary, kept across the
+/// documents it analyzes: each distinct raw token maps to its form (role,
+/// stem and the theme-pattern elements it matches), computed once. Valid for
+/// one analyzer and matcher (it resets itself for another), and cleared
+/// between documents when it exceeds [`StemCache::MAX_FORMS`], so its memory
+/// is bounded by the vocabulary, not by the corpus.
 #[derive(Default)]
 pub struct StemCache {
-    stems: FxHashMap<String, String>,
+    owner: Option<((u64, bool, bool, Hyphens), u64)>,
+    by_surface: FxHashMap<Box<str>, u32>,
+    by_form: FxHashMap<Box<str>, u32>,
+    /// Compound forms by the forms of their parts.
+    by_parts: FxHashMap<Box<[u32]>, u32>,
+    forms: Vec<Form>,
+    stem_ids: FxHashMap<Box<str>, u32>,
+    stems: Vec<Box<str>>,
+    /// Matcher element ids; each form owns a range.
+    elements: Vec<u32>,
+    /// Per document: each global stem's local id (or NONE).
+    local: Vec<u32>,
+    /// Per document: each form's count as a term unit.
+    form_counts: Vec<u32>,
+    stems_cache: FxHashMap<String, String>,
+    /// Set while a document is counted: if counting never finished, the
+    /// per-document state is stale and the cache starts over.
+    busy: bool,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// A form: a token's normalised text (or a compound's, parts joined by `-`).
+struct Form {
+    text: Box<str>,
+    role: Role,
+    /// Global stem id when the form is a term.
+    stem: u32,
+    /// Range of `StemCache::elements`.
+    elements: (u32, u32),
 }
 
 impl StemCache {
-    fn stem<'a>(&'a mut self, analyzer: &Analyzer, key: &str) -> &'a str {
-        if !self.stems.contains_key(key) {
-            if self.stems.len() > 1_000_000 {
-                self.stems.clear();
-            }
-            self.stems.insert(key.to_string(), analyzer.stem(key));
+    /// Distinct forms kept before the cache starts over.
+    pub const MAX_FORMS: usize = 1_000_000;
+
+    /// Makes the cache valid for `analyzer` and `matcher`.
+    fn prepare(&mut self, analyzer: &Analyzer, matcher: &Matcher) {
+        let owner = Some((analyzer.cache_key(), matcher.id()));
+        if self.owner != owner || self.forms.len() > Self::MAX_FORMS || self.busy {
+            *self = StemCache {
+                owner,
+                ..StemCache::default()
+            };
         }
-        &self.stems[key]
+        self.busy = true;
     }
-}
 
-/// A form interned in one document.
-struct Form {
-    text: String,
-    role: Role,
-    /// Stem id when the form is a term.
-    stem: u32,
-}
-
-/// Per-document interning of forms and stems.
-#[derive(Default)]
-struct Lexicon {
-    by_surface: FxHashMap<String, u32>,
-    by_form: FxHashMap<String, u32>,
-    forms: Vec<Form>,
-    stem_ids: FxHashMap<String, u32>,
-    stems: Vec<String>,
-}
-
-impl Lexicon {
     fn stem_id(&mut self, stem: &str) -> u32 {
         if let Some(&id) = self.stem_ids.get(stem) {
             return id;
         }
         let id = self.stems.len() as u32;
-        self.stems.push(stem.to_string());
-        self.stem_ids.insert(stem.to_string(), id);
+        self.stems.push(stem.into());
+        self.stem_ids.insert(stem.into(), id);
+        self.local.push(NONE);
         id
     }
 
+    fn stem(&mut self, analyzer: &Analyzer, key: &str) -> u32 {
+        if let Some(stem) = self.stems_cache.get(key) {
+            let stem = stem.clone();
+            return self.stem_id(&stem);
+        }
+        let stem = analyzer.stem(key);
+        let id = self.stem_id(&stem);
+        self.stems_cache.insert(key.to_string(), stem);
+        id
+    }
+
+    /// Interns a form; `key` is what is stemmed and matched (the form itself,
+    /// or a compound's parts joined without hyphens).
     fn intern_form(
         &mut self,
-        text: String,
+        text: &str,
         role: Role,
-        stem_key: &str,
+        key: &str,
+        compound: bool,
         analyzer: &Analyzer,
-        cache: &mut StemCache,
+        matcher: &Matcher,
     ) -> u32 {
-        if let Some(&id) = self.by_form.get(&text) {
+        if let Some(&id) = self.by_form.get(text) {
             return id;
         }
         let stem = if role == Role::Term {
-            let stem = cache.stem(analyzer, stem_key).to_string();
-            self.stem_id(&stem)
+            self.stem(analyzer, key)
         } else {
-            u32::MAX
+            NONE
         };
+        let start = self.elements.len() as u32;
+        let stem_text = if compound || stem == NONE {
+            ""
+        } else {
+            &self.stems[stem as usize]
+        };
+        matcher.word_elements(key, stem_text, &mut self.elements);
         let id = self.forms.len() as u32;
-        self.by_form.insert(text.clone(), id);
-        self.forms.push(Form { text, role, stem });
+        self.by_form.insert(text.into(), id);
+        self.forms.push(Form {
+            text: text.into(),
+            role,
+            stem,
+            elements: (start, self.elements.len() as u32),
+        });
+        self.form_counts.push(0);
         id
     }
 
     /// The form of a token's raw text.
-    fn word(&mut self, surface: &str, analyzer: &Analyzer, cache: &mut StemCache) -> u32 {
+    fn word(&mut self, surface: &str, analyzer: &Analyzer, matcher: &Matcher) -> u32 {
         if let Some(&id) = self.by_surface.get(surface) {
             return id;
         }
         let (text, role) = analyzer.classify(surface);
-        let key = text.clone();
-        let id = self.intern_form(text, role, &key, analyzer, cache);
-        self.by_surface.insert(surface.to_string(), id);
+        let id = self.intern_form(&text, role, &text, false, analyzer, matcher);
+        self.by_surface.insert(surface.into(), id);
         id
     }
 
     /// The form of a hyphenated compound made of `parts` (form ids).
-    fn compound(&mut self, parts: &[u32], analyzer: &Analyzer, cache: &mut StemCache) -> u32 {
+    fn compound(&mut self, parts: &[u32], analyzer: &Analyzer, matcher: &Matcher) -> u32 {
+        if let Some(&id) = self.by_parts.get(parts) {
+            return id;
+        }
         let texts: Vec<&str> = parts
             .iter()
-            .map(|&p| self.forms[p as usize].text.as_str())
+            .map(|&p| &*self.forms[p as usize].text)
             .collect();
         let surface = texts.join("-");
         let key: String = texts.concat();
@@ -191,7 +239,14 @@ impl Lexicon {
         } else {
             Role::Term
         };
-        self.intern_form(surface, role, &key, analyzer, cache)
+        let id = self.intern_form(&surface, role, &key, true, analyzer, matcher);
+        self.by_parts.insert(parts.into(), id);
+        id
+    }
+
+    fn elements_of(&self, form: u32) -> &[u32] {
+        let (start, end) = self.forms[form as usize].elements;
+        &self.elements[start as usize..end as usize]
     }
 }
 
@@ -203,6 +258,29 @@ struct Unit {
     form: u32,
 }
 
+/// Stem ids local to one document, in order of first occurrence.
+struct Locals {
+    /// Global stem id by local id.
+    global: Vec<u32>,
+}
+
+impl Locals {
+    /// The local id of a term form's stem, assigned on first sight.
+    fn of(&mut self, cache: &mut StemCache, form: u32) -> Option<u32> {
+        let f = &cache.forms[form as usize];
+        if f.role != Role::Term {
+            return None;
+        }
+        let global = f.stem;
+        let local = &mut cache.local[global as usize];
+        if *local == NONE {
+            *local = self.global.len() as u32;
+            self.global.push(global);
+        }
+        Some(*local)
+    }
+}
+
 /// Analyzes one document's text.
 pub fn count_document(
     text: &str,
@@ -212,16 +290,23 @@ pub fn count_document(
     max_ngram: usize,
     cache: &mut StemCache,
 ) -> DocCounts {
-    let mut lex = Lexicon::default();
+    cache.prepare(analyzer, matcher);
     let mut doc = DocCounts::default();
+    let mut locals = Locals { global: Vec::new() };
     let mut tokens: Vec<Token> = Vec::new();
     let mut token_forms: Vec<u32> = Vec::new();
     let mut units: Vec<Unit> = Vec::new();
     let mut part_terms: Vec<Unit> = Vec::new();
     let mut matches: Vec<Match> = Vec::new();
-    let mut doc_terms: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
-    let mut surface_counts: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut ngram_counts: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    let mut chains: Vec<(usize, usize, u32)> = Vec::new();
+    let mut covered: Vec<bool> = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    // Per local stem: (count, sections) in the document, count in the section.
+    let mut doc_terms: Vec<(u32, u32)> = Vec::new();
+    let mut section_counts: Vec<u32> = Vec::new();
+    let mut section_stems: Vec<u32> = Vec::new();
+    let mut counted_forms: Vec<u32> = Vec::new();
+    let mut ngram_counts: FxHashMap<Box<[u32]>, u32> = FxHashMap::default();
     let mut match_rows: FxHashMap<(u32, u32, u32, String), u32> = FxHashMap::default();
 
     for section in section::split(text, mode) {
@@ -234,15 +319,16 @@ pub fn count_document(
         tokens.clear();
         token::tokenize(text, section.range.clone(), &mut tokens);
         token_forms.clear();
-        token_forms.extend(
-            tokens
-                .iter()
-                .map(|t| lex.word(&text[t.range()], analyzer, cache)),
-        );
+        for t in &tokens {
+            let form = cache.word(&text[t.range()], analyzer, matcher);
+            token_forms.push(form);
+            locals.of(cache, form);
+        }
 
         // Units: tokens, with hyphen chains joined unless --hyphens split.
         units.clear();
         part_terms.clear();
+        chains.clear();
         let mut i = 0;
         while i < tokens.len() {
             let mut j = i;
@@ -250,7 +336,9 @@ pub fn count_document(
                 j += 1;
             }
             if j > i && analyzer.hyphens != Hyphens::Split {
-                let form = lex.compound(&token_forms[i..=j], analyzer, cache);
+                let form = cache.compound(&token_forms[i..=j], analyzer, matcher);
+                locals.of(cache, form);
+                chains.push((i, j, form));
                 units.push(Unit {
                     first: i,
                     last: j,
@@ -274,25 +362,14 @@ pub fn count_document(
         }
 
         // Theme matches over the tokens' forms (stopwords included).
-        matches.clear();
-        let words: Vec<Word> = tokens
+        let per_word: Vec<&[u32]> = token_forms.iter().map(|&f| cache.elements_of(f)).collect();
+        let chain_elements: Vec<(usize, usize, &[u32])> = chains
             .iter()
-            .zip(&token_forms)
-            .map(|(t, &f)| {
-                let form = &lex.forms[f as usize];
-                Word {
-                    form: &form.text,
-                    stem: if form.role == Role::Term {
-                        &lex.stems[form.stem as usize]
-                    } else {
-                        ""
-                    },
-                    hyphen_joined: t.hyphen_joined && analyzer.hyphens != Hyphens::Split,
-                }
-            })
+            .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
             .collect();
-        matcher.find(&words, &mut matches);
-        let mut covered = vec![false; tokens.len()];
+        matcher.find_elements(&per_word, &chain_elements, &mut matches);
+        covered.clear();
+        covered.resize(tokens.len(), false);
         let mut themes = vec![0u32; matcher.len()];
         for m in &matches {
             themes[m.theme as usize] += 1;
@@ -306,45 +383,66 @@ pub fn count_document(
         }
 
         // Terms.
-        let mut section_terms: FxHashMap<u32, u32> = FxHashMap::default();
+        section_counts.resize(locals.global.len(), 0);
+        doc_terms.resize(locals.global.len(), (0, 0));
         let mut n_terms = 0u64;
         let mut n_covered = 0u64;
         for unit in units.iter().chain(&part_terms) {
-            let form = &lex.forms[unit.form as usize];
+            let form = &cache.forms[unit.form as usize];
             if form.role != Role::Term {
                 continue;
             }
             n_terms += 1;
             n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
-            *section_terms.entry(form.stem).or_insert(0) += 1;
-            *surface_counts.entry(unit.form).or_insert(0) += 1;
+            let local = cache.local[form.stem as usize] as usize;
+            if section_counts[local] == 0 {
+                section_stems.push(local as u32);
+            }
+            section_counts[local] += 1;
+            let fc = &mut cache.form_counts[unit.form as usize];
+            if *fc == 0 {
+                counted_forms.push(unit.form);
+            }
+            *fc += 1;
         }
 
         // N-grams over runs of consecutive term units.
-        let mut run: Vec<u32> = Vec::new();
-        for unit in units.iter().map(Some).chain([None]) {
-            match unit.map(|u| &lex.forms[u.form as usize]) {
-                Some(form) if form.role == Role::Term => run.push(form.stem),
-                _ => {
-                    for n in 2..=max_ngram {
-                        for window in run.windows(n) {
-                            *ngram_counts.entry(window.to_vec()).or_insert(0) += 1;
-                        }
+        if max_ngram >= 2 {
+            for unit in units.iter().map(Some).chain([None]) {
+                match unit.map(|u| &cache.forms[u.form as usize]) {
+                    Some(form) if form.role == Role::Term => {
+                        run.push(cache.local[form.stem as usize])
                     }
-                    run.clear();
+                    _ => {
+                        for n in 2..=max_ngram {
+                            for window in run.windows(n) {
+                                match ngram_counts.get_mut(window) {
+                                    Some(c) => *c += 1,
+                                    None => {
+                                        ngram_counts.insert(window.into(), 1);
+                                    }
+                                }
+                            }
+                        }
+                        run.clear();
+                    }
                 }
             }
         }
 
-        for (&stem, &count) in &section_terms {
-            let entry = doc_terms.entry(stem).or_insert((0, 0));
+        let mut terms: Vec<(u32, u32)> = Vec::with_capacity(section_stems.len());
+        for &stem in &section_stems {
+            let count = std::mem::take(&mut section_counts[stem as usize]);
+            let entry = &mut doc_terms[stem as usize];
             entry.0 += count;
             entry.1 += 1;
+            terms.push((stem, count));
         }
-        let mut terms: Vec<(u32, u32)> = section_terms.into_iter().collect();
+        section_stems.clear();
+        let stem_text = |local: u32| &*cache.stems[locals.global[local as usize] as usize];
         terms.sort_by(|a, b| {
             b.1.cmp(&a.1)
-                .then_with(|| lex.stems[a.0 as usize].cmp(&lex.stems[b.0 as usize]))
+                .then_with(|| stem_text(a.0).cmp(stem_text(b.0)))
         });
         doc.n_tokens += tokens.len() as u64;
         doc.n_terms += n_terms;
@@ -360,11 +458,12 @@ pub fn count_document(
     }
 
     // Each stem's most frequent surface form (ties: the smallest string).
-    let mut surfaces: Vec<(u32, String, u32)> = surface_counts
-        .into_iter()
-        .map(|(form, count)| {
-            let f = &lex.forms[form as usize];
-            (f.stem, f.text.clone(), count)
+    let mut surfaces: Vec<(u32, String, u32)> = counted_forms
+        .iter()
+        .map(|&form| {
+            let count = std::mem::take(&mut cache.form_counts[form as usize]);
+            let f = &cache.forms[form as usize];
+            (cache.local[f.stem as usize], f.text.to_string(), count)
         })
         .collect();
     surfaces.sort_by(|a, b| {
@@ -372,31 +471,50 @@ pub fn count_document(
             .then(b.2.cmp(&a.2))
             .then_with(|| a.1.cmp(&b.1))
     });
-    doc.surface = vec![String::new(); lex.stems.len()];
+    doc.surface = vec![String::new(); locals.global.len()];
     for (stem, text, _) in surfaces.iter().rev() {
         doc.surface[*stem as usize] = text.clone();
     }
     doc.surfaces = surfaces;
+    doc.stems = locals
+        .global
+        .iter()
+        .map(|&g| cache.stems[g as usize].to_string())
+        .collect();
+    for &g in &locals.global {
+        cache.local[g as usize] = NONE;
+    }
+    cache.busy = false;
 
-    let mut terms: Vec<(u32, u32, u32)> =
-        doc_terms.into_iter().map(|(s, (c, n))| (s, c, n)).collect();
+    let mut terms: Vec<(u32, u32, u32)> = doc_terms
+        .iter()
+        .enumerate()
+        .filter(|(_, &(c, _))| c > 0)
+        .map(|(s, &(c, n))| (s as u32, c, n))
+        .collect();
     terms.sort_by(|a, b| {
         b.1.cmp(&a.1)
-            .then_with(|| lex.stems[a.0 as usize].cmp(&lex.stems[b.0 as usize]))
+            .then_with(|| doc.stems[a.0 as usize].cmp(&doc.stems[b.0 as usize]))
     });
     doc.terms = terms;
 
     let mut ngrams: Vec<NgramCount> = ngram_counts
         .into_iter()
         .map(|(stems, count)| {
-            let text = stems
+            let len: usize = stems
                 .iter()
-                .map(|&s| doc.surface[s as usize].as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+                .map(|&s| doc.surface[s as usize].len() + 1)
+                .sum();
+            let mut text = String::with_capacity(len);
+            for (k, &s) in stems.iter().enumerate() {
+                if k > 0 {
+                    text.push(' ');
+                }
+                text.push_str(&doc.surface[s as usize]);
+            }
             NgramCount {
                 n: stems.len() as u32,
-                stems,
+                stems: stems.into_vec(),
                 text,
                 count,
             }
@@ -422,15 +540,55 @@ pub fn count_document(
         .collect();
     rows.sort();
     doc.matches = rows;
-    doc.stems = lex.stems;
     doc
 }
 
 /// The matched source text, lowercased, with runs of white space as one space.
 fn matched_text(source: &str) -> String {
+    if source.is_ascii() && !source.bytes().any(|b| (b as char).is_whitespace()) {
+        return source.to_ascii_lowercase();
+    }
     source
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AnalyzerOptions;
+    use crate::theme::Codebook;
+
+    /// A worker's cache carried across documents (and across analyzers with
+    /// other settings) gives exactly what a fresh cache gives.
+    #[test]
+    fn warm_cache_counts_like_a_fresh_one() {
+        let texts = [
+            "Security and co-operation in Europe.\n\nThe U.S. and Russia's 3.14 talks; human rights, co-operation.",
+            "Co-operation, cooperation and pre\u{2011}eminent security: weapons of mass destruction.",
+            "Security and co-operation in Europe.\n\nThe U.S. and Russia's 3.14 talks; human rights, co-operation.",
+        ];
+        let mut shared = StemCache::default();
+        for hyphens in [Hyphens::Join, Hyphens::Both, Hyphens::Split] {
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            for text in texts {
+                let mode = section::Mode::Auto;
+                let warm = count_document(text, &mode, &analyzer, &matcher, 3, &mut shared);
+                let mut fresh_cache = StemCache::default();
+                let fresh = count_document(text, &mode, &analyzer, &matcher, 3, &mut fresh_cache);
+                assert_eq!(
+                    format!("{warm:?}"),
+                    format!("{fresh:?}"),
+                    "{hyphens:?}: {text}"
+                );
+            }
+        }
+    }
 }

@@ -1,11 +1,14 @@
 //! Pipeline: the only module that calls every stage.
 //!
 //! `analyze`: create the output (staging) folder → discover inputs → for each
-//! chunk of documents, in parallel: load, decode, count → write that chunk's
-//! rows in input order → after the last chunk, the corpus-level tables and
-//! the manifest → rename everything into place. Rows are written as each chunk
-//! finishes, so memory holds one chunk of documents plus the corpus-level
-//! aggregates (the term matrix), not every row.
+//! chunk of documents, in parallel: load, decode, count (and KWIC) → write
+//! that chunk's rows and per-document charts in input order → after the last
+//! chunk, the corpus-level tables, charts, the manifest and the workbook →
+//! rename everything into place. Workers also render each
+//! document's CSV rows; a writer thread appends a finished chunk's rows in
+//! input order while the workers count the next one. Memory holds at most
+//! three chunks of rows (counted, queued, being written) plus the
+//! corpus-level aggregates (the term matrix), not every row.
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -20,10 +23,15 @@ use crate::input::{self, Document, Skipped};
 use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{CsvSink, Output};
+use crate::write::{CsvRows, CsvSink, Output};
 
 /// Documents analyzed in parallel before their rows are written.
-const CHUNK: usize = 256;
+const CHUNK: usize = 64;
+/// Row buffers kept for reuse, and the largest one kept: the pool must not
+/// grow with the corpus (a buffer keeps the capacity of the largest table it
+/// ever held), so it is capped at a few megabytes.
+const POOL_BUFFERS: usize = 256;
+const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
 const MATRIX_MAX_DOCS: usize = 200;
 
@@ -52,7 +60,8 @@ thread_local! {
 
 /// One document's outcome.
 enum Outcome {
-    Done(Box<(Document, DocCounts, Vec<KwicRow>)>),
+    /// The document, its counts and its rows, one [`CsvRows`] per open table.
+    Done(Box<(Document, DocCounts, Vec<CsvRows>)>),
     Skipped(Skipped),
 }
 
@@ -88,99 +97,133 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
     let mut sinks = Sinks::open(&mut out, cfg)?;
     let mut matrix = Matrix::default();
-    let mut inputs = Vec::new();
+    // The manifest's inputs, rendered as each document is written (compact
+    // text instead of a JSON tree per document, so memory stays flat).
+    let mut inputs = ManifestInputs::default();
     let mut summary = Summary::default();
     let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
-    let mut kwic_sink = match cfg.kwic {
-        true => Some(out.csv("kwic", kwic::COLUMNS)?),
-        false => None,
-    };
     progress.start(discovery.sources.len());
     let bar = progress.handle();
 
-    for chunk in discovery.sources.chunks(CHUNK) {
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|source| {
-                    let outcome = match input::load(source) {
-                        Ok(mut doc) => {
-                            let counts = CACHE.with(|c| {
-                                count::count_document(
-                                    &doc.text,
-                                    &cfg.mode,
-                                    &cfg.analyzer,
-                                    &cfg.matcher,
-                                    cfg.max_ngram,
-                                    &mut c.borrow_mut(),
-                                )
-                            });
-                            let kwic_rows = match cfg.kwic {
-                                true => kwic::find(
-                                    &doc.text,
-                                    &cfg.mode,
-                                    &cfg.analyzer,
-                                    &cfg.matcher,
-                                    cfg.window,
-                                ),
-                                false => Vec::new(),
-                            };
-                            doc.text = String::new();
-                            Outcome::Done(Box::new((doc, counts, kwic_rows)))
+    // Workers count and render a chunk of documents while a writer thread
+    // appends the previous chunk's rows in input order, so the output is
+    // the same for any number of workers.
+    let table_names = sinks.names();
+    // Row buffers go back from the writer to the workers, so their capacity
+    // is reused instead of allocated (and page-faulted) per document.
+    let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let written: Result<()> = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
+        let writer = scope.spawn(|| -> Result<()> {
+            for outcomes in receive {
+                for outcome in outcomes {
+                    match outcome {
+                        Outcome::Skipped(s) => {
+                            if cfg.strict {
+                                return Err(Error::input(
+                                    &s.path,
+                                    format!("{} (--strict)", s.reason),
+                                ));
+                            }
+                            say(format!("skipped: {}: {}", s.path, s.reason));
+                            skipped.push(s);
                         }
-                        Err(reason) => Outcome::Skipped(Skipped {
-                            path: source.source.clone(),
-                            reason,
-                        }),
-                    };
-                    if let Some(bar) = &bar {
-                        bar.inc(1);
+                        Outcome::Done(boxed) => {
+                            let (doc, counts, mut rows) = *boxed;
+                            if let Some(w) = &doc.warning {
+                                say(format!("warning: {}: {w}", doc.source));
+                            }
+                            let spent = sinks.append(&mut rows)?;
+                            for (path, svg) in
+                                charts.document(&doc.doc_id, &counts, cfg.matcher.keys())
+                            {
+                                out.file(&path, svg.as_bytes())?;
+                                summary.charts += 1;
+                            }
+                            if let Ok(mut pool) = buffers.lock() {
+                                let room = POOL_BUFFERS.saturating_sub(pool.len());
+                                pool.extend(
+                                    spent
+                                        .into_iter()
+                                        .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
+                                        .take(room),
+                                );
+                            }
+                            if write_matrix {
+                                matrix.add(inputs.len() as u32, &counts);
+                                inputs.doc_ids.push(doc.doc_id.clone());
+                            }
+                            summary.documents += 1;
+                            summary.sections += counts.sections.len() as u64;
+                            summary.tokens += counts.n_tokens;
+                            summary.terms += counts.n_terms;
+                            inputs.push(&doc);
+                        }
                     }
-                    outcome
-                })
-                .collect()
-        });
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Skipped(s) => {
-                    if cfg.strict {
-                        return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
-                    }
-                    say(format!("skipped: {}: {}", s.path, s.reason));
-                    skipped.push(s);
-                }
-                Outcome::Done(boxed) => {
-                    let (doc, counts, kwic_rows) = *boxed;
-                    if let Some(w) = &doc.warning {
-                        say(format!("warning: {}: {w}", doc.source));
-                    }
-                    sinks.write_document(cfg, &doc, &counts)?;
-                    if let Some(sink) = &mut kwic_sink {
-                        write_kwic(sink, &doc.doc_id, &kwic_rows, cfg.matcher.keys())?;
-                    }
-                    for (path, svg) in charts.document(&doc.doc_id, &counts, cfg.matcher.keys()) {
-                        out.file(&path, svg.as_bytes())?;
-                        summary.charts += 1;
-                    }
-                    if write_matrix {
-                        matrix.add(inputs.len() as u32, &counts);
-                    }
-                    summary.documents += 1;
-                    summary.sections += counts.sections.len() as u64;
-                    summary.tokens += counts.n_tokens;
-                    summary.terms += counts.n_terms;
-                    inputs.push(serde_json::json!({
-                        "doc_id": doc.doc_id,
-                        "source": doc.source,
-                        "bytes": doc.bytes,
-                        "sha256": doc.sha256,
-                        "encoding": doc.encoding,
-                        "warning": doc.warning,
-                    }));
                 }
             }
+            Ok(())
+        });
+        for chunk in discovery.sources.chunks(CHUNK) {
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|source| {
+                        let outcome = match input::load(source) {
+                            Ok(mut doc) => {
+                                let counts = CACHE.with(|c| {
+                                    count::count_document(
+                                        &doc.text,
+                                        &cfg.mode,
+                                        &cfg.analyzer,
+                                        &cfg.matcher,
+                                        cfg.max_ngram,
+                                        &mut c.borrow_mut(),
+                                    )
+                                });
+                                let kwic_rows = match cfg.kwic {
+                                    true => kwic::find(
+                                        &doc.text,
+                                        &cfg.mode,
+                                        &cfg.analyzer,
+                                        &cfg.matcher,
+                                        cfg.window,
+                                    ),
+                                    false => Vec::new(),
+                                };
+                                doc.text = String::new();
+                                let rows = render_document(
+                                    cfg,
+                                    &table_names,
+                                    &doc,
+                                    &counts,
+                                    &kwic_rows,
+                                    &buffers,
+                                );
+                                Outcome::Done(Box::new((doc, counts, rows)))
+                            }
+                            Err(reason) => Outcome::Skipped(Skipped {
+                                path: source.source.clone(),
+                                reason,
+                            }),
+                        };
+                        if let Some(bar) = &bar {
+                            bar.inc(1);
+                        }
+                        outcome
+                    })
+                    .collect()
+            });
+            if send.send(outcomes).is_err() {
+                break; // the writer stopped with an error
+            }
         }
-    }
+        drop(send);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
+    });
+    written?;
     if summary.documents == 0 {
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
@@ -192,14 +235,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     progress.finish();
     progress.stage("analyze");
     sinks.finish(&mut out)?;
-    if let Some(sink) = kwic_sink {
-        out.finish(sink)?;
-    }
     if write_matrix {
-        let ids: Vec<&str> = inputs
-            .iter()
-            .map(|i| i["doc_id"].as_str().unwrap_or(""))
-            .collect();
+        let ids: Vec<&str> = inputs.doc_ids.iter().map(String::as_str).collect();
         matrix.write(&mut out, &ids)?;
     } else if cfg.wants("term_matrix") {
         say(format!(
@@ -223,13 +260,14 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         "command": "analyze",
         "parameters": cfg.parameters,
         "themes": cfg.codebook.themes.iter().map(|t| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()})).collect::<Vec<_>>(),
-        "inputs": inputs,
+        "inputs": [],
         "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
     });
-    let mut json = serde_json::to_string_pretty(&manifest)
+    let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
+    let mut json = inputs.splice_into(&json);
     json.push('\n');
     out.file("manifest.json", json.as_bytes())?;
     summary.output = out.dir().display().to_string();
@@ -259,21 +297,66 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     Ok(summary)
 }
 
-/// Writes one document's KWIC rows.
-fn write_kwic(sink: &mut CsvSink, doc_id: &str, rows: &[KwicRow], keys: &[String]) -> Result<()> {
-    for r in rows {
-        sink.row(&[
-            Cell::Str(doc_id),
-            Cell::Int(u64::from(r.section_id)),
-            Cell::Str(&r.left),
-            Cell::Str(&r.matched),
-            Cell::Str(&r.right),
-            Cell::Str(&keys[r.theme as usize]),
-            Cell::Int(r.start_byte as u64),
-            Cell::Int(r.end_byte as u64),
-        ])?;
+/// The `inputs` array of the manifest, rendered one document at a time
+/// exactly as `serde_json::to_string_pretty` renders it inside the manifest.
+#[derive(Default)]
+struct ManifestInputs {
+    /// Rendered objects, each indented for its place, separated by ",\n".
+    text: String,
+    n: usize,
+    /// Document ids (kept only for the term matrix).
+    doc_ids: Vec<String>,
+}
+
+impl ManifestInputs {
+    fn len(&self) -> usize {
+        self.n
     }
-    Ok(())
+
+    fn push(&mut self, doc: &Document) {
+        let object = serde_json::json!({
+            "doc_id": doc.doc_id,
+            "source": doc.source,
+            "bytes": doc.bytes,
+            "sha256": doc.sha256,
+            "encoding": doc.encoding,
+            "warning": doc.warning,
+        });
+        let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
+        if self.n > 0 {
+            self.text.push_str(",\n");
+        }
+        for (i, line) in pretty.split('\n').enumerate() {
+            if i > 0 {
+                self.text.push('\n');
+            }
+            self.text.push_str("    ");
+            self.text.push_str(line);
+        }
+        self.n += 1;
+    }
+
+    /// The manifest with its top-level `"inputs": []` filled in (the key is
+    /// unique at that indentation: nested keys are indented deeper and
+    /// strings cannot hold a raw line break).
+    fn splice_into(self, manifest: &str) -> String {
+        let empty = "\n  \"inputs\": [],\n";
+        match manifest.find(empty) {
+            Some(at) if self.n > 0 => {
+                // Built around the rendered inputs in place, so the largest
+                // part of a big manifest exists once.
+                let head = format!("{}\n  \"inputs\": [\n", &manifest[..at]);
+                let tail = &manifest[at + empty.len()..];
+                let mut out = self.text;
+                out.reserve(head.len() + tail.len() + 6);
+                out.insert_str(0, &head);
+                out.push_str("\n  ],\n");
+                out.push_str(tail);
+                out
+            }
+            _ => manifest.to_string(),
+        }
+    }
 }
 
 /// The open per-document tables.
@@ -294,7 +377,26 @@ impl Sinks {
                 tables.push((name, out.csv(name, columns(name))?));
             }
         }
+        if cfg.kwic {
+            tables.push(("kwic", out.csv("kwic", kwic::COLUMNS)?));
+        }
         Ok(Sinks { tables })
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        self.tables.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// Appends one document's rows (one [`CsvRows`] per table, in order)
+    /// and returns the emptied buffers.
+    fn append(&mut self, rows: &mut [CsvRows]) -> Result<Vec<Vec<u8>>> {
+        let mut spent = Vec::with_capacity(rows.len());
+        for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
+            let (bytes, n) = rows.take();
+            sink.append(&bytes, n)?;
+            spent.push(bytes);
+        }
+        Ok(spent)
     }
 
     fn finish(self, out: &mut Output) -> Result<()> {
@@ -303,127 +405,157 @@ impl Sinks {
         }
         Ok(())
     }
+}
 
-    fn write_document(&mut self, cfg: &AnalyzeConfig, doc: &Document, c: &DocCounts) -> Result<()> {
-        let id = doc.doc_id.as_str();
-        let keys = cfg.matcher.keys();
-        for (name, sink) in &mut self.tables {
-            match *name {
-                "documents" => {
-                    let title = c.title.as_str();
-                    let (meta, _) = cfg.meta.values(id, &doc.source);
-                    let mut cells = vec![
-                        Cell::Str(id),
-                        Cell::Str(&doc.source),
-                        Cell::Str(title),
-                        Cell::Int(c.sections.len() as u64),
-                        Cell::Int(c.n_tokens),
-                        Cell::Int(c.n_terms),
-                        Cell::Int(c.n_types()),
-                        Cell::Float(share(c.n_covered(), c.n_terms)),
-                        Cell::Str(doc.encoding),
-                        Cell::Int(doc.bytes),
-                    ];
-                    if cfg.meta.is_given() {
-                        cells.extend(meta[1..].iter().map(|v| Cell::Str(v)));
-                    }
-                    sink.row(&cells)?;
+/// Renders one document's rows for the tables `names`, one [`CsvRows`] each
+/// (on a worker thread; [`Sinks::append`] writes them in input order).
+fn render_document(
+    cfg: &AnalyzeConfig,
+    names: &[&'static str],
+    doc: &Document,
+    c: &DocCounts,
+    kwic_rows: &[KwicRow],
+    buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
+) -> Vec<CsvRows> {
+    let id = doc.doc_id.as_str();
+    let keys = cfg.matcher.keys();
+    let mut tables: Vec<CsvRows> = match buffers.lock() {
+        Ok(mut pool) => names
+            .iter()
+            .map(|_| CsvRows::with_buffer(pool.pop().unwrap_or_default()))
+            .collect(),
+        Err(_) => names.iter().map(|_| CsvRows::default()).collect(),
+    };
+    for (name, sink) in names.iter().zip(&mut tables) {
+        match *name {
+            "documents" => {
+                let title = c.title.as_str();
+                let (meta, _) = cfg.meta.values(id, &doc.source);
+                let mut cells = vec![
+                    Cell::Str(id),
+                    Cell::Str(&doc.source),
+                    Cell::Str(title),
+                    Cell::Int(c.sections.len() as u64),
+                    Cell::Int(c.n_tokens),
+                    Cell::Int(c.n_terms),
+                    Cell::Int(c.n_types()),
+                    Cell::Float(share(c.n_covered(), c.n_terms)),
+                    Cell::Str(doc.encoding),
+                    Cell::Int(doc.bytes),
+                ];
+                if cfg.meta.is_given() {
+                    cells.extend(meta[1..].iter().map(|v| Cell::Str(v)));
                 }
-                "sections" => {
-                    for s in &c.sections {
+                sink.row(&cells);
+            }
+            "sections" => {
+                for s in &c.sections {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(s.section.id)),
+                        Cell::Str(s.section.kind),
+                        Cell::Str(&s.section.label),
+                        Cell::Int(s.n_tokens),
+                        Cell::Int(s.n_terms),
+                        Cell::Int(s.n_types),
+                        Cell::Float(share(s.n_covered, s.n_terms)),
+                        Cell::Int(s.section.range.start as u64),
+                        Cell::Int(s.section.range.end as u64),
+                    ]);
+                }
+            }
+            "terms_by_section" => {
+                for s in &c.sections {
+                    for &(stem, count) in &s.terms {
                         sink.row(&[
                             Cell::Str(id),
                             Cell::Int(u64::from(s.section.id)),
-                            Cell::Str(s.section.kind),
-                            Cell::Str(&s.section.label),
-                            Cell::Int(s.n_tokens),
-                            Cell::Int(s.n_terms),
-                            Cell::Int(s.n_types),
-                            Cell::Float(share(s.n_covered, s.n_terms)),
-                            Cell::Int(s.section.range.start as u64),
-                            Cell::Int(s.section.range.end as u64),
-                        ])?;
-                    }
-                }
-                "terms_by_section" => {
-                    for s in &c.sections {
-                        for &(stem, count) in &s.terms {
-                            sink.row(&[
-                                Cell::Str(id),
-                                Cell::Int(u64::from(s.section.id)),
-                                Cell::Str(&c.stems[stem as usize]),
-                                Cell::Str(&c.surface[stem as usize]),
-                                Cell::Int(u64::from(count)),
-                                Cell::Float(per_1000(u64::from(count), s.n_terms)),
-                            ])?;
-                        }
-                    }
-                }
-                "terms_by_document" => {
-                    for &(stem, count, n_sections) in &c.terms {
-                        sink.row(&[
-                            Cell::Str(id),
                             Cell::Str(&c.stems[stem as usize]),
                             Cell::Str(&c.surface[stem as usize]),
                             Cell::Int(u64::from(count)),
-                            Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                            Cell::Int(u64::from(n_sections)),
-                        ])?;
+                            Cell::Float(per_1000(u64::from(count), s.n_terms)),
+                        ]);
                     }
                 }
-                "themes_by_section" => {
-                    for s in &c.sections {
-                        for (t, key) in keys.iter().enumerate() {
-                            let count = u64::from(s.themes[t]);
-                            sink.row(&[
-                                Cell::Str(id),
-                                Cell::Int(u64::from(s.section.id)),
-                                Cell::Str(key),
-                                Cell::Int(count),
-                                Cell::Float(per_1000(count, s.n_terms)),
-                            ])?;
-                        }
-                    }
-                }
-                "themes_by_document" => {
-                    for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Str(key),
-                            Cell::Int(u64::from(count)),
-                            Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                            Cell::Int(u64::from(n_sections)),
-                        ])?;
-                    }
-                }
-                "theme_matches" => {
-                    for m in &c.matches {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(m.section_id)),
-                            Cell::Str(&keys[m.theme as usize]),
-                            Cell::Str(cfg.matcher.pattern_text(m.pattern)),
-                            Cell::Str(&m.matched),
-                            Cell::Int(u64::from(m.count)),
-                        ])?;
-                    }
-                }
-                "ngrams_by_document" => {
-                    for g in &c.ngrams {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(g.n)),
-                            Cell::Str(&g.text),
-                            Cell::Int(u64::from(g.count)),
-                            Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
-                        ])?;
-                    }
-                }
-                _ => {}
             }
+            "terms_by_document" => {
+                for &(stem, count, n_sections) in &c.terms {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Str(&c.stems[stem as usize]),
+                        Cell::Str(&c.surface[stem as usize]),
+                        Cell::Int(u64::from(count)),
+                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
+                        Cell::Int(u64::from(n_sections)),
+                    ]);
+                }
+            }
+            "themes_by_section" => {
+                for s in &c.sections {
+                    for (t, key) in keys.iter().enumerate() {
+                        let count = u64::from(s.themes[t]);
+                        sink.row(&[
+                            Cell::Str(id),
+                            Cell::Int(u64::from(s.section.id)),
+                            Cell::Str(key),
+                            Cell::Int(count),
+                            Cell::Float(per_1000(count, s.n_terms)),
+                        ]);
+                    }
+                }
+            }
+            "themes_by_document" => {
+                for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Str(key),
+                        Cell::Int(u64::from(count)),
+                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
+                        Cell::Int(u64::from(n_sections)),
+                    ]);
+                }
+            }
+            "theme_matches" => {
+                for m in &c.matches {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(m.section_id)),
+                        Cell::Str(&keys[m.theme as usize]),
+                        Cell::Str(cfg.matcher.pattern_text(m.pattern)),
+                        Cell::Str(&m.matched),
+                        Cell::Int(u64::from(m.count)),
+                    ]);
+                }
+            }
+            "ngrams_by_document" => {
+                for g in &c.ngrams {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(g.n)),
+                        Cell::Str(&g.text),
+                        Cell::Int(u64::from(g.count)),
+                        Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
+                    ]);
+                }
+            }
+            "kwic" => {
+                for r in kwic_rows {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(r.section_id)),
+                        Cell::Str(&r.left),
+                        Cell::Str(&r.matched),
+                        Cell::Str(&r.right),
+                        Cell::Str(&keys[r.theme as usize]),
+                        Cell::Int(r.start_byte as u64),
+                        Cell::Int(r.end_byte as u64),
+                    ]);
+                }
+            }
+            _ => {}
         }
-        Ok(())
     }
+    tables
 }
 
 /// Corpus-level term counts for the wide term matrix.

@@ -6,27 +6,32 @@
 //! the bar is drawn go above it, so lines are never garbled. With
 //! `--verbose`, [`Progress::stage`] prints how long each stage took.
 
-use std::cell::{Cell, RefCell};
 use std::io::IsTerminal;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The terminal side of one run.
 pub struct Progress {
-    bar: RefCell<Option<ProgressBar>>,
+    bar: Mutex<Option<ProgressBar>>,
     quiet: bool,
     verbose: bool,
-    stage_started: Cell<Instant>,
+    stage_started: Mutex<Instant>,
+}
+
+/// Locks a mutex; a poisoned one (a panicked holder) still gives its value.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Progress {
     pub fn new(quiet: bool, verbose: bool) -> Progress {
         Progress {
-            bar: RefCell::new(None),
+            bar: Mutex::new(None),
             quiet,
             verbose,
-            stage_started: Cell::new(Instant::now()),
+            stage_started: Mutex::new(Instant::now()),
         }
     }
 
@@ -41,19 +46,20 @@ impl Progress {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        *self.bar.borrow_mut() = Some(bar);
+        *lock(&self.bar) = Some(bar);
     }
 
     /// A handle for the worker threads: each calls `inc(1)` when it has
     /// counted a document, so the bar moves as documents finish, not as
     /// chunks are written.
     pub fn handle(&self) -> Option<ProgressBar> {
-        self.bar.borrow().clone()
+        lock(&self.bar).clone()
     }
 
     /// Removes the bar.
     pub fn finish(&self) {
-        if let Some(bar) = self.bar.borrow_mut().take() {
+        let bar = lock(&self.bar).take();
+        if let Some(bar) = bar {
             bar.finish_and_clear();
         }
     }
@@ -63,7 +69,8 @@ impl Progress {
         if self.quiet {
             return;
         }
-        match &*self.bar.borrow() {
+        let bar = lock(&self.bar).clone();
+        match bar {
             Some(bar) => bar.suspend(|| eprintln!("{line}")),
             None => eprintln!("{line}"),
         }
@@ -79,9 +86,9 @@ impl Progress {
     /// With --verbose, the time since the previous stage ended.
     pub fn stage(&self, name: &str) {
         if self.verbose {
-            let seconds = self.stage_started.get().elapsed().as_secs_f64();
+            let seconds = lock(&self.stage_started).elapsed().as_secs_f64();
             self.say(&format!("time: {name:<16} {seconds:>8.3} s"));
         }
-        self.stage_started.set(Instant::now());
+        *lock(&self.stage_started) = Instant::now();
     }
 }

@@ -7,5 +7,6 @@ mod compare;
 mod core;
 mod experience;
 mod importers;
+mod perf;
 mod robustness;
 mod themes;

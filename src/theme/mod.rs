@@ -153,6 +153,8 @@ pub struct Matcher {
     has_stem_elements: bool,
     /// With `join`, the parts of a hyphenated compound do not match alone.
     hyphens: Hyphens,
+    /// See [`Matcher::id`].
+    id: u64,
 }
 
 impl Default for Matcher {
@@ -167,6 +169,7 @@ impl Default for Matcher {
             tested: Vec::new(),
             has_stem_elements: false,
             hyphens: Hyphens::Join,
+            id: 0,
         }
     }
 }
@@ -176,6 +179,7 @@ impl Matcher {
     pub fn new(codebook: &Codebook, analyzer: &Analyzer) -> Result<Matcher> {
         let mut m = Matcher {
             hyphens: analyzer.hyphens,
+            id: crate::analyze::next_id(),
             ..Matcher::default()
         };
         let index: FxHashMap<&str, u32> = codebook
@@ -249,9 +253,11 @@ impl Matcher {
         &self.pattern_texts[pattern as usize]
     }
 
-    /// Element ids that match a word.
-    fn elements_of(&self, form: &str, stem: &str, out: &mut Vec<u32>) {
-        out.clear();
+    /// Appends the element ids that match a word (its form, and its stem or
+    /// "" when it is not a term) to `out`. What [`Matcher::find_elements`]
+    /// expects per word; a caller may compute it once per distinct form. A
+    /// hyphenated compound is looked up by its joined form with stem "".
+    pub fn word_elements(&self, form: &str, stem: &str, out: &mut Vec<u32>) {
         if let Some(ids) = self.exact.get(form) {
             out.extend_from_slice(ids);
         }
@@ -260,6 +266,13 @@ impl Matcher {
                 out.push(id);
             }
         }
+    }
+
+    /// An id that differs between matchers compiled in one process (0 for
+    /// the empty default), so caches of [`Matcher::word_elements`] can tell
+    /// whose they are.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Finds the accepted matches in one section's words.
@@ -275,33 +288,74 @@ impl Matcher {
             for w in words {
                 let key = (w.form, if self.has_stem_elements { w.stem } else { "" });
                 cache.entry(key).or_insert_with(|| {
-                    self.elements_of(w.form, w.stem, &mut scratch);
+                    scratch.clear();
+                    self.word_elements(w.form, w.stem, &mut scratch);
                     scratch.clone()
                 });
             }
-            let joined_to_next = |i: usize| words.get(i + 1).is_some_and(|w| w.hyphen_joined);
             words
                 .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    if self.hyphens == Hyphens::Join && (w.hyphen_joined || joined_to_next(i)) {
-                        &[][..]
-                    } else {
-                        cache[&(w.form, if self.has_stem_elements { w.stem } else { "" })]
-                            .as_slice()
-                    }
+                .map(|w| {
+                    cache[&(w.form, if self.has_stem_elements { w.stem } else { "" })].as_slice()
                 })
                 .collect()
         };
+        // Hyphenated compounds: the joined chain's elements.
+        let mut chains: Vec<(usize, usize, Vec<u32>)> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let mut j = i;
+            while j + 1 < words.len() && words[j + 1].hyphen_joined {
+                j += 1;
+            }
+            if j > i {
+                let joined: String = words[i..=j].iter().map(|w| w.form).collect();
+                scratch.clear();
+                self.word_elements(&joined, "", &mut scratch);
+                chains.push((i, j, scratch.clone()));
+            }
+            i = j + 1;
+        }
+        let chains: Vec<(usize, usize, &[u32])> = chains
+            .iter()
+            .map(|(i, j, e)| (*i, *j, e.as_slice()))
+            .collect();
+        self.find_elements(&per_word, &chains, out);
+    }
 
-        // Candidates: (themes of pattern, pattern, first, last).
+    /// [`Matcher::find`] with the work per word done by the caller:
+    /// `per_word[i]` holds the element ids of word `i` (from
+    /// [`Matcher::word_elements`]), and `chains` each maximal hyphen-joined
+    /// run of words `first..=last` (in order) with its joined form's ids.
+    pub fn find_elements(
+        &self,
+        per_word: &[&[u32]],
+        chains: &[(usize, usize, &[u32])],
+        out: &mut Vec<Match>,
+    ) {
+        out.clear();
+        if self.patterns.is_empty() || per_word.is_empty() {
+            return;
+        }
+        // With `join`, the parts of a compound are not words of their own.
+        let mut in_compound = vec![false; per_word.len()];
+        if self.hyphens == Hyphens::Join {
+            for &(i, j, _) in chains {
+                in_compound[i..=j].iter_mut().for_each(|c| *c = true);
+            }
+        }
+        // Candidates: (pattern, first, last).
         let mut candidates: Vec<(u32, usize, usize)> = Vec::new();
         for (i, first_elements) in per_word.iter().enumerate() {
+            if in_compound[i] {
+                continue;
+            }
             for e in first_elements.iter() {
                 for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
                     let elements = &self.patterns[p as usize].elements;
                     let last = i + elements.len() - 1;
-                    if last < words.len()
+                    if last < per_word.len()
+                        && !in_compound[i..=last].iter().any(|&c| c)
                         && elements[1..]
                             .iter()
                             .enumerate()
@@ -313,24 +367,14 @@ impl Matcher {
             }
         }
         // Hyphenated compounds: one-word patterns against the joined chain.
-        let mut i = 0;
-        while i < words.len() {
-            let mut j = i;
-            while j + 1 < words.len() && words[j + 1].hyphen_joined {
-                j += 1;
-            }
-            if j > i {
-                let joined: String = words[i..=j].iter().map(|w| w.form).collect();
-                self.elements_of(&joined, "", &mut scratch);
-                for e in &scratch {
-                    for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
-                        if self.patterns[p as usize].elements.len() == 1 {
-                            candidates.push((p, i, j));
-                        }
+        for &(i, j, elements) in chains {
+            for e in elements {
+                for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    if self.patterns[p as usize].elements.len() == 1 {
+                        candidates.push((p, i, j));
                     }
                 }
             }
-            i = j + 1;
         }
         if candidates.is_empty() {
             return;
@@ -347,7 +391,7 @@ impl Matcher {
             for &theme in &self.patterns[p as usize].themes {
                 let marks = used
                     .entry(theme)
-                    .or_insert_with(|| vec![false; words.len()]);
+                    .or_insert_with(|| vec![false; per_word.len()]);
                 if marks[first..=last].iter().any(|&u| u) {
                     continue;
                 }

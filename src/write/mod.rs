@@ -70,15 +70,12 @@ impl Output {
             out.write_all(b"\xEF\xBB\xBF")
                 .map_err(|e| Error::output(self.dir.join(&file_name), e))?;
         }
-        let writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
         let mut sink = CsvSink {
-            writer,
+            out,
+            pending: CsvRows::default(),
             name: file_name,
             target: self.dir.clone(),
             rows: 0,
-            buffer: Vec::new(),
         };
         let header: Vec<Cell> = header.iter().map(|h| Cell::Str(h)).collect();
         sink.row(&header)?;
@@ -91,11 +88,9 @@ impl Output {
         let target = sink.target.join(&sink.name);
         let rows = sink.rows;
         let name = sink.name.clone();
-        let mut out = sink
-            .writer
-            .into_inner()
-            .map_err(|e| Error::output(&target, e.error()))?;
-        out.flush().map_err(|e| Error::output(&target, e))?;
+        let mut sink = sink;
+        sink.drain()?;
+        sink.out.flush().map_err(|e| Error::output(&target, e))?;
         self.written.push((name, rows));
         Ok(())
     }
@@ -156,27 +151,168 @@ impl Output {
 
 /// One CSV table being written.
 pub struct CsvSink {
-    writer: csv::Writer<BufWriter<File>>,
+    out: BufWriter<File>,
+    /// Rows rendered but not yet handed to `out`.
+    pending: CsvRows,
     name: String,
     target: PathBuf,
     rows: u64,
-    buffer: Vec<String>,
 }
 
 impl CsvSink {
     /// Writes one row.
     pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
-        self.buffer.clear();
-        self.buffer.extend(cells.iter().map(|c| match c {
-            Cell::Str(s) => guard_formula(s),
-            other => other.render(),
-        }));
-        self.writer
-            .write_record(&self.buffer)
-            .map_err(|e| Error::output(self.target.join(&self.name), e))?;
+        self.pending.row(cells);
         self.rows += 1;
+        if self.pending.len() >= 1 << 16 {
+            self.drain()?;
+        }
         Ok(())
     }
+
+    /// Appends rows rendered by [`CsvRows`] (e.g. on a worker thread).
+    pub fn append(&mut self, bytes: &[u8], rows: u64) -> Result<()> {
+        self.drain()?;
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::output(self.target.join(&self.name), e))?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    fn drain(&mut self) -> Result<()> {
+        let (bytes, _) = self.pending.take();
+        self.out
+            .write_all(&bytes)
+            .map_err(|e| Error::output(self.target.join(&self.name), e))
+    }
+}
+
+/// Rows rendered in memory exactly as [`CsvSink::row`] writes them (same
+/// quoting, terminator, number formats and formula guard), so that worker
+/// threads can format rows in parallel and the sink only appends bytes.
+pub struct CsvRows {
+    writer: csv::Writer<Vec<u8>>,
+    rows: u64,
+    scratch: String,
+}
+
+/// The one place the CSV dialect is set: RFC 4180 quoting where needed,
+/// CRLF line ends.
+fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buffer)
+}
+
+/// Appends the decimal digits of `n` (as `n.to_string()`).
+fn push_u64(mut n: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+}
+
+impl Default for CsvRows {
+    fn default() -> Self {
+        CsvRows {
+            writer: csv_writer(Vec::new()),
+            rows: 0,
+            scratch: String::new(),
+        }
+    }
+}
+
+impl CsvRows {
+    /// Rows rendered into `buffer` (cleared), reusing its capacity.
+    pub fn with_buffer(mut buffer: Vec<u8>) -> CsvRows {
+        buffer.clear();
+        CsvRows {
+            writer: csv_writer(buffer),
+            rows: 0,
+            scratch: String::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) {
+        for cell in cells {
+            self.scratch.clear();
+            let field: &str = match *cell {
+                Cell::Str(s) => match s.as_bytes().first() {
+                    Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
+                        self.scratch.push('\'');
+                        self.scratch.push_str(s);
+                        &self.scratch
+                    }
+                    _ => s,
+                },
+                Cell::Int(i) => {
+                    push_u64(i, &mut self.scratch);
+                    &self.scratch
+                }
+                Cell::Float(f) => {
+                    fixed6(f, &mut self.scratch);
+                    &self.scratch
+                }
+                other => {
+                    self.scratch = other.render();
+                    &self.scratch
+                }
+            };
+            // Writing into a Vec cannot fail.
+            let _ = self.writer.write_field(field);
+        }
+        let _ = self.writer.write_record(None::<&[u8]>);
+        self.rows += 1;
+    }
+
+    /// Bytes rendered so far (approximately: the writer buffers a little).
+    pub fn len(&self) -> usize {
+        self.writer.get_ref().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The rendered bytes and the number of rows, leaving `self` empty.
+    pub fn take(&mut self) -> (Vec<u8>, u64) {
+        let writer = std::mem::replace(&mut self.writer, csv_writer(Vec::new()));
+        let bytes = writer.into_inner().unwrap_or_default();
+        (bytes, std::mem::take(&mut self.rows))
+    }
+}
+
+/// `format!("{:.6}", f)` as [`Cell::render`] writes a float (`-0` as `0`,
+/// nothing for NaN or infinity), without its cost in the common case: a
+/// non-negative value below 10^9 whose 7th decimal is not within rounding
+/// error of a tie is rounded from `f * 10^6` (error below 10^-3 of a unit);
+/// anything else goes through `format!`.
+pub fn fixed6(f: f64, out: &mut String) {
+    if f.is_finite() && (0.0..1e9).contains(&f) {
+        let scaled = f * 1e6;
+        let floor = scaled.floor();
+        let frac = scaled - floor;
+        if (frac - 0.5).abs() > 1e-3 {
+            let units = floor as u64 + u64::from(frac > 0.5);
+            push_u64(units / 1_000_000, out);
+            let fraction = units % 1_000_000;
+            out.push('.');
+            for div in [100_000, 10_000, 1_000, 100, 10, 1] {
+                out.push(char::from(b'0' + (fraction / div % 10) as u8));
+            }
+            return;
+        }
+    }
+    out.push_str(&Cell::Float(f).render());
 }
 
 /// A whole CSV table as bytes (for stdout), with the same quoting, line
@@ -211,6 +347,109 @@ pub fn guard_formula(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_equal_to_string() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, u64::MAX - 1, u64::MAX] {
+            let mut s = String::new();
+            push_u64(n, &mut s);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn fixed6_equals_format() {
+        // Reference: Rust's correctly rounded `{:.6}` (Cell::render).
+        let check = |f: f64| {
+            let mut s = String::new();
+            fixed6(f, &mut s);
+            assert_eq!(s, Cell::Float(f).render(), "{f:e}");
+        };
+        for f in [
+            0.0,
+            -0.0,
+            0.5,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            0.9765625,
+            0.0000005,
+            999.9999995,
+            1e9,
+            1e12,
+            -1.5,
+            f64::NAN,
+        ] {
+            check(f);
+        }
+        for total in 1..2000u64 {
+            for count in [1, 2, 3, 7, total / 2, total] {
+                check(count as f64 * 1000.0 / total as f64);
+                check(count as f64 / total as f64);
+            }
+        }
+        let mut x = 0x2545F4914F6CDD1Du64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check((x >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((x % 12) as i32 - 3));
+        }
+    }
+
+    #[test]
+    fn rows_in_memory_equal_sink_rows() {
+        let rows: Vec<Vec<Cell>> = vec![
+            vec![
+                Cell::Str("a,b"),
+                Cell::Str("say \"hi\""),
+                Cell::Str("line\nbreak"),
+            ],
+            vec![Cell::Str("=1+1"), Cell::Str("-2"), Cell::Str("")],
+            vec![Cell::Int(0), Cell::Int(u64::MAX), Cell::Float(1.0 / 3.0)],
+            vec![
+                Cell::Float(-0.0),
+                Cell::Float(f64::NAN),
+                Cell::Sci(0.000012345),
+            ],
+            vec![Cell::Str("\tx"), Cell::Str("\rx"), Cell::Str("é ü")],
+        ];
+        // Reference: csv::Writer::write_record of guard_formula / render
+        // strings (how rows were written before CsvRows).
+        let mut reference = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        reference.write_record(["a", "b", "c"]).unwrap();
+        for r in &rows {
+            let cells: Vec<String> = r
+                .iter()
+                .map(|c| match c {
+                    Cell::Str(s) => guard_formula(s),
+                    other => other.render(),
+                })
+                .collect();
+            reference.write_record(&cells).unwrap();
+        }
+        let reference = reference.into_inner().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Output::create(dir.path(), false).unwrap();
+        let mut direct = out.csv("direct", &["a", "b", "c"]).unwrap();
+        let mut appended = out.csv("appended", &["a", "b", "c"]).unwrap();
+        let mut mem = CsvRows::default();
+        for r in &rows {
+            direct.row(r).unwrap();
+            mem.row(r);
+        }
+        let (bytes, n) = mem.take();
+        appended.append(&bytes, n).unwrap();
+        out.finish(direct).unwrap();
+        out.finish(appended).unwrap();
+        out.commit().unwrap();
+        let a = fs::read(dir.path().join("direct.csv")).unwrap();
+        let b = fs::read(dir.path().join("appended.csv")).unwrap();
+        assert_eq!(a, reference);
+        assert_eq!(b, reference);
+        assert_eq!(n, 5);
+    }
 
     #[test]
     fn formulas_are_neutralised() {

@@ -1,0 +1,62 @@
+//! Integration tests: performance features that must not change results.
+//! Documents are counted on several worker threads and their rows merged in
+//! input order, so `--jobs 2` must write the same bytes as `--jobs 1`.
+
+use std::fs;
+use std::path::Path;
+
+use crate::util::{corpus, tempdir, themata};
+
+/// Copies every `step`-th UN speech (in sorted path order) into `dest`,
+/// keeping the YEAR/ folders; returns how many were copied.
+fn sample_speeches(ungdc: &Path, dest: &Path, step: usize) -> usize {
+    let mut files = Vec::new();
+    for year in fs::read_dir(ungdc).expect("corpus folder") {
+        let year = year.expect("entry").path();
+        if year.is_dir() {
+            for f in fs::read_dir(&year).expect("year folder") {
+                files.push(f.expect("entry").path());
+            }
+        }
+    }
+    files.retain(|f| f.extension().is_some_and(|e| e == "txt"));
+    files.sort();
+    let mut n = 0;
+    for f in files.iter().step_by(step) {
+        let rel = f.strip_prefix(ungdc).expect("inside corpus");
+        let to = dest.join(rel);
+        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        fs::copy(f, &to).expect("copy");
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn two_workers_write_the_same_bytes_as_one() {
+    let Some(ungdc) = corpus("ungdc") else { return };
+    let dir = tempdir();
+    let input = dir.path().join("speeches");
+    // ~100 speeches: more than one chunk of 64 documents, so the merge
+    // across chunks is exercised too; under 200, so term_matrix is written.
+    let n = sample_speeches(&ungdc, &input, 19);
+    assert!(n > 64, "{n} speeches");
+    for (jobs, out) in [("1", "one"), ("2", "two")] {
+        themata(dir.path())
+            .args(["analyze", "speeches", "-q", "--jobs", jobs, "-o", out])
+            .assert()
+            .success();
+    }
+    let mut names: Vec<String> = fs::read_dir(dir.path().join("one"))
+        .expect("output")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"term_matrix.csv".to_string()), "{names:?}");
+    assert!(names.contains(&"manifest.json".to_string()), "{names:?}");
+    for name in &names {
+        let one = fs::read(dir.path().join("one").join(name)).expect("read");
+        let two = fs::read(dir.path().join("two").join(name)).expect("read");
+        assert!(one == two, "{name} differs between --jobs 1 and --jobs 2");
+    }
+}
