@@ -105,7 +105,8 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// A small valid document.
-const TEXT: &str = "Security and cooperation in Europe.\n\nThe Parties reaffirm their commitment.\n";
+const TEXT: &str =
+    "Security and cooperation in Europe.\n\nThe Parties reaffirm their commitment.\n";
 
 // ---------------------------------------------------------------- inputs
 
@@ -113,14 +114,22 @@ const TEXT: &str = "Security and cooperation in Europe.\n\nThe Parties reaffirm 
 fn missing_input_is_fatal_and_writes_nothing() {
     let dir = tempdir();
     let out = run(dir.path(), &["nope.txt", "-o", "out"]);
-    assert_fatal(&out, "nope.txt: no such file or folder", &dir.path().join("out"));
+    assert_fatal(
+        &out,
+        "nope.txt: no such file or folder",
+        &dir.path().join("out"),
+    );
 }
 
 #[test]
 fn glob_matching_nothing_is_fatal() {
     let dir = tempdir();
     let out = run(dir.path(), &["*.nothing", "-o", "out"]);
-    assert_fatal(&out, "no file matches this pattern", &dir.path().join("out"));
+    assert_fatal(
+        &out,
+        "no file matches this pattern",
+        &dir.path().join("out"),
+    );
 }
 
 #[test]
@@ -129,7 +138,11 @@ fn empty_folder_is_fatal_and_writes_nothing() {
     fs::create_dir(dir.path().join("empty")).unwrap();
     let out = run(dir.path(), &["empty", "-o", "out/nested"]);
     // The output folder and its parent `out/` were created by the run: both gone.
-    assert_fatal(&out, "no document with text to analyze", &dir.path().join("out"));
+    assert_fatal(
+        &out,
+        "no document with text to analyze",
+        &dir.path().join("out"),
+    );
 }
 
 #[test]
@@ -152,7 +165,11 @@ fn unreadable_file_is_skipped_and_named() {
     assert_eq!(listed(&m, "skipped"), ["in/locked.txt"]);
     assert_eq!(doc_ids(&dir.path().join("out")), ["a"]);
     let strict = run(dir.path(), &["in", "-o", "strict", "--strict"]);
-    assert_fatal(&strict, "permission denied (--strict)", &dir.path().join("strict"));
+    assert_fatal(
+        &strict,
+        "permission denied (--strict)",
+        &dir.path().join("strict"),
+    );
 }
 
 #[test]
@@ -165,7 +182,10 @@ fn symlink_loop_is_walked_once_and_named() {
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("in/a/up: folder already visited (symbolic link loop)"), "{err}");
+    assert!(
+        err.contains("in/a/up: folder already visited (symbolic link loop)"),
+        "{err}"
+    );
     let m = manifest(&dir.path().join("out"));
     let skipped = listed(&m, "skipped");
     // in/a/up (loop back to in/), in/loop1 and in/loop2 (links to each other).
@@ -194,14 +214,26 @@ fn fifo_and_device_are_skipped_without_blocking() {
     let out = run(dir.path(), &["in", "-o", "out"]);
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("skipped: in/pipe.txt: not a regular file (FIFO, socket or device)"));
-    assert_eq!(listed(&manifest(&dir.path().join("out")), "skipped"), ["in/pipe.txt"]);
+    assert!(stderr_of(&out)
+        .contains("skipped: in/pipe.txt: not a regular file (FIFO, socket or device)"));
+    assert_eq!(
+        listed(&manifest(&dir.path().join("out")), "skipped"),
+        ["in/pipe.txt"]
+    );
 
     // Named alone, a FIFO or a device leaves nothing to analyze: fatal.
     let alone = run(dir.path(), &["in/pipe.txt", "-o", "alone"]);
-    assert_fatal(&alone, "no document with text to analyze", &dir.path().join("alone"));
+    assert_fatal(
+        &alone,
+        "no document with text to analyze",
+        &dir.path().join("alone"),
+    );
     let dev = run(dir.path(), &["/dev/zero", "-o", "dev"]);
-    assert_fatal(&dev, "no document with text to analyze", &dir.path().join("dev"));
+    assert_fatal(
+        &dev,
+        "no document with text to analyze",
+        &dir.path().join("dev"),
+    );
 }
 
 #[test]
@@ -214,21 +246,32 @@ fn empty_and_blank_files_are_skipped() {
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("skipped: in/empty.txt: empty file"), "{err}");
-    assert!(err.contains("skipped: in/blank.txt: empty file (no text)"), "{err}");
+    assert!(
+        err.contains("skipped: in/blank.txt: empty file (no text)"),
+        "{err}"
+    );
     assert_eq!(doc_ids(&dir.path().join("out")), ["a"]);
 }
 
 #[test]
 fn punctuation_only_file_has_zero_tokens() {
     let dir = tempdir();
-    write(&dir.path().join("p.txt"), "!!! ... ,,, ;;; ---\n?! «» — …\n");
+    write(
+        &dir.path().join("p.txt"),
+        "!!! ... ,,, ;;; ---\n?! «» — …\n",
+    );
     let out = run(dir.path(), &["p.txt", "-o", "out"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     let r = &docs.records()[0];
     // No segment contains a letter or digit: 0 tokens, 0 terms.
     assert_eq!((r["n_tokens"], r["n_terms"], r["n_types"]), ("0", "0", "0"));
-    assert_eq!(Table::read(&dir.path().join("out/terms_by_document.csv")).rows.len(), 0);
+    assert_eq!(
+        Table::read(&dir.path().join("out/terms_by_document.csv"))
+            .rows
+            .len(),
+        0
+    );
 }
 
 #[test]
@@ -237,15 +280,26 @@ fn huge_single_line_file_is_analyzed() {
     // is ~20x slower. Each repetition of the 10-word phrase is 77 bytes.
     let phrase = "Security cooperation Europe peace dialogue trust OSCE states sovereignty act ";
     assert_eq!(phrase.len(), 77);
-    let target: usize = if cfg!(debug_assertions) { 5 << 20 } else { 50 << 20 };
+    let target: usize = if cfg!(debug_assertions) {
+        5 << 20
+    } else {
+        50 << 20
+    };
     let reps = target / phrase.len();
     let dir = tempdir();
     let mut text = phrase.repeat(reps);
     text.push('\n');
     write(&dir.path().join("big.txt"), &text);
     let started = Instant::now();
-    let out = run(dir.path(), &["big.txt", "-o", "out", "--tables", "documents,sections"]);
-    eprintln!("{} MB single line: {:.1} s", target >> 20, started.elapsed().as_secs_f64());
+    let out = run(
+        dir.path(),
+        &["big.txt", "-o", "out", "--tables", "documents,sections"],
+    );
+    eprintln!(
+        "{} MB single line: {:.1} s",
+        target >> 20,
+        started.elapsed().as_secs_f64()
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     let r = &docs.records()[0];
@@ -267,7 +321,10 @@ fn binary_file_is_skipped() {
         bytes.push((x >> 16) as u8);
     }
     write(&dir.path().join("in/image.png"), &bytes);
-    write(&dir.path().join("in/.DS_Store"), b"\0\0\0\x01Bud1\0\0\x10\0");
+    write(
+        &dir.path().join("in/.DS_Store"),
+        b"\0\0\0\x01Bud1\0\0\x10\0",
+    );
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -288,13 +345,19 @@ fn invalid_utf8_in_the_middle_is_replaced_with_a_warning() {
     let out = run(dir.path(), &["bad.txt", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("bad.txt: invalid UTF-8: 3 byte sequence(s) replaced with U+FFFD"), "{err}");
+    assert!(
+        err.contains("bad.txt: invalid UTF-8: 3 byte sequence(s) replaced with U+FFFD"),
+        "{err}"
+    );
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     let r = &docs.records()[0];
     // Tokens: Café security here peace and trust = 6 (U+FFFD is not a letter).
     assert_eq!((r["n_tokens"], r["encoding"]), ("6", "utf-8"));
     let m = manifest(&dir.path().join("out"));
-    assert!(m["inputs"][0]["warning"].as_str().unwrap_or("").contains("invalid UTF-8"));
+    assert!(m["inputs"][0]["warning"]
+        .as_str()
+        .unwrap_or("")
+        .contains("invalid UTF-8"));
 }
 
 #[test]
@@ -308,7 +371,10 @@ fn utf16_without_bom_is_decoded() {
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("le.txt: decoded as utf-16le (no byte-order mark"), "{err}");
+    assert!(
+        err.contains("le.txt: decoded as utf-16le (no byte-order mark"),
+        "{err}"
+    );
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     for r in docs.records() {
         // Security and cooperation in Europe: 5 tokens, 3 terms (and, in).
@@ -326,7 +392,10 @@ fn nul_bytes_make_a_file_binary() {
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("skipped: in/nul.txt: binary file (contains NUL bytes)"), "{err}");
+    assert!(
+        err.contains("skipped: in/nul.txt: binary file (contains NUL bytes)"),
+        "{err}"
+    );
     assert_eq!(doc_ids(&dir.path().join("out")), ["a"]);
 }
 
@@ -335,7 +404,16 @@ fn a_one_megabyte_word_is_one_token() {
     let dir = tempdir();
     let word = "x".repeat(1 << 20);
     write(&dir.path().join("w.txt"), format!("peace {word} peace\n"));
-    let out = run(dir.path(), &["w.txt", "-o", "out", "--tables", "documents,terms_by_document"]);
+    let out = run(
+        dir.path(),
+        &[
+            "w.txt",
+            "-o",
+            "out",
+            "--tables",
+            "documents,terms_by_document",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     let r = &docs.records()[0];
@@ -363,7 +441,11 @@ fn deep_folder_tree_is_walked() {
 fn many_tiny_files() {
     // 100,000 files in release mode (CI), 20,000 in debug builds; the time is
     // printed (see docs/ROBUSTNESS.md for measurements).
-    let n: usize = if cfg!(debug_assertions) { 20_000 } else { 100_000 };
+    let n: usize = if cfg!(debug_assertions) {
+        20_000
+    } else {
+        100_000
+    };
     let dir = tempdir();
     for i in 0..n {
         let sub = dir.path().join(format!("in/{:03}", i / 1000));
@@ -373,13 +455,19 @@ fn many_tiny_files() {
         fs::write(sub.join(format!("f{i:06}.txt")), format!("peace {i}\n")).unwrap();
     }
     let started = Instant::now();
-    let out = run(dir.path(), &["in", "-o", "out", "--tables", "documents,terms_by_document"]);
+    let out = run(
+        dir.path(),
+        &["in", "-o", "out", "--tables", "documents,terms_by_document"],
+    );
     eprintln!("{n} tiny files: {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     assert_eq!(docs.rows.len(), n);
     // "peace N": 2 tokens, 1 term (numbers are not terms).
-    assert!(docs.records().iter().all(|r| r["n_tokens"] == "2" && r["n_terms"] == "1"));
+    assert!(docs
+        .records()
+        .iter()
+        .all(|r| r["n_tokens"] == "2" && r["n_terms"] == "1"));
     let m = manifest(&dir.path().join("out"));
     assert_eq!(m["tables"]["terms_by_document.csv"], n as u64);
 }
@@ -392,7 +480,11 @@ fn output_under_a_regular_file_is_fatal() {
     let dir = tempdir();
     write(&dir.path().join("a.txt"), TEXT);
     let out = run(dir.path(), &["a.txt", "-o", "a.txt/out"]);
-    assert_fatal(&out, "a.txt/out: cannot create output folder", &dir.path().join("a.txt/out"));
+    assert_fatal(
+        &out,
+        "a.txt/out: cannot create output folder",
+        &dir.path().join("a.txt/out"),
+    );
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), TEXT);
 }
 
@@ -425,14 +517,20 @@ fn same_stem_gets_distinct_doc_ids() {
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("doc_id `USA` is used by another file too"), "{err}");
+    assert!(
+        err.contains("doc_id `USA` is used by another file too"),
+        "{err}"
+    );
     // Stem first; on collision the relative path without extension, then with it.
     assert_eq!(
         doc_ids(&dir.path().join("out")),
         ["2021/USA", "2022/USA.md", "2022/USA.txt", "RUS"]
     );
     // Named directly (no folder to make them relative to): a ~N suffix.
-    let out = run(dir.path(), &["in/2021/USA.txt", "in/2022/USA.txt", "-o", "direct"]);
+    let out = run(
+        dir.path(),
+        &["in/2021/USA.txt", "in/2022/USA.txt", "-o", "direct"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(doc_ids(&dir.path().join("direct")), ["USA", "USA~2"]);
 }
@@ -457,7 +555,10 @@ fn odd_file_names_keep_csv_parseable_and_doc_ids_sane() {
     let mut ids = doc_ids(&dir.path().join("out"));
     ids.sort();
     // Control characters become `_`; a non-UTF-8 byte becomes U+FFFD.
-    assert_eq!(ids, ["a,b", "caf\u{FFFD}", "new_line", "say \"hi\"", "tab_here"]);
+    assert_eq!(
+        ids,
+        ["a,b", "caf\u{FFFD}", "new_line", "say \"hi\"", "tab_here"]
+    );
     for table in TABLES {
         let t = Table::read(&dir.path().join(format!("out/{table}.csv")));
         assert!(t.rows.iter().all(|r| r.len() == t.header.len()), "{table}");
@@ -478,7 +579,11 @@ fn strict_makes_any_skip_fatal_and_keeps_previous_output() {
     let strict = run(dir.path(), &["in", "-o", "out", "--strict"]);
     assert_eq!(strict.status.code(), Some(2));
     assert!(stderr_of(&strict).contains("themata: error: in/empty.txt: empty file (--strict)"));
-    assert_eq!(before, snapshot(&dir.path().join("out")), "previous output changed");
+    assert_eq!(
+        before,
+        snapshot(&dir.path().join("out")),
+        "previous output changed"
+    );
     // Hidden files are ignored, not skipped: --strict accepts them.
     fs::remove_file(dir.path().join("in/empty.txt")).unwrap();
     write(&dir.path().join("in/.DS_Store"), b"\0\0\0\x01Bud1");
@@ -511,9 +616,16 @@ fn malformed_codebooks_fail_with_line_and_column() {
         let out = run(dir.path(), &["a.txt", "-o", &out_dir, "--themes", file]);
         assert_fatal(&out, expected, &dir.path().join(&out_dir));
         // `themes check` reports the same line.
-        let check = themata(dir.path()).args(["themes", "check", file]).output().unwrap();
+        let check = themata(dir.path())
+            .args(["themes", "check", file])
+            .output()
+            .unwrap();
         assert_eq!(check.status.code(), Some(2));
-        assert!(stderr_of(&check).contains(expected), "{}", stderr_of(&check));
+        assert!(
+            stderr_of(&check).contains(expected),
+            "{}",
+            stderr_of(&check)
+        );
     }
 }
 
@@ -522,8 +634,21 @@ fn malformed_codebooks_fail_with_line_and_column() {
 /// Writes `n` documents of about 130 KB each (for runs long enough to kill).
 fn big_corpus(dir: &Path, n: usize) {
     let words = [
-        "security", "cooperation", "Europe", "peace", "dialogue", "trust", "the", "of",
-        "OSCE", "states", "sovereignty", "principles", "Helsinki", "Final", "Act",
+        "security",
+        "cooperation",
+        "Europe",
+        "peace",
+        "dialogue",
+        "trust",
+        "the",
+        "of",
+        "OSCE",
+        "states",
+        "sovereignty",
+        "principles",
+        "Helsinki",
+        "Final",
+        "Act",
     ];
     let mut x: u32 = 7;
     for d in 0..n {
@@ -544,7 +669,10 @@ fn staging_folders(out: &Path) -> Vec<PathBuf> {
     fs::read_dir(out)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".themata-staging-")))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(".themata-staging-"))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -566,9 +694,9 @@ fn interrupt_run(dir: &Path, signal: &str) -> Option<std::process::ExitStatus> {
         if let Ok(Some(_)) = child.try_wait() {
             return None;
         }
-        let busy = staging_folders(&dir.join("in/out")).iter().any(|s| {
-            fs::metadata(s.join("terms_by_section.csv")).is_ok_and(|m| m.len() > 100)
-        });
+        let busy = staging_folders(&dir.join("in/out"))
+            .iter()
+            .any(|s| fs::metadata(s.join("terms_by_section.csv")).is_ok_and(|m| m.len() > 100));
         if busy || Instant::now() > deadline {
             break;
         }
@@ -610,8 +738,16 @@ fn killed_run_leaves_previous_output_intact() {
     assert_eq!(doc_ids(&dir.path().join("in/out")).len(), docs);
     // (The whole output folder is excluded from the walk, staging included.)
     let m = manifest(&dir.path().join("in/out"));
-    let sources: Vec<&str> = m["inputs"].as_array().unwrap().iter().map(|i| i["source"].as_str().unwrap()).collect();
-    assert!(sources.iter().all(|s| !s.starts_with("in/out")), "{sources:?}");
+    let sources: Vec<&str> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources.iter().all(|s| !s.starts_with("in/out")),
+        "{sources:?}"
+    );
     fs::remove_dir_all(&leftover[0]).unwrap();
     let before = snapshot(&dir.path().join("in/out"));
 
@@ -671,8 +807,19 @@ fn no_cell_starts_like_a_formula() {
     let cells = all_cells(&dir.path().join("out"));
     assert!(cells.len() > 100);
     let numeric = [
-        "section_id", "n_sections", "n_tokens", "n_terms", "n_types", "coverage", "count",
-        "per_1000", "n", "bytes", "start_byte", "end_byte", "total",
+        "section_id",
+        "n_sections",
+        "n_tokens",
+        "n_terms",
+        "n_types",
+        "coverage",
+        "count",
+        "per_1000",
+        "n",
+        "bytes",
+        "start_byte",
+        "end_byte",
+        "total",
     ];
     for (table, column, value) in &cells {
         assert!(
@@ -684,8 +831,12 @@ fn no_cell_starts_like_a_formula() {
         }
     }
     // The guarded doc_id is the same in every table.
-    assert!(cells.iter().any(|(t, c, v)| t == "sections.csv" && c == "doc_id" && v == "'=cmd"));
-    assert!(cells.iter().any(|(t, c, v)| t == "term_matrix.csv" && c == "header" && v == "'=cmd"));
+    assert!(cells
+        .iter()
+        .any(|(t, c, v)| t == "sections.csv" && c == "doc_id" && v == "'=cmd"));
+    assert!(cells
+        .iter()
+        .any(|(t, c, v)| t == "term_matrix.csv" && c == "header" && v == "'=cmd"));
     assert!(cells.iter().any(|(_, c, v)| c == "theme" && v == "'-dash"));
 }
 
@@ -701,7 +852,10 @@ fn nothing_is_written_outside_the_output_folder() {
     write(&work.join("in/.. .txt"), TEXT);
     write(&work.join("in/... ../z.txt"), TEXT);
     let before = snapshot(dir.path());
-    let out = run(&work, &["in/sub/../", "in/sub/../../in/x..txt", "-o", "out"]);
+    let out = run(
+        &work,
+        &["in/sub/../", "in/sub/../../in/x..txt", "-o", "out"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let after = snapshot(dir.path());
     let new: Vec<&PathBuf> = after
@@ -711,12 +865,23 @@ fn nothing_is_written_outside_the_output_folder() {
         .collect();
     assert!(!new.is_empty());
     for p in new {
-        assert!(p.starts_with(work.join("out")), "{} written outside -o", p.display());
+        assert!(
+            p.starts_with(work.join("out")),
+            "{} written outside -o",
+            p.display()
+        );
     }
     // A theme key that looks like a path is refused by the codebook validator.
-    write(&work.join("t.toml"), "[[theme]]\nkey = \"../../etc/x\"\npatterns = [\"x\"]\n");
+    write(
+        &work.join("t.toml"),
+        "[[theme]]\nkey = \"../../etc/x\"\npatterns = [\"x\"]\n",
+    );
     let bad = run(&work, &["in", "-o", "out2", "--themes", "t.toml"]);
-    assert_fatal(&bad, "t.toml:2:7: theme key `../../etc/x` must be", &work.join("out2"));
+    assert_fatal(
+        &bad,
+        "t.toml:2:7: theme key `../../etc/x` must be",
+        &work.join("out2"),
+    );
 }
 
 // ------------------------------------------------------ the UN corpus
@@ -741,7 +906,9 @@ fn un_corpus_with_injected_junk() {
         for e in fs::read_dir(y).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "txt") {
-                let to = input.join(y.file_name().unwrap()).join(p.file_name().unwrap());
+                let to = input
+                    .join(y.file_name().unwrap())
+                    .join(p.file_name().unwrap());
                 write(&to, fs::read(&p).unwrap());
                 speeches += 1;
             }
@@ -752,23 +919,54 @@ fn un_corpus_with_injected_junk() {
     }
     // Junk: 2 binary files, an empty file, a FIFO (skipped); .DS_Store (ignored);
     // BOM, CRLF, invalid-UTF-8 and Latin-1 text files (analyzed, 4 of them).
-    write(&input.join("junk/photo.jpg"), b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xdb");
-    write(&input.join("junk/archive.zip"), b"PK\x03\x04\x14\0\0\0\x08\0\0\0!\0");
+    write(
+        &input.join("junk/photo.jpg"),
+        b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xdb",
+    );
+    write(
+        &input.join("junk/archive.zip"),
+        b"PK\x03\x04\x14\0\0\0\x08\0\0\0!\0",
+    );
     write(&input.join("junk/empty.txt"), "");
-    write(&input.join(".DS_Store"), b"\0\0\0\x01Bud1\0\0\x10\0\0\0\x08");
+    write(
+        &input.join(".DS_Store"),
+        b"\0\0\0\x01Bud1\0\0\x10\0\0\0\x08",
+    );
     write(&input.join("junk/bom.txt"), "\u{FEFF}Peace and security.\n");
-    write(&input.join("junk/crlf.txt"), "Peace and security.\r\nTrust.\r\n");
-    write(&input.join("junk/invalid.txt"), b"Caf\xc3\xa9 peace \xff\xfe security.\n");
+    write(
+        &input.join("junk/crlf.txt"),
+        "Peace and security.\r\nTrust.\r\n",
+    );
+    write(
+        &input.join("junk/invalid.txt"),
+        b"Caf\xc3\xa9 peace \xff\xfe security.\n",
+    );
     write(&input.join("junk/latin1.txt"), b"Caf\xe9 s\xe9curit\xe9.\n");
     let fifo = mkfifo(&input.join("junk/pipe.txt"));
     let started = Instant::now();
-    let out = run(dir.path(), &["in", "-o", "out", "--tables", "documents,themes_by_document"]);
-    eprintln!("UN corpus ({speeches} speeches) + junk: {:.1} s", started.elapsed().as_secs_f64());
+    let out = run(
+        dir.path(),
+        &[
+            "in",
+            "-o",
+            "out",
+            "--tables",
+            "documents,themes_by_document",
+        ],
+    );
+    eprintln!(
+        "UN corpus ({speeches} speeches) + junk: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(doc_ids(&dir.path().join("out")).len(), speeches + 4);
     let m = manifest(&dir.path().join("out"));
-    let mut expected_skips = vec!["in/junk/archive.zip", "in/junk/empty.txt", "in/junk/photo.jpg"];
+    let mut expected_skips = vec![
+        "in/junk/archive.zip",
+        "in/junk/empty.txt",
+        "in/junk/photo.jpg",
+    ];
     if fifo {
         expected_skips.push("in/junk/pipe.txt");
     }
@@ -776,7 +974,10 @@ fn un_corpus_with_injected_junk() {
     skipped.sort();
     assert_eq!(skipped, expected_skips);
     for s in &skipped {
-        assert!(err.contains(&format!("skipped: {s}: ")), "{s} not named on stderr");
+        assert!(
+            err.contains(&format!("skipped: {s}: ")),
+            "{s} not named on stderr"
+        );
     }
     assert_eq!(listed(&m, "ignored"), ["in/.DS_Store"]);
 
