@@ -22,6 +22,8 @@ pub struct AnalyzeConfig {
     pub max_ngram: usize,
     /// Names of the tables to write, in contract order.
     pub tables: Vec<&'static str>,
+    /// The user named the tables with `--tables`.
+    pub tables_named: bool,
     pub excel: bool,
     pub strict: bool,
     pub jobs: usize,
@@ -68,7 +70,15 @@ impl AnalyzeConfig {
         let codebook = match args.themes.as_deref() {
             None => Codebook::default_codebook(),
             Some("none") => Codebook::default(),
-            Some(path) => import::load(path)?,
+            Some(path) => {
+                let imported = import::read(path)?;
+                if !args.quiet {
+                    for w in &imported.warnings {
+                        eprintln!("themata: warning: {w}");
+                    }
+                }
+                imported.codebook
+            }
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let tables = select_tables(&args.tables)?;
@@ -103,6 +113,7 @@ impl AnalyzeConfig {
             matcher,
             max_ngram: usize::from(args.ngrams),
             tables,
+            tables_named: !args.tables.is_empty(),
             excel: args.excel,
             strict: args.strict,
             jobs: args.jobs,

@@ -82,6 +82,32 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Line starts of a text, for many [`line_column`] look-ups in O(log n) each.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn locate(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 #[cfg(test)]
@@ -95,5 +121,9 @@ mod tests {
         assert_eq!(line_column("a\nbé\nc", 2), (2, 1));
         assert_eq!(line_column("a\nbé\nc", 5), (2, 3));
         assert_eq!(line_column("a\nbé\nc", 6), (3, 1));
+        let index = LineIndex::new("a\nbé\nc");
+        for offset in [0, 2, 5, 6, 99] {
+            assert_eq!(index.locate(offset), line_column("a\nbé\nc", offset));
+        }
     }
 }

@@ -76,7 +76,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
 
     let write_matrix = cfg.wants("term_matrix")
-        && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables.len() < columns_all());
+        && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
     let mut sinks = Sinks::open(&mut out, cfg)?;
     let mut matrix = Matrix::default();
     let mut inputs = Vec::new();
@@ -184,10 +184,6 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
-}
-
-fn columns_all() -> usize {
-    crate::table::ANALYZE_TABLES.len()
 }
 
 /// The open per-document tables.

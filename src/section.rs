@@ -6,7 +6,8 @@
 //! * a line that starts with a list marker (– — - • * · `1.` `a)` `(i)`)
 //!   starts a `list_item`;
 //! * the first block is the `title` when it is one short line without end
-//!   punctuation; a one-line block that is only a date is `date`; the last
+//!   punctuation (and not cut mid-sentence: it does not end in a function
+//!   word like `the`, and the next block does not start in lowercase); a one-line block that is only a date is `date`; the last
 //!   block is the `signature` when it is one short line without end
 //!   punctuation that follows the body.
 //!
@@ -109,6 +110,28 @@ fn ends_with_punctuation(line: &str) -> bool {
         .ends_with(['.', ',', ';', ':', '!', '?', '…', '"', '”', '»', ')'])
 }
 
+/// Words a title does not end with: a line that ends with one was cut
+/// mid-sentence (common in OCR'd or hard-wrapped text).
+const CONTINUATION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "of", "on", "or",
+    "that", "the", "to", "was", "which", "with",
+];
+
+/// A title is one short line without end punctuation, not ending in a
+/// function word, and not continued by a next block that starts in lowercase.
+fn is_title(line: &str, next: Option<char>) -> bool {
+    let last_word = line.split_whitespace().last().unwrap_or("").to_lowercase();
+    is_short(line)
+        && !ends_with_punctuation(line)
+        && !CONTINUATION_WORDS.contains(&last_word.as_str())
+        && !next.is_some_and(char::is_lowercase)
+}
+
+/// The first non-space character after a block.
+fn next_block_start(text: &str, block: &Range<usize>) -> Option<char> {
+    text[block.end..].chars().find(|c| !c.is_whitespace())
+}
+
 fn is_short(line: &str) -> bool {
     line.chars().count() <= SHORT_LINE
 }
@@ -189,12 +212,7 @@ fn auto_blocks(text: &str, lines: &[Line]) -> Vec<(Range<usize>, &'static str)> 
                 "list_item"
             } else if one_line && date_line().is_match(block) {
                 "date"
-            } else if i == 0
-                && n > 1
-                && one_line
-                && is_short(block)
-                && !ends_with_punctuation(block)
-            {
+            } else if i == 0 && n > 1 && one_line && is_title(block, next_block_start(text, &r)) {
                 "title"
             } else if i + 1 == n
                 && i >= 2
@@ -254,6 +272,19 @@ mod tests {
             .collect();
         assert_eq!(labels[3], "item one");
         assert_eq!(labels[0], "A Title Here");
+    }
+
+    #[test]
+    fn a_line_cut_mid_sentence_is_not_a_title() {
+        assert_eq!(kinds("Seventy years ago, the United Nations was founded as a collective\nresponse to war.\nMore."), ["paragraph"; 3]);
+        assert_eq!(
+            kinds("It is a great privilege for me to stand before the\n\nAssembly today.\n\nMore."),
+            ["paragraph"; 3]
+        );
+        assert_eq!(
+            kinds("Mr. President\nWe meet.\nThanks."),
+            ["title", "paragraph", "paragraph"]
+        );
     }
 
     #[test]

@@ -6,5 +6,6 @@ mod util;
 mod compare;
 mod core;
 mod experience;
+mod importers;
 mod robustness;
 mod themes;

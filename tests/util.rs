@@ -21,7 +21,10 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     if path.is_dir() {
         Some(path)
     } else {
-        eprintln!("SKIP: {} not found; this test needs the shared corpora", path.display());
+        eprintln!(
+            "SKIP: {} not found; this test needs the shared corpora",
+            path.display()
+        );
         None
     }
 }
@@ -47,9 +50,17 @@ pub struct Table {
 impl Table {
     pub fn read(path: &Path) -> Table {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes).to_vec();
+        let bytes = bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&bytes)
+            .to_vec();
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
-        let header = reader.headers().expect("header").iter().map(String::from).collect();
+        let header = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
         let rows = reader
             .records()
             .map(|r| r.expect("record").iter().map(String::from).collect())
@@ -68,12 +79,21 @@ impl Table {
     pub fn records(&self) -> Vec<HashMap<&str, &str>> {
         self.rows
             .iter()
-            .map(|r| self.header.iter().map(String::as_str).zip(r.iter().map(String::as_str)).collect())
+            .map(|r| {
+                self.header
+                    .iter()
+                    .map(String::as_str)
+                    .zip(r.iter().map(String::as_str))
+                    .collect()
+            })
             .collect()
     }
 
     /// Rows whose `column` equals `value`.
     pub fn filter(&self, column: &str, value: &str) -> Vec<HashMap<&str, &str>> {
-        self.records().into_iter().filter(|r| r[column] == value).collect()
+        self.records()
+            .into_iter()
+            .filter(|r| r[column] == value)
+            .collect()
     }
 }

@@ -17,7 +17,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{line_column, Error, Result};
+use crate::error::{line_column, Error, LineIndex, Result};
 
 /// A theme as written in a codebook.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +94,9 @@ impl Codebook {
 
     /// Parses and validates TOML text; returns every problem found.
     pub fn parse(path: &str, text: &str) -> std::result::Result<Codebook, Vec<Problem>> {
+        let index = LineIndex::new(text);
         let at = |range: Range<usize>, message: String| {
-            let (line, column) = line_column(text, range.start);
+            let (line, column) = index.locate(range.start);
             Problem {
                 line,
                 column,
@@ -112,7 +113,7 @@ impl Codebook {
             let theme_span = raw.span();
             let raw = raw.into_inner();
             let key = raw.key.get_ref().trim().to_string();
-            let (line, column) = line_column(text, theme_span.start);
+            let (line, column) = index.locate(theme_span.start);
             if let Err(message) = check_key(&key) {
                 problems.push(at(raw.key.span(), message));
             } else if themes.iter().any(|t| t.key == key) {
@@ -129,7 +130,7 @@ impl Codebook {
                     ));
                     continue;
                 }
-                let (pl, pc) = line_column(text, span.start);
+                let (pl, pc) = index.locate(span.start);
                 patterns.push(PatternDef {
                     text: value,
                     line: pl,

@@ -9,7 +9,9 @@
 //! Patterns go through the same [`Analyzer`] as the text (case, NFC,
 //! apostrophes, possessives); with `--hyphens join|both` a hyphenated word
 //! (`co-operation`) is matched as its joined compound (`cooperation`), in the
-//! text as in the pattern. Matching sees every token (stopwords included), never
+//! text as in the pattern. With `join` (the default) the parts of a compound
+//! do not match on their own (`econom*` does not match inside
+//! `geo-economics`), as they are not terms either; with `both` they do. Matching sees every token (stopwords included), never
 //! crosses a section boundary, and within one theme a token counts at most
 //! once, longest match first; a token may count for several themes. A
 //! parent theme (`economy` for `economy.trade`) counts the union of its own
@@ -134,7 +136,7 @@ struct Pattern {
 }
 
 /// The compiled codebook.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Matcher {
     /// Theme keys in codebook order (parents before children).
     keys: Vec<String>,
@@ -149,12 +151,33 @@ pub struct Matcher {
     /// Elements that need a test per word (globs, stems).
     tested: Vec<u32>,
     has_stem_elements: bool,
+    /// With `join`, the parts of a hyphenated compound do not match alone.
+    hyphens: Hyphens,
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher {
+            keys: Vec::new(),
+            pattern_texts: Vec::new(),
+            elements: Vec::new(),
+            patterns: Vec::new(),
+            by_first: FxHashMap::default(),
+            exact: FxHashMap::default(),
+            tested: Vec::new(),
+            has_stem_elements: false,
+            hyphens: Hyphens::Join,
+        }
+    }
 }
 
 impl Matcher {
     /// Compiles a (validated) codebook with the analyzer used for the text.
     pub fn new(codebook: &Codebook, analyzer: &Analyzer) -> Result<Matcher> {
-        let mut m = Matcher::default();
+        let mut m = Matcher {
+            hyphens: analyzer.hyphens,
+            ..Matcher::default()
+        };
         let index: FxHashMap<&str, u32> = codebook
             .themes
             .iter()
@@ -256,10 +279,17 @@ impl Matcher {
                     scratch.clone()
                 });
             }
+            let joined_to_next = |i: usize| words.get(i + 1).is_some_and(|w| w.hyphen_joined);
             words
                 .iter()
-                .map(|w| {
-                    cache[&(w.form, if self.has_stem_elements { w.stem } else { "" })].as_slice()
+                .enumerate()
+                .map(|(i, w)| {
+                    if self.hyphens == Hyphens::Join && (w.hyphen_joined || joined_to_next(i)) {
+                        &[][..]
+                    } else {
+                        cache[&(w.form, if self.has_stem_elements { w.stem } else { "" })]
+                            .as_slice()
+                    }
                 })
                 .collect()
         };
