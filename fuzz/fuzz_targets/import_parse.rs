@@ -1,0 +1,25 @@
+//! Codebook importers (quanteda YAML, LIWC, WordStat, Lexicoder): never
+//! panic; an error names a line and column inside the text; an imported
+//! codebook round-trips through the native format.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use themata::error::Error;
+use themata::theme::import::{parse, Format};
+use themata::theme::Codebook;
+
+fuzz_target!(|text: &str| {
+    let lines = text.split('\n').count();
+    for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
+        match parse("fuzz", text, format, Vec::new()) {
+            Ok(imported) => {
+                let toml = imported.codebook.to_toml();
+                Codebook::parse("again.toml", &toml).expect("imported codebook is valid TOML");
+            }
+            Err(Error::Codebook { line, column, .. }) => {
+                assert!(line >= 1 && line <= lines + 1 && column >= 1, "{line}:{column}");
+            }
+            Err(e) => panic!("unexpected error kind: {e}"),
+        }
+    }
+});
