@@ -2,14 +2,23 @@
 //! char boundaries, numbered from 1; every mode.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use themata::section::{split, Mode};
 
+fn modes() -> &'static [Mode] {
+    static MODES: OnceLock<Vec<Mode>> = OnceLock::new();
+    MODES.get_or_init(|| {
+        let heading = regex::Regex::new(r"^(?:[A-Z]{2,}|\d+\.)").expect("static regex");
+        vec![Mode::Auto, Mode::Paragraphs, Mode::Lines, Mode::None, Mode::Heading(heading)]
+    })
+}
+
 fuzz_target!(|text: &str| {
-    let heading = regex::Regex::new(r"^(?:[A-Z]{2,}|\d+\.)").expect("static regex");
-    for mode in [Mode::Auto, Mode::Paragraphs, Mode::Lines, Mode::None, Mode::Heading(heading)] {
+    for mode in modes() {
         let mut end = 0;
-        for (i, s) in split(text, &mode).iter().enumerate() {
+        for (i, s) in split(text, mode).iter().enumerate() {
             assert_eq!(s.id as usize, i + 1);
             assert!(s.range.start >= end, "sections overlap");
             assert!(s.range.start < s.range.end && s.range.end <= text.len());
