@@ -480,7 +480,7 @@ fn text_or_skip(text: String, encoding: &'static str, warning: Option<String>) -
 /// UTF-16 without a BOM: at least a quarter of the bytes are NUL and nearly
 /// all of them sit on the same parity (the high byte of Latin text).
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let sample = &bytes[..bytes.len().min(4096)];
