@@ -179,6 +179,7 @@ fn symlink_loop_is_walked_once_and_named() {
     std::os::unix::fs::symlink("..", dir.path().join("in/a/up")).unwrap();
     std::os::unix::fs::symlink("loop2", dir.path().join("in/loop1")).unwrap();
     std::os::unix::fs::symlink("loop1", dir.path().join("in/loop2")).unwrap();
+    std::os::unix::fs::symlink("nowhere", dir.path().join("in/dangling")).unwrap();
     let out = run(dir.path(), &["in", "-o", "out"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -188,8 +189,17 @@ fn symlink_loop_is_walked_once_and_named() {
     );
     let m = manifest(&dir.path().join("out"));
     let skipped = listed(&m, "skipped");
-    // in/a/up (loop back to in/), in/loop1 and in/loop2 (links to each other).
-    assert_eq!(skipped, ["in/a/up", "in/loop1", "in/loop2"], "{err}");
+    // in/a/up (loop back to in/), a dangling link, in/loop1 and in/loop2
+    // (links to each other).
+    assert_eq!(
+        skipped,
+        ["in/a/up", "in/dangling", "in/loop1", "in/loop2"],
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped: in/dangling: no such file or folder"),
+        "{err}"
+    );
     assert_eq!(doc_ids(&dir.path().join("out")), ["t"]);
 }
 

@@ -9,7 +9,9 @@ use themata::theme::import::{parse, Format};
 use themata::theme::Codebook;
 
 fuzz_target!(|text: &str| {
-    let lines = text.split('\n').count();
+    // Lines as an editor counts them: LF, CRLF or a lone CR (YAML treats a
+    // lone CR as a line break, so its positions do too).
+    let lines = text.split('\n').count() + text.replace("\r\n", "").matches('\r').count();
     for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
         match parse("fuzz", text, format, Vec::new()) {
             Ok(imported) => {
