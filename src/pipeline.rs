@@ -48,6 +48,20 @@ enum Outcome {
     Skipped(Skipped),
 }
 
+/// A message stays one line on the terminal even when a file name has a
+/// newline or another control character in it (shown escaped, `\n`).
+fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Runs `analyze`.
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
@@ -55,7 +69,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let discovery = input::discover(&cfg.inputs, Some(&cfg.output))?;
     let say = |line: String| {
         if !cfg.quiet {
-            eprintln!("{line}");
+            eprintln!("{}", one_line(&line));
         }
     };
     for w in &discovery.warnings {

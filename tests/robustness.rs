@@ -561,7 +561,20 @@ fn odd_file_names_keep_csv_parseable_and_doc_ids_sane() {
         write(&dir.path().join("in").join(OsStr::from_bytes(name)), TEXT);
     }
     let out = run(dir.path(), &["in", "-o", "out"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Messages stay one line: the newline in the name is shown as `\n`.
+    assert!(
+        err.contains("in/new\\nline.txt: file name has control characters; doc_id is `new_line`"),
+        "{err}"
+    );
+    // Every line is a `warning:`, `skipped:` or `themata:` line.
+    assert!(
+        err.lines().all(|l| ["warning: ", "skipped: ", "themata: "]
+            .iter()
+            .any(|p| l.starts_with(p))),
+        "{err}"
+    );
     let mut ids = doc_ids(&dir.path().join("out"));
     ids.sort();
     // Control characters become `_`; a non-UTF-8 byte becomes U+FFFD.
