@@ -238,13 +238,23 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
 /// Gives every document a unique doc_id: the file stem, else the relative
 /// path without extension, else with it, else a `~N` suffix.
 fn assign_doc_ids(docs: &mut [(Source, String)], warnings: &mut Vec<String>) {
+    for (doc, _) in docs.iter_mut() {
+        let clean = clean_id(&doc.doc_id);
+        if clean != doc.doc_id {
+            warnings.push(format!(
+                "{}: file name has control characters; doc_id is `{clean}`",
+                doc.source.escape_debug()
+            ));
+            doc.doc_id = clean;
+        }
+    }
     let mut ids: Vec<String> = docs.iter().map(|(d, _)| d.doc_id.clone()).collect();
     let rounds: [fn(&str) -> String; 2] = [strip_extension, str::to_string];
     for rename in rounds {
         let counts = count_ids(&ids);
         for (i, (_, rel)) in docs.iter().enumerate() {
             if counts[&ids[i]] > 1 && !rel.is_empty() {
-                ids[i] = rename(rel);
+                ids[i] = clean_id(&rename(rel));
             }
         }
     }
@@ -267,6 +277,20 @@ fn assign_doc_ids(docs: &mut [(Source, String)], warnings: &mut Vec<String>) {
         }
         used.insert(id.clone());
         doc.doc_id = id;
+    }
+}
+
+/// A doc_id is one line of printable text: control characters in a file
+/// name (a newline, a tab) become `_`, and an empty stem becomes `_`.
+fn clean_id(id: &str) -> String {
+    let clean: String = id
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect();
+    if clean.is_empty() {
+        "_".into()
+    } else {
+        clean
     }
 }
 

@@ -65,6 +65,20 @@ enum Outcome {
     Skipped(Skipped),
 }
 
+/// A message stays one line on the terminal even when a file name has a
+/// newline or another control character in it (shown escaped, `\n`).
+fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Runs `analyze`.
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
@@ -75,7 +89,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     for s in &discovery.ignored {
         progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
     }
-    let say = |line: String| progress.say(&line);
+    let say = |line: String| progress.say(&one_line(&line));
     for w in &discovery.warnings {
         say(format!("warning: {w}"));
     }

@@ -444,3 +444,49 @@ fn stopword_file_section_modes_and_stdin() {
         ("stdin", "4", "2")
     );
 }
+
+#[test]
+fn folders_read_txt_files_by_default_and_list_the_rest() {
+    let dir = tempdir();
+    fs::create_dir_all(dir.path().join("in/sub")).unwrap();
+    fs::write(dir.path().join("in/a.txt"), "Peace and security.\n").unwrap();
+    fs::write(dir.path().join("in/sub/b.TXT"), "Security.\n").unwrap();
+    fs::write(
+        dir.path().join("in/SOURCE.md"),
+        "# Where the files come from\n",
+    )
+    .unwrap();
+    themata(dir.path())
+        .args(["analyze", "--quiet", "in", "-o", "out"])
+        .assert()
+        .success();
+    let docs = Table::read(&dir.path().join("out/documents.csv"));
+    let ids: Vec<&str> = docs.rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    let manifest = fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"path\": \"in/SOURCE.md\""),
+        "{manifest}"
+    );
+    // --ext md,txt takes it; a file named directly is always read.
+    themata(dir.path())
+        .args(["analyze", "--quiet", "in", "--ext", "md,txt", "-o", "out"])
+        .assert()
+        .success();
+    assert_eq!(
+        Table::read(&dir.path().join("out/documents.csv"))
+            .rows
+            .len(),
+        3
+    );
+    themata(dir.path())
+        .args(["analyze", "--quiet", "in/SOURCE.md", "-o", "out"])
+        .assert()
+        .success();
+    assert_eq!(
+        Table::read(&dir.path().join("out/documents.csv"))
+            .rows
+            .len(),
+        1
+    );
+}

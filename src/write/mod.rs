@@ -5,7 +5,11 @@
 //! system), and [`Output::commit`] renames them into place only when the whole
 //! run succeeded. A failed or interrupted run leaves the previous tables as
 //! they were; its staging folder is removed on error (and is hidden, so never
-//! read back as input).
+//! read back as input). An output folder that this run created is removed
+//! again when the run fails, so a failed run leaves no trace. Ctrl-C (SIGINT)
+//! or SIGTERM removes the staging folder and exits with code 130; only a
+//! SIGKILL or a power cut can leave a `.themata-staging-*` folder behind,
+//! which the next run ignores as hidden.
 //!
 //! [`CsvSink`] writes one RFC 4180 table: UTF-8 (with a BOM under
 //! `--excel`), a header row, fixed float precision, and text cells that a
@@ -15,6 +19,7 @@
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::table::Cell;
@@ -28,23 +33,85 @@ pub struct Output {
     excel: bool,
     /// (file name, rows written), in the order the files were created.
     written: Vec<(String, u64)>,
+    /// The first folder of `dir`'s ancestry that this run created, if any:
+    /// removed again (when empty) if the run does not commit.
+    created: Option<PathBuf>,
+}
+
+/// Staging folders of runs in progress, for the interrupt handler.
+static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// On SIGINT/SIGTERM: remove every staging folder, then exit 130. The lock
+/// is held by [`Output::commit`] while it renames, so an interrupt never
+/// splits a commit in half.
+fn install_interrupt_handler() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // A second handler (e.g. in tests that build two Outputs) is refused
+        // by ctrlc; the first one already covers every registered folder.
+        let _ = ctrlc::set_handler(|| {
+            let dirs = STAGING.lock().unwrap_or_else(|p| p.into_inner());
+            for d in dirs.iter() {
+                let _ = fs::remove_dir_all(d);
+            }
+            eprintln!("themata: interrupted; previous tables left as they were");
+            std::process::exit(130);
+        });
+    });
+}
+
+fn register(path: &Path) {
+    STAGING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(path.to_path_buf());
+}
+
+fn unregister(dirs: &mut Vec<PathBuf>, path: &Path) {
+    dirs.retain(|d| d != path);
+}
+
+/// The first ancestor of `dir` (or `dir` itself) that does not exist yet.
+fn first_missing(dir: &Path) -> Option<PathBuf> {
+    let mut missing = None;
+    for a in dir.ancestors() {
+        if a.as_os_str().is_empty() || fs::symlink_metadata(a).is_ok() {
+            break;
+        }
+        missing = Some(a.to_path_buf());
+    }
+    missing
 }
 
 impl Output {
     /// Creates the folder (and the staging folder inside it). Fails early, before
     /// any document is read, when the folder cannot be written.
     pub fn create(dir: &Path, excel: bool) -> Result<Output> {
-        fs::create_dir_all(dir)
-            .map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
+        let created = first_missing(dir);
+        let remove_created = || {
+            if let Some(top) = &created {
+                remove_empty_up_to(dir, top);
+            }
+        };
+        fs::create_dir_all(dir).map_err(|e| {
+            remove_created();
+            Error::output(dir, format!("cannot create output folder: {e}"))
+        })?;
+        install_interrupt_handler();
         let staging = tempfile::Builder::new()
             .prefix(".themata-staging-")
             .tempdir_in(dir)
-            .map_err(|e| Error::output(dir, format!("output folder is not writable: {e}")))?;
+            .map_err(|e| {
+                remove_created();
+                Error::output(dir, format!("output folder is not writable: {e}"))
+            })?;
+        register(staging.path());
         Ok(Output {
             dir: dir.to_path_buf(),
             staging: Some(staging),
             excel,
             written: Vec::new(),
+            created,
         })
     }
 
@@ -133,6 +200,9 @@ impl Output {
             .staging
             .take()
             .expect("staging folder exists until commit");
+        let mut registered = STAGING.lock().unwrap_or_else(|p| p.into_inner());
+        unregister(&mut registered, staging.path());
+        self.created = None;
         let mut moved = Vec::new();
         for (name, _) in &self.written {
             let from = staging.path().join(name);
@@ -146,6 +216,30 @@ impl Output {
         }
         drop(staging);
         Ok(moved)
+    }
+}
+
+impl Drop for Output {
+    /// A run that did not commit: remove its staging folder and any output
+    /// folder it created (only if still empty: never someone's files).
+    fn drop(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            let mut registered = STAGING.lock().unwrap_or_else(|p| p.into_inner());
+            unregister(&mut registered, staging.path());
+            drop(staging);
+        }
+        if let Some(top) = self.created.take() {
+            remove_empty_up_to(&self.dir, &top);
+        }
+    }
+}
+
+/// Removes `dir` and its parents up to and including `top`, each only if empty.
+fn remove_empty_up_to(dir: &Path, top: &Path) {
+    for a in dir.ancestors() {
+        if fs::remove_dir(a).is_err() || a == top {
+            break;
+        }
     }
 }
 

