@@ -53,12 +53,13 @@ for r in $(seq "$rounds"); do
     measure analyze "$themata" analyze "$corpus" -o "$out" -q
     rm -rf "$out"
     measure analyze_j1 "$themata" analyze "$corpus" -o "$out" -q --jobs 1
+    out_mb=$(du -sm "$out" 2>/dev/null | cut -f1)
     if [ "$has_compare" = 1 ]; then
         rm -rf "$out"
-        measure compare_year "$themata" compare --by year "$corpus" -o "$out" -q
+        # The year is the folder a speech sits in (bench-corpus/SIZE/repNNN/YEAR/…).
+        measure compare_year "$themata" compare --by folder "$corpus" -o "$out" -q
     fi
 done
-out_mb=$(du -sm "$out" 2>/dev/null | cut -f1)
 rm -rf "$out"
 [ "$has_compare" = 1 ] || echo "compare: skipped (no \`themata compare\` subcommand in this build)"
 

@@ -58,6 +58,30 @@ thread_local! {
     static CACHE: RefCell<StemCache> = RefCell::new(StemCache::default());
 }
 
+/// Loads one document and counts it on the calling thread, with that
+/// thread's vocabulary cache (shared by `analyze` and `compare`). The text is
+/// kept, for KWIC; `Err` is the file skipped and why.
+pub fn load_and_count(
+    cfg: &AnalyzeConfig,
+    source: &input::Source,
+) -> std::result::Result<(Document, DocCounts), Skipped> {
+    let doc = input::load(source).map_err(|reason| Skipped {
+        path: source.source.clone(),
+        reason,
+    })?;
+    let counts = CACHE.with(|c| {
+        count::count_document(
+            &doc.text,
+            &cfg.mode,
+            &cfg.analyzer,
+            &cfg.matcher,
+            cfg.max_ngram,
+            &mut c.borrow_mut(),
+        )
+    });
+    Ok((doc, counts))
+}
+
 /// One document's outcome.
 enum Outcome {
     /// The document, its counts and its rows, one [`CsvRows`] per open table.
@@ -183,18 +207,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                 chunk
                     .par_iter()
                     .map(|source| {
-                        let outcome = match input::load(source) {
-                            Ok(mut doc) => {
-                                let counts = CACHE.with(|c| {
-                                    count::count_document(
-                                        &doc.text,
-                                        &cfg.mode,
-                                        &cfg.analyzer,
-                                        &cfg.matcher,
-                                        cfg.max_ngram,
-                                        &mut c.borrow_mut(),
-                                    )
-                                });
+                        let outcome = match load_and_count(cfg, source) {
+                            Ok((mut doc, counts)) => {
                                 let kwic_rows = match cfg.kwic {
                                     true => kwic::find(
                                         &doc.text,
@@ -216,10 +230,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                                 );
                                 Outcome::Done(Box::new((doc, counts, rows)))
                             }
-                            Err(reason) => Outcome::Skipped(Skipped {
-                                path: source.source.clone(),
-                                reason,
-                            }),
+                            Err(skipped) => Outcome::Skipped(skipped),
                         };
                         if let Some(bar) = &bar {
                             bar.inc(1);

@@ -28,7 +28,6 @@ pub mod meta;
 pub mod similarity;
 pub mod tfidf;
 
-use std::cell::RefCell;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -37,7 +36,7 @@ use rustc_hash::FxHashMap;
 
 use crate::cli::AnalyzeArgs;
 use crate::config::AnalyzeConfig;
-use crate::count::{self, DocCounts, StemCache};
+use crate::count::DocCounts;
 use crate::error::{Error, Result};
 use crate::input::{self, Skipped};
 use crate::table::{per_1000, Cell};
@@ -231,10 +230,6 @@ struct Corpus {
     theme_keys: Vec<String>,
 }
 
-thread_local! {
-    static CACHE: RefCell<StemCache> = RefCell::new(StemCache::default());
-}
-
 impl Corpus {
     fn load(cfg: &AnalyzeConfig, meta: &meta::Meta, unit: Unit) -> Result<Corpus> {
         let say = |line: String| {
@@ -289,25 +284,11 @@ impl Corpus {
                 .install(|| {
                     chunk
                         .par_iter()
-                        .map(|source| match input::load(source) {
-                            Ok(mut doc) => {
-                                let counts = CACHE.with(|c| {
-                                    count::count_document(
-                                        &doc.text,
-                                        &cfg.mode,
-                                        &cfg.analyzer,
-                                        &cfg.matcher,
-                                        cfg.max_ngram,
-                                        &mut c.borrow_mut(),
-                                    )
-                                });
+                        .map(|source| {
+                            crate::pipeline::load_and_count(cfg, source).map(|(mut doc, counts)| {
                                 doc.text = String::new();
-                                Ok((doc, counts))
-                            }
-                            Err(reason) => Err(Skipped {
-                                path: source.source.clone(),
-                                reason,
-                            }),
+                                (doc, counts)
+                            })
                         })
                         .collect()
                 });
