@@ -66,15 +66,7 @@ fn stages(c: &mut Criterion) {
         // Theme matching over the whole text as one run of words.
         let forms: Vec<(String, String)> = tokens
             .iter()
-            .map(|t| {
-                let (form, role) = analyzer.classify(&text[t.range()]);
-                let stem = if role == Role::Term {
-                    analyzer.stem(&form)
-                } else {
-                    String::new()
-                };
-                (form, stem)
-            })
+            .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
         let words: Vec<Word> = tokens
             .iter()

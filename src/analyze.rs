@@ -269,6 +269,18 @@ impl Analyzer {
         !form.chars().any(char::is_alphabetic)
     }
 
+    /// Steps 1–5 for one token: its form, and its stem ("" when the form is
+    /// not a term), as the theme matcher sees a word.
+    pub fn form_and_stem(&self, surface: &str) -> (String, String) {
+        let (form, role) = self.classify(surface);
+        let stem = if role == Role::Term {
+            self.stem(&form)
+        } else {
+            String::new()
+        };
+        (form, stem)
+    }
+
     /// Step 5: the Snowball stem of a term form (expects step 1's output).
     /// A stemmer panic falls back to the form itself.
     pub fn stem(&self, form: &str) -> String {

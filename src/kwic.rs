@@ -12,7 +12,7 @@
 //!
 //! Rows come in document order: by start byte, then theme (codebook order).
 
-use crate::analyze::{Analyzer, Hyphens, Role};
+use crate::analyze::{Analyzer, Hyphens};
 use crate::section::{self, Mode};
 use crate::theme::{Match, Matcher, Word};
 use crate::token::{self, Token};
@@ -64,15 +64,7 @@ pub fn find(
         token::tokenize(text, section.range.clone(), &mut tokens);
         let forms: Vec<(String, String)> = tokens
             .iter()
-            .map(|t| {
-                let (form, role) = analyzer.classify(&text[t.range()]);
-                let stem = if role == Role::Term {
-                    analyzer.stem(&form)
-                } else {
-                    String::new()
-                };
-                (form, stem)
-            })
+            .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
         let words: Vec<Word> = tokens
             .iter()

@@ -413,3 +413,16 @@ mod never_panic {
         }
     }
 }
+
+/// Test helper: each theme as `key=pattern|pattern`.
+#[cfg(test)]
+pub(crate) fn summary(i: &Imported) -> Vec<String> {
+    i.codebook
+        .themes
+        .iter()
+        .map(|t| {
+            let p: Vec<&str> = t.patterns.iter().map(|p| p.text.as_str()).collect();
+            format!("{}={}", t.key, p.join("|"))
+        })
+        .collect()
+}

@@ -477,15 +477,7 @@ mod tests {
         crate::token::tokenize(text, 0..text.len(), &mut tokens);
         let forms: Vec<(String, String)> = tokens
             .iter()
-            .map(|t| {
-                let (form, role) = analyzer.classify(&text[t.range()]);
-                let stem = if role == crate::analyze::Role::Term {
-                    analyzer.stem(&form)
-                } else {
-                    String::new()
-                };
-                (form, stem)
-            })
+            .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
         let words: Vec<Word> = tokens
             .iter()

@@ -233,7 +233,7 @@ fn first_item(line: &str, start: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::theme::import::{parse, Format, Imported};
+    use crate::theme::import::{parse, summary, Format, Imported};
 
     fn read(text: &str) -> Imported {
         parse("t.dic", text, Format::Liwc, Vec::new()).unwrap()
@@ -242,16 +242,6 @@ mod tests {
         parse("t.dic", text, Format::Liwc, Vec::new())
             .unwrap_err()
             .to_string()
-    }
-    fn summary(i: &Imported) -> Vec<String> {
-        i.codebook
-            .themes
-            .iter()
-            .map(|t| {
-                let p: Vec<&str> = t.patterns.iter().map(|p| p.text.as_str()).collect();
-                format!("{}={}", t.key, p.join("|"))
-            })
-            .collect()
     }
 
     #[test]

@@ -171,7 +171,7 @@ fn alias(b: &Builder, line: usize, col: usize) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use crate::theme::import::{parse, Format, Imported};
+    use crate::theme::import::{parse, summary, Format, Imported};
 
     fn read(text: &str) -> Imported {
         parse("t.yml", text, Format::QuantedaYaml, Vec::new()).unwrap()
@@ -180,16 +180,6 @@ mod tests {
         parse("t.yml", text, Format::QuantedaYaml, Vec::new())
             .unwrap_err()
             .to_string()
-    }
-    fn summary(i: &Imported) -> Vec<String> {
-        i.codebook
-            .themes
-            .iter()
-            .map(|t| {
-                let p: Vec<&str> = t.patterns.iter().map(|p| p.text.as_str()).collect();
-                format!("{}={}", t.key, p.join("|"))
-            })
-            .collect()
     }
 
     #[test]
