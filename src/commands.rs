@@ -144,20 +144,7 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
     let keys = matcher.keys();
     let rows: Vec<Vec<Cell>> = found
         .iter()
-        .flat_map(|(id, rows)| {
-            rows.iter().map(move |r| {
-                vec![
-                    Cell::Str(id),
-                    Cell::Int(u64::from(r.section_id)),
-                    Cell::Str(&r.left),
-                    Cell::Str(&r.matched),
-                    Cell::Str(&r.right),
-                    Cell::Str(&keys[r.theme as usize]),
-                    Cell::Int(r.start_byte as u64),
-                    Cell::Int(r.end_byte as u64),
-                ]
-            })
-        })
+        .flat_map(|(id, rows)| rows.iter().map(move |r| r.cells(id, keys).to_vec()))
         .collect();
     match out.take() {
         Some(mut out) => {

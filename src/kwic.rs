@@ -14,6 +14,7 @@
 
 use crate::analyze::{Analyzer, Hyphens};
 use crate::section::{self, Mode};
+use crate::table::Cell;
 use crate::theme::{Match, Matcher, Word};
 use crate::token::{self, Token};
 
@@ -43,6 +44,22 @@ pub struct KwicRow {
     pub right: String,
     pub start_byte: usize,
     pub end_byte: usize,
+}
+
+impl KwicRow {
+    /// The row's cells, in [`COLUMNS`] order.
+    pub fn cells<'a>(&'a self, doc_id: &'a str, keys: &'a [String]) -> [Cell<'a>; 8] {
+        [
+            Cell::Str(doc_id),
+            Cell::Int(u64::from(self.section_id)),
+            Cell::Str(&self.left),
+            Cell::Str(&self.matched),
+            Cell::Str(&self.right),
+            Cell::Str(&keys[self.theme as usize]),
+            Cell::Int(self.start_byte as u64),
+            Cell::Int(self.end_byte as u64),
+        ]
+    }
 }
 
 /// Every theme match of one document's text, with `window` tokens of context.

@@ -565,16 +565,7 @@ fn render_document(
             }
             "kwic" => {
                 for r in kwic_rows {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Int(u64::from(r.section_id)),
-                        Cell::Str(&r.left),
-                        Cell::Str(&r.matched),
-                        Cell::Str(&r.right),
-                        Cell::Str(&keys[r.theme as usize]),
-                        Cell::Int(r.start_byte as u64),
-                        Cell::Int(r.end_byte as u64),
-                    ]);
+                    sink.row(&r.cells(id, keys));
                 }
             }
             _ => {}
