@@ -18,7 +18,8 @@ Examples:
   themata completions bash > ~/.local/share/bash-completion/completions/themata
 
 Exit codes: 0 success (skipped files are named on stderr and in manifest.json),
-2 usage or fatal error (nothing is written), 1 is never used.";
+2 usage or fatal error (nothing is written), 130 interrupted (Ctrl-C; the
+previous tables stay as they were); 1 is never used.";
 
 /// Thematic text analysis: sections, terms, n-grams and themes, written as
 /// tidy CSV tables for spreadsheets and notebooks.

@@ -108,6 +108,20 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// A message stays one line on the terminal even when a file name has a
+/// newline or another control character in it (shown escaped, `\n`).
+pub fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 #[cfg(test)]

@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     match themata::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("themata: error: {e}");
+            eprintln!(
+                "themata: error: {}",
+                themata::error::one_line(&e.to_string())
+            );
             ExitCode::from(2)
         }
     }

@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
 use crate::count::{self, DocCounts, StemCache};
-use crate::error::{Error, Result};
+use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
 use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
@@ -87,20 +87,6 @@ enum Outcome {
     /// The document, its counts and its rows, one [`CsvRows`] per open table.
     Done(Box<(Document, DocCounts, Vec<CsvRows>)>),
     Skipped(Skipped),
-}
-
-/// A message stays one line on the terminal even when a file name has a
-/// newline or another control character in it (shown escaped, `\n`).
-fn one_line(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for c in message.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Runs `analyze`.

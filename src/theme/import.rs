@@ -171,7 +171,12 @@ pub fn key_part(name: &str) -> String {
                 out.push('_');
             }
             gap = false;
-            out.extend(c.to_lowercase());
+            // Lowercasing may add combining marks (`İ` → `i̇`): keep only
+            // what a key may hold.
+            out.extend(
+                c.to_lowercase()
+                    .filter(|l| l.is_alphanumeric() || *l == '_' || *l == '-'),
+            );
         } else {
             gap = true;
         }
@@ -425,4 +430,17 @@ pub(crate) fn summary(i: &Imported) -> Vec<String> {
             format!("{}={}", t.key, p.join("|"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_hold_no_combining_marks() {
+        // Regression (found by fuzzing import_parse): "İ" lowercases to "i" +
+        // U+0307, which the native key check rejects, so convert failed.
+        assert_eq!(key_part("İstanbul"), "istanbul");
+        assert_eq!(key_part("Positive Emotion"), "positive_emotion");
+    }
 }
