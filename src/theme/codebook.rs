@@ -146,6 +146,13 @@ impl Codebook {
                 column,
             });
         }
+        if problems.is_empty() && themes.is_empty() {
+            problems.push(Problem {
+                line: 1,
+                column: 1,
+                message: "no [[theme]] in this codebook (for no themes use --themes none)".into(),
+            });
+        }
         if problems.is_empty() {
             if let Err(p) = add_implicit_parents(&mut themes) {
                 problems.push(p);
@@ -355,6 +362,15 @@ mod tests {
         // Unclosed quote: a TOML error on line 3.
         let p = problems("[[theme]]\nkey = \"a\"\npatterns = [\"x]\n");
         assert_eq!(p[0].0, 3, "{p:?}");
+        // No theme at all: an empty file or only comments.
+        assert_eq!(
+            problems("# nothing yet\n"),
+            [(
+                1,
+                1,
+                "no [[theme]] in this codebook (for no themes use --themes none)".to_string()
+            )]
+        );
         // A parent after its child.
         let p = problems("[[theme]]\nkey = \"a.b\"\n[[theme]]\nkey = \"a\"\n");
         assert!(p[0].2.contains("must come before"), "{p:?}");
