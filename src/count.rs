@@ -47,11 +47,21 @@ pub struct MatchRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NgramCount {
     pub n: u32,
-    /// Stem ids of the n-gram.
-    pub stems: Vec<u32>,
+    /// Stem ids of the n-gram in the first `n` places (see [`NgramCount::stems`]).
+    pub ids: [u32; MAX_NGRAM],
     /// The surface forms (each stem's most frequent form), space separated.
     pub text: String,
     pub count: u32,
+}
+
+/// The longest n-gram counted (`--ngrams` accepts 1..=5).
+pub const MAX_NGRAM: usize = 5;
+
+impl NgramCount {
+    /// Stem ids of the n-gram.
+    pub fn stems(&self) -> &[u32] {
+        &self.ids[..self.n as usize]
+    }
 }
 
 /// Everything counted in one document.
@@ -306,7 +316,9 @@ pub fn count_document(
     let mut section_counts: Vec<u32> = Vec::new();
     let mut section_stems: Vec<u32> = Vec::new();
     let mut counted_forms: Vec<u32> = Vec::new();
-    let mut ngram_counts: FxHashMap<Box<[u32]>, u32> = FxHashMap::default();
+    // Fixed-size keys (unused places u32::MAX): no allocation per n-gram.
+    let mut ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32> = FxHashMap::default();
+    let max_ngram = max_ngram.min(MAX_NGRAM);
     let mut match_rows: FxHashMap<(u32, u32, u32, String), u32> = FxHashMap::default();
 
     for section in section::split(text, mode) {
@@ -416,12 +428,9 @@ pub fn count_document(
                     _ => {
                         for n in 2..=max_ngram {
                             for window in run.windows(n) {
-                                match ngram_counts.get_mut(window) {
-                                    Some(c) => *c += 1,
-                                    None => {
-                                        ngram_counts.insert(window.into(), 1);
-                                    }
-                                }
+                                let mut key = [u32::MAX; MAX_NGRAM];
+                                key[..n].copy_from_slice(window);
+                                *ngram_counts.entry(key).or_insert(0) += 1;
                             }
                         }
                         run.clear();
@@ -500,7 +509,9 @@ pub fn count_document(
 
     let mut ngrams: Vec<NgramCount> = ngram_counts
         .into_iter()
-        .map(|(stems, count)| {
+        .map(|(ids, count)| {
+            let n = ids.iter().take_while(|&&s| s != u32::MAX).count();
+            let stems = &ids[..n];
             let len: usize = stems
                 .iter()
                 .map(|&s| doc.surface[s as usize].len() + 1)
@@ -513,8 +524,8 @@ pub fn count_document(
                 text.push_str(&doc.surface[s as usize]);
             }
             NgramCount {
-                n: stems.len() as u32,
-                stems: stems.into_vec(),
+                n: n as u32,
+                ids,
                 text,
                 count,
             }
@@ -524,7 +535,7 @@ pub fn count_document(
         a.n.cmp(&b.n)
             .then(b.count.cmp(&a.count))
             .then_with(|| a.text.cmp(&b.text))
-            .then_with(|| a.stems.cmp(&b.stems))
+            .then_with(|| a.ids.cmp(&b.ids))
     });
     doc.ngrams = ngrams;
 

@@ -330,7 +330,7 @@ impl Corpus {
                         total = 0;
                         for g in &c.ngrams {
                             let key: Vec<&str> = g
-                                .stems
+                                .stems()
                                 .iter()
                                 .map(|&s| c.stems[s as usize].as_str())
                                 .collect();
