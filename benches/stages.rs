@@ -68,15 +68,7 @@ fn stages(c: &mut Criterion) {
             .iter()
             .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
-        let words: Vec<Word> = tokens
-            .iter()
-            .zip(&forms)
-            .map(|(t, (form, stem))| Word {
-                form,
-                stem,
-                hyphen_joined: t.hyphen_joined,
-            })
-            .collect();
+        let words = Word::from_tokens(&tokens, &forms, analyzer.hyphens);
         group.bench_function("theme_match", |b| {
             let mut out = Vec::new();
             b.iter(|| {

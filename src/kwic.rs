@@ -12,7 +12,7 @@
 //!
 //! Rows come in document order: by start byte, then theme (codebook order).
 
-use crate::analyze::{Analyzer, Hyphens};
+use crate::analyze::Analyzer;
 use crate::section::{self, Mode};
 use crate::table::Cell;
 use crate::theme::{Match, Matcher, Word};
@@ -83,15 +83,7 @@ pub fn find(
             .iter()
             .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
-        let words: Vec<Word> = tokens
-            .iter()
-            .zip(&forms)
-            .map(|(t, (form, stem))| Word {
-                form,
-                stem,
-                hyphen_joined: t.hyphen_joined && analyzer.hyphens != Hyphens::Split,
-            })
-            .collect();
+        let words = Word::from_tokens(&tokens, &forms, analyzer.hyphens);
         matcher.find(&words, &mut matches);
         for m in &matches {
             let start = tokens[m.first].start;
@@ -132,7 +124,7 @@ mod tests {
             stem: true,
             keep_possessives: false,
             keep_numbers: false,
-            hyphens: Hyphens::Join,
+            hyphens: crate::analyze::Hyphens::Join,
         })
         .unwrap();
         let codebook = Codebook {

@@ -4,25 +4,13 @@
 use std::collections::HashMap;
 use std::fs;
 
-use crate::util::{corpus, root, tempdir, themata, Table};
+use crate::util::{analyze, corpus, root, tempdir, themata, Table};
 
 const STATEMENT: &str = "2022-12-02_belarus-russia_joint-statement_osce";
 
-/// Runs the default analysis (no input) into a temp folder.
-fn default_run(extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempdir();
-    themata(&root())
-        .args(["analyze", "--quiet", "-o"])
-        .arg(dir.path().join("out"))
-        .args(extra)
-        .assert()
-        .success();
-    dir
-}
-
 #[test]
 fn statement_has_18_sections_of_the_expected_kinds_and_token_counts() {
-    let dir = default_run(&[]);
+    let dir = analyze(&[]);
     let sections = Table::read(&dir.path().join("out/sections.csv"));
     let kinds: Vec<&str> = sections
         .rows
@@ -66,7 +54,7 @@ fn statement_has_18_sections_of_the_expected_kinds_and_token_counts() {
 
 #[test]
 fn statement_hand_counted_terms() {
-    let dir = default_run(&[]);
+    let dir = analyze(&[]);
     let terms = Table::read(&dir.path().join("out/terms_by_section.csv"));
     let count_in = |stem: &str| -> HashMap<u32, u32> {
         terms
@@ -130,11 +118,11 @@ fn statement_hand_counted_terms() {
 fn split_mode_terms_are_tokens_minus_stopwords_and_numbers() {
     // Hand counts: 554 tokens, 195 stopwords, 2 numbers → 357 terms when
     // hyphenated parts count separately.
-    let dir = default_run(&["--hyphens", "split", "--tables", "documents"]);
+    let dir = analyze(&["--hyphens", "split", "--tables", "documents"]);
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     assert_eq!(docs.records()[0]["n_terms"], "357");
     // With join (default) each hyphen chain is one term instead of its non-stopword parts.
-    let dir = default_run(&["--tables", "documents,terms_by_document"]);
+    let dir = analyze(&["--tables", "documents,terms_by_document"]);
     let docs = Table::read(&dir.path().join("out/documents.csv"));
     let terms = Table::read(&dir.path().join("out/terms_by_document.csv"));
     let sum: u64 = terms
@@ -149,7 +137,7 @@ fn split_mode_terms_are_tokens_minus_stopwords_and_numbers() {
 
 #[test]
 fn possessives_and_numbers_options() {
-    let dir = default_run(&[
+    let dir = analyze(&[
         "--keep-possessives",
         "--keep-numbers",
         "--no-stem",
@@ -164,7 +152,7 @@ fn possessives_and_numbers_options() {
 
 #[test]
 fn ngrams_never_cross_stopwords_or_sections() {
-    let dir = default_run(&["--ngrams", "3", "--tables", "ngrams_by_document"]);
+    let dir = analyze(&["--ngrams", "3", "--tables", "ngrams_by_document"]);
     let grams = Table::read(&dir.path().join("out/ngrams_by_document.csv"));
     let find = |g: &str| {
         grams
@@ -187,8 +175,8 @@ fn ngrams_never_cross_stopwords_or_sections() {
 
 #[test]
 fn reruns_are_byte_identical() {
-    let a = default_run(&[]);
-    let b = default_run(&[]);
+    let a = analyze(&[]);
+    let b = analyze(&[]);
     for entry in fs::read_dir(a.path().join("out")).unwrap() {
         let entry = entry.unwrap();
         // Folders (charts/) are compared by tests/experience.rs.
@@ -207,7 +195,7 @@ fn default_run_matches_the_reviewed_golden_tables() {
     // tests/golden/ holds the default run's tables, reviewed by eye; when the
     // output changes on purpose, regenerate with
     // `cargo run --release -- -o tests/golden` and review the diff.
-    let dir = default_run(&[]);
+    let dir = analyze(&[]);
     let golden = root().join("tests/golden");
     let mut n = 0;
     for entry in fs::read_dir(&golden).unwrap() {
@@ -355,7 +343,7 @@ fn missing_input_fails_with_the_file_name_and_writes_nothing() {
 
 #[test]
 fn excel_flag_adds_a_bom() {
-    let dir = default_run(&["--excel", "--tables", "documents"]);
+    let dir = analyze(&["--excel", "--tables", "documents"]);
     let bytes = fs::read(dir.path().join("out/documents.csv")).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFdoc_id,"));
 }

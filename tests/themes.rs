@@ -4,18 +4,7 @@
 use std::collections::HashMap;
 use std::fs;
 
-use crate::util::{corpus, root, tempdir, themata, Table};
-
-fn run(extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempdir();
-    themata(&root())
-        .args(["analyze", "--quiet", "-o"])
-        .arg(dir.path().join("out"))
-        .args(extra)
-        .assert()
-        .success();
-    dir
-}
+use crate::util::{analyze, corpus, root, tempdir, themata, Table};
 
 /// (section_id, theme) → count from themes_by_section.csv.
 fn theme_counts(dir: &tempfile::TempDir) -> HashMap<(u32, String), u32> {
@@ -33,7 +22,7 @@ fn theme_counts(dir: &tempfile::TempDir) -> HashMap<(u32, String), u32> {
 
 #[test]
 fn hand_counted_themes_on_the_statement() {
-    let dir = run(&[]);
+    let dir = analyze(&[]);
     let got = theme_counts(&dir);
     // Hand counts from tests/fixtures/themes_hand_counts.md §1 (each match is
     // listed there as `matched text ← pattern`), re-checked with
@@ -79,7 +68,7 @@ fn hand_counted_themes_on_the_statement() {
 
 #[test]
 fn theme_tables_are_complete_and_explained_by_the_matches() {
-    let dir = run(&[]);
+    let dir = analyze(&[]);
     let got = theme_counts(&dir);
     // Zeros included: 18 sections × the 14 themes of data/themes.toml.
     assert_eq!(got.len(), 18 * 14);

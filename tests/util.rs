@@ -36,6 +36,20 @@ pub fn themata(dir: &Path) -> Command {
     cmd
 }
 
+/// `themata analyze --quiet -o <tmp>/out EXTRA…` run from the repository
+/// root (so with no input it analyzes the shipped statement); the tables
+/// are in `<returned dir>/out`.
+pub fn analyze(extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempdir();
+    themata(&root())
+        .args(["analyze", "--quiet", "-o"])
+        .arg(dir.path().join("out"))
+        .args(extra)
+        .assert()
+        .success();
+    dir
+}
+
 /// A temporary folder that is removed at the end of the test.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

@@ -60,17 +60,7 @@ pub fn bars(title: &str, subtitle: &str, items: &[(String, f64)], axis: &str) ->
     let mut svg = Svg::new(width, height);
     svg.heading(title, subtitle);
     for &t in &ticks {
-        let x = x_of(t);
-        svg.line(x, top, x, top + plot_h, "#e3e3e3", 1.0);
-        svg.text(
-            x,
-            top + plot_h + 15.0,
-            10.0,
-            "middle",
-            "#555",
-            &tick_label(t),
-            "",
-        );
+        svg.x_tick(x_of(t), top, top + plot_h, t);
     }
     svg.text(
         left + PLOT_W / 2.0,

@@ -6,7 +6,7 @@
 //! can call it with any score (G², log ratio, z). Bars are
 //! `<rect class="bar">` with a tooltip.
 
-use super::{text_width, tick_label, ticks, truncate, Svg};
+use super::{text_width, ticks, truncate, Svg};
 
 /// Bars per side at most.
 pub const TOP: usize = 20;
@@ -80,16 +80,7 @@ pub fn keyness(
 
     for &t in &ticks {
         for x in [zero + t / scale_max * half, zero - t / scale_max * half] {
-            svg.line(x, top, x, top + plot_h, "#e3e3e3", 1.0);
-            svg.text(
-                x,
-                top + plot_h + 15.0,
-                10.0,
-                "middle",
-                "#555",
-                &tick_label(t),
-                "",
-            );
+            svg.x_tick(x, top, top + plot_h, t);
         }
     }
     svg.text(zero, top + plot_h + 32.0, 11.0, "middle", "#333", score, "");

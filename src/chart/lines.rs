@@ -184,16 +184,7 @@ fn dots(
     svg.heading(title, subtitle);
     let x_of = |v: f64| left + v / scale_max * plot_w;
     for &t in ticks {
-        svg.line(x_of(t), top, x_of(t), top + plot_h, "#e3e3e3", 1.0);
-        svg.text(
-            x_of(t),
-            top + plot_h + 15.0,
-            10.0,
-            "middle",
-            "#555",
-            &tick_label(t),
-            "",
-        );
+        svg.x_tick(x_of(t), top, top + plot_h, t);
     }
     svg.text(
         left + plot_w / 2.0,

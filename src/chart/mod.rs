@@ -448,6 +448,21 @@ impl Svg {
 
     /// Title and subtitle at the top left. The canvas widens to fit them
     /// (up to [`HEADING_MAX`] px, beyond which they are cut with `…`).
+    /// A vertical grid line from `top` to `bottom` at `x`, with the tick's
+    /// value written under it.
+    pub fn x_tick(&mut self, x: f64, top: f64, bottom: f64, value: f64) {
+        self.line(x, top, x, bottom, "#e3e3e3", 1.0);
+        self.text(
+            x,
+            bottom + 15.0,
+            10.0,
+            "middle",
+            "#555",
+            &tick_label(value),
+            "",
+        );
+    }
+
     pub fn heading(&mut self, title: &str, subtitle: &str) {
         // Bold text runs about 10 % wider.
         let t = truncate(title, HEADING_MAX / 1.1, 16.0);

@@ -37,6 +37,27 @@ pub struct Word<'a> {
     pub hyphen_joined: bool,
 }
 
+impl<'a> Word<'a> {
+    /// The words of a run of tokens, from each token's (form, stem) as
+    /// [`Analyzer::form_and_stem`] gives them. With `--hyphens split` no
+    /// word is joined to its neighbour.
+    pub fn from_tokens(
+        tokens: &[crate::token::Token],
+        forms: &'a [(String, String)],
+        hyphens: Hyphens,
+    ) -> Vec<Word<'a>> {
+        tokens
+            .iter()
+            .zip(forms)
+            .map(|(t, (form, stem))| Word {
+                form,
+                stem,
+                hyphen_joined: t.hyphen_joined && hyphens != Hyphens::Split,
+            })
+            .collect()
+    }
+}
+
 /// An accepted match: `theme` matched tokens `first..=last` via `pattern`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
@@ -479,15 +500,7 @@ mod tests {
             .iter()
             .map(|t| analyzer.form_and_stem(&text[t.range()]))
             .collect();
-        let words: Vec<Word> = tokens
-            .iter()
-            .zip(&forms)
-            .map(|(t, (f, s))| Word {
-                form: f,
-                stem: s,
-                hyphen_joined: t.hyphen_joined,
-            })
-            .collect();
+        let words = Word::from_tokens(&tokens, &forms, analyzer.hyphens);
         let mut out = Vec::new();
         matcher.find(&words, &mut out);
         out.iter()
