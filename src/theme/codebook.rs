@@ -194,22 +194,34 @@ fn toml_string(s: &str) -> String {
 
 /// Reads a codebook file as UTF-8 (a BOM is allowed).
 pub fn read_text(path: &str) -> Result<String> {
-    let bytes = std::fs::read(path)
+    read_utf8(path)?.map_err(|(_, line, column)| {
+        Error::codebook(
+            path,
+            line,
+            column,
+            "not valid UTF-8 (save the codebook as UTF-8)",
+        )
+    })
+}
+
+/// A file that is not UTF-8: its bytes, and the 1-based line and column of
+/// the first invalid byte.
+pub(crate) type NotUtf8 = (Vec<u8>, usize, usize);
+
+/// Reads a codebook file without its BOM; the inner `Err` when it is not UTF-8.
+pub(crate) fn read_utf8(path: &str) -> Result<std::result::Result<String, NotUtf8>> {
+    let mut bytes = std::fs::read(path)
         .map_err(|e| Error::input(path, format!("cannot read codebook: {e}")))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
-            let (line, column) = line_column(valid, valid.len());
-            Err(Error::codebook(
-                path,
-                line,
-                column,
-                "not valid UTF-8 (save the codebook as UTF-8)",
-            ))
-        }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    Ok(String::from_utf8(bytes).map_err(|e| {
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or("");
+        let (line, column) = line_column(valid, valid.len());
+        (bytes, line, column)
+    }))
 }
 
 fn check_key(key: &str) -> std::result::Result<(), String> {

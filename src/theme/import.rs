@@ -28,8 +28,8 @@ use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::error::{line_column, Error, Result};
-use crate::theme::codebook::{check_pattern, read_text, PatternDef};
+use crate::error::{Error, Result};
+use crate::theme::codebook::{check_pattern, read_text, read_utf8, PatternDef};
 use crate::theme::{Codebook, Theme};
 
 /// A codebook read from a file, with the warnings the importer raised.
@@ -129,21 +129,16 @@ pub fn parse(path: &str, text: &str, format: Format, warnings: Vec<String>) -> R
 /// Reads a file as UTF-8 (BOM allowed); if it is not valid UTF-8, decodes it
 /// as Windows-1252 (a superset of Latin-1) and says so in a warning.
 fn read_legacy_text(path: &str, warnings: &mut Vec<String>) -> Result<String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::input(path, format!("cannot read codebook: {e}")))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
-            let (line, column) = line_column(valid, valid.len());
+    Ok(match read_utf8(path)? {
+        Ok(text) => text,
+        Err((bytes, line, column)) => {
             warnings.push(format!(
                 "{path}:{line}:{column}: not valid UTF-8; read the file as Windows-1252 (Latin-1)"
             ));
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            Ok(text.into_owned())
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+            text.into_owned()
         }
-    }
+    })
 }
 
 /// The lines of `text` with their 1-based numbers, without `\n` or `\r\n`.
