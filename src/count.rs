@@ -11,6 +11,8 @@
 //! too); n-grams are runs of consecutive terms inside one section, never
 //! across a stopword, a number or a section boundary.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::analyze::{Analyzer, Hyphens, Role};
@@ -39,7 +41,8 @@ pub struct MatchRow {
     pub section_id: u32,
     pub theme: u32,
     pub pattern: u32,
-    pub matched: String,
+    /// The matched source text, lowercased, white space collapsed.
+    pub matched: Arc<str>,
     pub count: u32,
 }
 
@@ -47,10 +50,9 @@ pub struct MatchRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NgramCount {
     pub n: u32,
-    /// Stem ids of the n-gram in the first `n` places (see [`NgramCount::stems`]).
+    /// Stem ids of the n-gram in the first `n` places (see [`NgramCount::stems`]);
+    /// its text is [`DocCounts::ngram_text`].
     pub ids: [u32; MAX_NGRAM],
-    /// The surface forms (each stem's most frequent form), space separated.
-    pub text: String,
     pub count: u32,
 }
 
@@ -68,12 +70,12 @@ impl NgramCount {
 #[derive(Debug, Clone, Default)]
 pub struct DocCounts {
     pub sections: Vec<SectionCounts>,
-    /// Stem text by id.
-    pub stems: Vec<String>,
+    /// Stem text by id (shared with the worker's vocabulary, not copied).
+    pub stems: Vec<Arc<str>>,
     /// The most frequent surface form of each stem in this document.
-    pub surface: Vec<String>,
+    pub surface: Vec<Arc<str>>,
     /// Every (stem, surface form, count), for merging across documents.
-    pub surfaces: Vec<(u32, String, u32)>,
+    pub surfaces: Vec<(u32, Arc<str>, u32)>,
     /// (stem id, count, sections containing it), by count descending, then stem.
     pub terms: Vec<(u32, u32, u32)>,
     pub ngrams: Vec<NgramCount>,
@@ -91,6 +93,23 @@ impl DocCounts {
 
     pub fn n_covered(&self) -> u64 {
         self.sections.iter().map(|s| s.n_covered).sum()
+    }
+
+    /// An n-gram's text: its stems' surface forms, space separated.
+    pub fn ngram_text(&self, g: &NgramCount) -> String {
+        let mut text = String::new();
+        self.push_ngram_text(g, &mut text);
+        text
+    }
+
+    /// Appends [`DocCounts::ngram_text`] to `out`.
+    pub fn push_ngram_text(&self, g: &NgramCount, out: &mut String) {
+        for (k, &s) in g.stems().iter().enumerate() {
+            if k > 0 {
+                out.push(' ');
+            }
+            out.push_str(&self.surface[s as usize]);
+        }
     }
 
     /// Matches per theme in the whole document, and sections with a match.
@@ -120,15 +139,16 @@ pub struct StemCache {
     /// Compound forms by the forms of their parts.
     by_parts: FxHashMap<Box<[u32]>, u32>,
     forms: Vec<Form>,
-    stem_ids: FxHashMap<Box<str>, u32>,
-    stems: Vec<Box<str>>,
+    stem_ids: FxHashMap<Arc<str>, u32>,
+    stems: Vec<Arc<str>>,
     /// Matcher element ids; each form owns a range.
     elements: Vec<u32>,
     /// Per document: each global stem's local id (or NONE).
     local: Vec<u32>,
     /// Per document: each form's count as a term unit.
     form_counts: Vec<u32>,
-    stems_cache: FxHashMap<String, String>,
+    /// Global stem id by the text that was stemmed.
+    stems_cache: FxHashMap<Box<str>, u32>,
     /// Set while a document is counted: if counting never finished, the
     /// per-document state is stale and the cache starts over.
     busy: bool,
@@ -138,7 +158,7 @@ const NONE: u32 = u32::MAX;
 
 /// A form: a token's normalised text (or a compound's, parts joined by `-`).
 struct Form {
-    text: Box<str>,
+    text: Arc<str>,
     role: Role,
     /// Global stem id when the form is a term.
     stem: u32,
@@ -167,20 +187,19 @@ impl StemCache {
             return id;
         }
         let id = self.stems.len() as u32;
-        self.stems.push(stem.into());
-        self.stem_ids.insert(stem.into(), id);
+        let stem: Arc<str> = stem.into();
+        self.stems.push(stem.clone());
+        self.stem_ids.insert(stem, id);
         self.local.push(NONE);
         id
     }
 
     fn stem(&mut self, analyzer: &Analyzer, key: &str) -> u32 {
-        if let Some(stem) = self.stems_cache.get(key) {
-            let stem = stem.clone();
-            return self.stem_id(&stem);
+        if let Some(&id) = self.stems_cache.get(key) {
+            return id;
         }
-        let stem = analyzer.stem(key);
-        let id = self.stem_id(&stem);
-        self.stems_cache.insert(key.to_string(), stem);
+        let id = self.stem_id(&analyzer.stem(key));
+        self.stems_cache.insert(key.into(), id);
         id
     }
 
@@ -319,7 +338,11 @@ pub fn count_document(
     // Fixed-size keys (unused places u32::MAX): no allocation per n-gram.
     let mut ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32> = FxHashMap::default();
     let max_ngram = max_ngram.min(MAX_NGRAM);
-    let mut match_rows: FxHashMap<(u32, u32, u32, String), u32> = FxHashMap::default();
+    // Matched texts interned per document: one string per distinct text.
+    let mut match_rows: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
+    let mut matched_ids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
+    let mut matched_texts: Vec<Arc<str>> = Vec::new();
+    let mut scratch = String::new();
 
     for section in section::split(text, mode) {
         if section.kind == "title" && doc.title.is_empty() {
@@ -388,7 +411,18 @@ pub fn count_document(
             covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
             let start = tokens[m.first].start;
             let end = tokens[m.last].end;
-            let matched = matched_text(&text[start..end]);
+            scratch.clear();
+            push_matched_text(&text[start..end], &mut scratch);
+            let matched = match matched_ids.get(scratch.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = matched_texts.len() as u32;
+                    let shared: Arc<str> = scratch.as_str().into();
+                    matched_texts.push(shared.clone());
+                    matched_ids.insert(shared, id);
+                    id
+                }
+            };
             *match_rows
                 .entry((section.id, m.theme, m.pattern, matched))
                 .or_insert(0) += 1;
@@ -448,11 +482,7 @@ pub fn count_document(
             terms.push((stem, count));
         }
         section_stems.clear();
-        let stem_text = |local: u32| &*cache.stems[locals.global[local as usize] as usize];
-        terms.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| stem_text(a.0).cmp(stem_text(b.0)))
-        });
+        // Sorted below, once every stem of the document is known.
         doc.n_tokens += tokens.len() as u64;
         doc.n_terms += n_terms;
         doc.sections.push(SectionCounts {
@@ -466,30 +496,39 @@ pub fn count_document(
         });
     }
 
+    doc.stems = locals
+        .global
+        .iter()
+        .map(|&g| cache.stems[g as usize].clone())
+        .collect();
+    // Rows sort by stem text; ranking the document's stems once lets every
+    // sort below compare integers instead of strings.
+    let rank = ranks(&doc.stems);
+    for s in &mut doc.sections {
+        s.terms
+            .sort_unstable_by_key(|&(stem, count)| by_count_then(count, rank[stem as usize]));
+    }
+
     // Each stem's most frequent surface form (ties: the smallest string).
-    let mut surfaces: Vec<(u32, String, u32)> = counted_forms
+    let mut surfaces: Vec<(u32, Arc<str>, u32)> = counted_forms
         .iter()
         .map(|&form| {
             let count = std::mem::take(&mut cache.form_counts[form as usize]);
             let f = &cache.forms[form as usize];
-            (cache.local[f.stem as usize], f.text.to_string(), count)
+            (cache.local[f.stem as usize], f.text.clone(), count)
         })
         .collect();
-    surfaces.sort_by(|a, b| {
+    surfaces.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
             .then(b.2.cmp(&a.2))
             .then_with(|| a.1.cmp(&b.1))
     });
-    doc.surface = vec![String::new(); locals.global.len()];
+    let empty: Arc<str> = Arc::from("");
+    doc.surface = vec![empty; locals.global.len()];
     for (stem, text, _) in surfaces.iter().rev() {
         doc.surface[*stem as usize] = text.clone();
     }
     doc.surfaces = surfaces;
-    doc.stems = locals
-        .global
-        .iter()
-        .map(|&g| cache.stems[g as usize].to_string())
-        .collect();
     for &g in &locals.global {
         cache.local[g as usize] = NONE;
     }
@@ -501,42 +540,18 @@ pub fn count_document(
         .filter(|(_, &(c, _))| c > 0)
         .map(|(s, &(c, n))| (s as u32, c, n))
         .collect();
-    terms.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then_with(|| doc.stems[a.0 as usize].cmp(&doc.stems[b.0 as usize]))
-    });
+    terms.sort_unstable_by_key(|&(stem, count, _)| by_count_then(count, rank[stem as usize]));
     doc.terms = terms;
 
     let mut ngrams: Vec<NgramCount> = ngram_counts
         .into_iter()
-        .map(|(ids, count)| {
-            let n = ids.iter().take_while(|&&s| s != u32::MAX).count();
-            let stems = &ids[..n];
-            let len: usize = stems
-                .iter()
-                .map(|&s| doc.surface[s as usize].len() + 1)
-                .sum();
-            let mut text = String::with_capacity(len);
-            for (k, &s) in stems.iter().enumerate() {
-                if k > 0 {
-                    text.push(' ');
-                }
-                text.push_str(&doc.surface[s as usize]);
-            }
-            NgramCount {
-                n: n as u32,
-                ids,
-                text,
-                count,
-            }
+        .map(|(ids, count)| NgramCount {
+            n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
+            ids,
+            count,
         })
         .collect();
-    ngrams.sort_by(|a, b| {
-        a.n.cmp(&b.n)
-            .then(b.count.cmp(&a.count))
-            .then_with(|| a.text.cmp(&b.text))
-            .then_with(|| a.ids.cmp(&b.ids))
-    });
+    sort_ngrams(&mut ngrams, &doc.surface);
     doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
@@ -545,25 +560,81 @@ pub fn count_document(
             section_id,
             theme,
             pattern,
-            matched,
+            matched: matched_texts[matched as usize].clone(),
             count,
         })
         .collect();
-    rows.sort();
+    rows.sort_unstable();
     doc.matches = rows;
     doc
 }
 
-/// The matched source text, lowercased, with runs of white space as one space.
-fn matched_text(source: &str) -> String {
-    if source.is_ascii() && !source.bytes().any(|b| (b as char).is_whitespace()) {
-        return source.to_ascii_lowercase();
+/// A sort key: count descending, then `rank` ascending.
+fn by_count_then(count: u32, rank: u32) -> u64 {
+    (u64::from(u32::MAX - count) << 32) | u64::from(rank)
+}
+
+/// Each text's rank in byte order (texts equal in content get distinct
+/// ranks, by index). Compares an 8-byte prefix first, whose order agrees
+/// with the order of the whole texts.
+fn ranks(texts: &[Arc<str>]) -> Vec<u32> {
+    let prefix = |t: &str| {
+        let mut bytes = [0u8; 8];
+        let n = t.len().min(8);
+        bytes[..n].copy_from_slice(&t.as_bytes()[..n]);
+        u64::from_be_bytes(bytes)
+    };
+    let mut order: Vec<(u64, u32)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (prefix(t), i as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| texts[a.1 as usize].cmp(&texts[b.1 as usize]))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut rank = vec![0u32; texts.len()];
+    for (r, &(_, i)) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
     }
-    source
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    rank
+}
+
+/// Sorts n-grams by n, count descending, text (surface forms joined by a
+/// space), then stem ids. When no surface form holds a byte at or below the
+/// space, comparing the joined texts is comparing the forms one by one, so
+/// the forms' ranks stand in for the texts; otherwise the texts are built.
+fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
+    if surface.iter().all(|s| s.bytes().all(|b| b > b' ')) {
+        let rank = ranks(surface);
+        ngrams.sort_unstable_by_key(|g| {
+            let mut key = [u32::MAX; MAX_NGRAM + 2];
+            key[0] = g.n;
+            key[1] = u32::MAX - g.count;
+            for (k, &s) in g.stems().iter().enumerate() {
+                key[k + 2] = rank[s as usize];
+            }
+            key
+        });
+    } else {
+        let text = |g: &NgramCount| {
+            let parts: Vec<&str> = g.stems().iter().map(|&s| &*surface[s as usize]).collect();
+            parts.join(" ")
+        };
+        ngrams.sort_by_cached_key(|g| (g.n, u32::MAX - g.count, text(g), g.ids));
+    }
+}
+
+/// Appends the matched source text, lowercased, with runs of white space
+/// as one space.
+fn push_matched_text(source: &str, out: &mut String) {
+    if source.is_ascii() && !source.bytes().any(|b| (b as char).is_whitespace()) {
+        out.extend(source.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        return;
+    }
+    let collapsed = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.push_str(&collapsed.to_lowercase());
 }
 
 #[cfg(test)]

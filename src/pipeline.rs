@@ -539,11 +539,14 @@ fn render_document(
                 }
             }
             "ngrams_by_document" => {
+                let mut text = String::new();
                 for g in &c.ngrams {
+                    text.clear();
+                    c.push_ngram_text(g, &mut text);
                     sink.row(&[
                         Cell::Str(id),
                         Cell::Int(u64::from(g.n)),
-                        Cell::Str(&g.text),
+                        Cell::Str(&text),
                         Cell::Int(u64::from(g.count)),
                         Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
                     ]);
@@ -576,16 +579,19 @@ struct MatrixRow {
 impl Matrix {
     fn add(&mut self, doc: u32, c: &DocCounts) {
         for &(stem, count, _) in &c.terms {
-            let row = self.rows.entry(c.stems[stem as usize].clone()).or_default();
+            let row = self
+                .rows
+                .entry(c.stems[stem as usize].to_string())
+                .or_default();
             row.total += u64::from(count);
             row.counts.push((doc, count));
         }
         for (stem, surface, count) in &c.surfaces {
             let row = self
                 .rows
-                .entry(c.stems[*stem as usize].clone())
+                .entry(c.stems[*stem as usize].to_string())
                 .or_default();
-            *row.surfaces.entry(surface.clone()).or_insert(0) += u64::from(*count);
+            *row.surfaces.entry(surface.to_string()).or_insert(0) += u64::from(*count);
         }
     }
 

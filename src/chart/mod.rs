@@ -335,7 +335,7 @@ impl Collector {
             .terms
             .iter()
             .take(bars::TOP)
-            .map(|&(stem, count, _)| (c.surface[stem as usize].clone(), u64::from(count)))
+            .map(|&(stem, count, _)| (c.surface[stem as usize].to_string(), u64::from(count)))
             .collect();
         files.push((
             format!("charts/top_terms_{name}.svg"),

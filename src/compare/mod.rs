@@ -322,22 +322,17 @@ impl Corpus {
                         }
                         for (stem, surface, count) in &c.surfaces {
                             let id = intern(&c.stems[*stem as usize], &mut keys, &mut surfaces);
-                            *surfaces[id as usize].entry(surface.clone()).or_insert(0) +=
-                                u64::from(*count);
+                            add_surface(&mut surfaces[id as usize], surface, *count);
                         }
                     }
                     Unit::Ngram => {
                         total = 0;
                         for g in &c.ngrams {
-                            let key: Vec<&str> = g
-                                .stems()
-                                .iter()
-                                .map(|&s| c.stems[s as usize].as_str())
-                                .collect();
+                            let key: Vec<&str> =
+                                g.stems().iter().map(|&s| &*c.stems[s as usize]).collect();
                             let id = intern(&key.join(" "), &mut keys, &mut surfaces);
                             bag.push((id, u64::from(g.count)));
-                            *surfaces[id as usize].entry(g.text.clone()).or_insert(0) +=
-                                u64::from(g.count);
+                            add_surface(&mut surfaces[id as usize], &c.ngram_text(g), g.count);
                             total += u64::from(g.count);
                         }
                     }
@@ -559,6 +554,16 @@ impl Plan {
             by,
             notes,
         })
+    }
+}
+
+/// Adds `count` occurrences of `surface` (allocating only for a new one).
+fn add_surface(surfaces: &mut FxHashMap<String, u64>, surface: &str, count: u32) {
+    match surfaces.get_mut(surface) {
+        Some(n) => *n += u64::from(count),
+        None => {
+            surfaces.insert(surface.to_string(), u64::from(count));
+        }
     }
 }
 
