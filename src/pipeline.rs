@@ -23,7 +23,7 @@ use crate::input::{self, Document, Skipped};
 use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{CsvRows, CsvSink, Output};
+use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output};
 
 /// Documents analyzed in parallel before their rows are written.
 const CHUNK: usize = 64;
@@ -430,6 +430,25 @@ fn render_document(
 ) -> Vec<CsvRows> {
     let id = doc.doc_id.as_str();
     let keys = cfg.matcher.keys();
+    // Fields repeated on many rows, rendered once: "doc_id," and each
+    // stem's "stem,term".
+    let mut id_comma = Vec::new();
+    push_text_cell(id, &mut id_comma);
+    id_comma.push(b',');
+    let wants_terms = names
+        .iter()
+        .any(|n| matches!(*n, "terms_by_section" | "terms_by_document"));
+    let mut stem_term: Vec<u8> = Vec::new();
+    let mut stem_at: Vec<usize> = vec![0];
+    if wants_terms {
+        for (stem, surface) in c.stems.iter().zip(&c.surface) {
+            push_text_cell(stem, &mut stem_term);
+            stem_term.push(b',');
+            push_text_cell(surface, &mut stem_term);
+            stem_at.push(stem_term.len());
+        }
+    }
+    let stem_term = |stem: u32| &stem_term[stem_at[stem as usize]..stem_at[stem as usize + 1]];
     let mut tables: Vec<CsvRows> = match buffers.lock() {
         Ok(mut pool) => names
             .iter()
@@ -475,43 +494,60 @@ fn render_document(
                     ]);
                 }
             }
+            // The same cells as `sink.row(&[Cell::Str(id),
+            // Cell::Int(section_id), Cell::Str(stem), Cell::Str(term),
+            // Cell::Int(count), Cell::Float(per_1000)])`, from fields
+            // rendered once per document.
             "terms_by_section" => {
+                let mut section = Vec::new();
                 for s in &c.sections {
+                    section.clear();
+                    section.extend_from_slice(&id_comma);
+                    push_int_cell(u64::from(s.section.id), &mut section);
+                    section.push(b',');
                     for &(stem, count) in &s.terms {
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(s.section.id)),
-                            Cell::Str(&c.stems[stem as usize]),
-                            Cell::Str(&c.surface[stem as usize]),
-                            Cell::Int(u64::from(count)),
-                            Cell::Float(per_1000(u64::from(count), s.n_terms)),
-                        ]);
+                        sink.raw_row(|out| {
+                            out.extend_from_slice(&section);
+                            out.extend_from_slice(stem_term(stem));
+                            out.push(b',');
+                            push_int_cell(u64::from(count), out);
+                            out.push(b',');
+                            fixed6(per_1000(u64::from(count), s.n_terms), out);
+                        });
                     }
                 }
             }
             "terms_by_document" => {
                 for &(stem, count, n_sections) in &c.terms {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Str(&c.stems[stem as usize]),
-                        Cell::Str(&c.surface[stem as usize]),
-                        Cell::Int(u64::from(count)),
-                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                        Cell::Int(u64::from(n_sections)),
-                    ]);
+                    sink.raw_row(|out| {
+                        out.extend_from_slice(&id_comma);
+                        out.extend_from_slice(stem_term(stem));
+                        out.push(b',');
+                        push_int_cell(u64::from(count), out);
+                        out.push(b',');
+                        fixed6(per_1000(u64::from(count), c.n_terms), out);
+                        out.push(b',');
+                        push_int_cell(u64::from(n_sections), out);
+                    });
                 }
             }
             "themes_by_section" => {
+                let mut section = Vec::new();
                 for s in &c.sections {
+                    section.clear();
+                    section.extend_from_slice(&id_comma);
+                    push_int_cell(u64::from(s.section.id), &mut section);
+                    section.push(b',');
                     for (t, key) in keys.iter().enumerate() {
                         let count = u64::from(s.themes[t]);
-                        sink.row(&[
-                            Cell::Str(id),
-                            Cell::Int(u64::from(s.section.id)),
-                            Cell::Str(key),
-                            Cell::Int(count),
-                            Cell::Float(per_1000(count, s.n_terms)),
-                        ]);
+                        sink.raw_row(|out| {
+                            out.extend_from_slice(&section);
+                            push_text_cell(key, out);
+                            out.push(b',');
+                            push_int_cell(count, out);
+                            out.push(b',');
+                            fixed6(per_1000(count, s.n_terms), out);
+                        });
                     }
                 }
             }

@@ -313,6 +313,21 @@ fn push_u64(mut n: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(&digits[i..]);
 }
 
+/// Appends a text cell as [`CsvRows::row`] writes it (formula guard,
+/// quoting), for rows assembled from pre-rendered fields.
+pub fn push_text_cell(s: &str, out: &mut Vec<u8>) {
+    let prefix: &[u8] = match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => b"'",
+        _ => b"",
+    };
+    push_text(prefix, s.as_bytes(), out);
+}
+
+/// Appends an integer cell as [`CsvRows::row`] writes it.
+pub fn push_int_cell(n: u64, out: &mut Vec<u8>) {
+    push_u64(n, out);
+}
+
 /// Appends a text field, quoted if it must be. `prefix` (the formula
 /// guard's `'`, or nothing) goes first, inside the quotes.
 fn push_text(prefix: &[u8], field: &[u8], out: &mut Vec<u8>) {
@@ -353,17 +368,8 @@ impl CsvRows {
                 out.push(b',');
             }
             match *cell {
-                Cell::Str(s) => {
-                    let prefix: &[u8] = match s.as_bytes().first() {
-                        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => b"'",
-                        _ => b"",
-                    };
-                    if cells.len() == 1 && s.is_empty() {
-                        out.extend_from_slice(b"\"\"");
-                    } else {
-                        push_text(prefix, s.as_bytes(), out);
-                    }
-                }
+                Cell::Str("") if cells.len() == 1 => out.extend_from_slice(b"\"\""),
+                Cell::Str(s) => push_text_cell(s, out),
                 Cell::Int(n) => push_u64(n, out),
                 Cell::Float(f) => fixed6(f, out),
                 other => {
@@ -373,6 +379,15 @@ impl CsvRows {
             }
         }
         out.extend_from_slice(b"\r\n");
+        self.rows += 1;
+    }
+
+    /// Appends one row assembled by `render` from pre-rendered fields (with
+    /// [`push_text_cell`], [`push_int_cell`], [`fixed6`] and commas); it
+    /// must write a whole row of two or more cells without the line end.
+    pub fn raw_row(&mut self, render: impl FnOnce(&mut Vec<u8>)) {
+        render(&mut self.bytes);
+        self.bytes.extend_from_slice(b"\r\n");
         self.rows += 1;
     }
 
