@@ -504,9 +504,21 @@ pub fn count_document(
     // Rows sort by stem text; ranking the document's stems once lets every
     // sort below compare integers instead of strings.
     let rank = ranks(&doc.stems);
+    let mut by_rank = vec![0u32; rank.len()];
+    for (stem, &r) in rank.iter().enumerate() {
+        by_rank[r as usize] = stem as u32;
+    }
+    let mut keys: Vec<u64> = Vec::new();
     for s in &mut doc.sections {
-        s.terms
-            .sort_unstable_by_key(|&(stem, count)| by_count_then(count, rank[stem as usize]));
+        keys.clear();
+        keys.extend(
+            s.terms
+                .iter()
+                .map(|&(stem, count)| by_count_then(count, rank[stem as usize])),
+        );
+        keys.sort_unstable();
+        s.terms.clear();
+        s.terms.extend(keys.iter().map(|&k| from_key(k, &by_rank)));
     }
 
     // Each stem's most frequent surface form (ties: the smallest string).
@@ -534,14 +546,22 @@ pub fn count_document(
     }
     cache.busy = false;
 
-    let mut terms: Vec<(u32, u32, u32)> = doc_terms
+    keys.clear();
+    keys.extend(
+        doc_terms
+            .iter()
+            .enumerate()
+            .filter(|(_, &(c, _))| c > 0)
+            .map(|(s, &(c, _))| by_count_then(c, rank[s])),
+    );
+    keys.sort_unstable();
+    doc.terms = keys
         .iter()
-        .enumerate()
-        .filter(|(_, &(c, _))| c > 0)
-        .map(|(s, &(c, n))| (s as u32, c, n))
+        .map(|&k| {
+            let (stem, count) = from_key(k, &by_rank);
+            (stem, count, doc_terms[stem as usize].1)
+        })
         .collect();
-    terms.sort_unstable_by_key(|&(stem, count, _)| by_count_then(count, rank[stem as usize]));
-    doc.terms = terms;
 
     let mut ngrams: Vec<NgramCount> = ngram_counts
         .into_iter()
@@ -572,6 +592,12 @@ pub fn count_document(
 /// A sort key: count descending, then `rank` ascending.
 fn by_count_then(count: u32, rank: u32) -> u64 {
     (u64::from(u32::MAX - count) << 32) | u64::from(rank)
+}
+
+/// The (stem, count) of a [`by_count_then`] key, given the stem of each rank.
+fn from_key(key: u64, by_rank: &[u32]) -> (u32, u32) {
+    let count = u32::MAX - (key >> 32) as u32;
+    (by_rank[(key as u32) as usize], count)
 }
 
 /// Each text's rank in byte order (texts equal in content get distinct
@@ -608,15 +634,24 @@ fn ranks(texts: &[Arc<str>]) -> Vec<u32> {
 fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
     if surface.iter().all(|s| s.bytes().all(|b| b > b' ')) {
         let rank = ranks(surface);
-        ngrams.sort_unstable_by_key(|g| {
-            let mut key = [u32::MAX; MAX_NGRAM + 2];
-            key[0] = g.n;
-            key[1] = u32::MAX - g.count;
-            for (k, &s) in g.stems().iter().enumerate() {
-                key[k + 2] = rank[s as usize];
-            }
-            key
-        });
+        if ngrams.iter().all(|g| g.n == 2) {
+            // Bigrams (the default): the whole key in one integer.
+            ngrams.sort_by_cached_key(|g| {
+                (u128::from(u32::MAX - g.count) << 64)
+                    | (u128::from(rank[g.ids[0] as usize]) << 32)
+                    | u128::from(rank[g.ids[1] as usize])
+            });
+        } else {
+            ngrams.sort_by_cached_key(|g| {
+                let mut key = [u32::MAX; MAX_NGRAM + 2];
+                key[0] = g.n;
+                key[1] = u32::MAX - g.count;
+                for (k, &s) in g.stems().iter().enumerate() {
+                    key[k + 2] = rank[s as usize];
+                }
+                key
+            });
+        }
     } else {
         let text = |g: &NgramCount| {
             let parts: Vec<&str> = g.stems().iter().map(|&s| &*surface[s as usize]).collect();
