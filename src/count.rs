@@ -95,6 +95,20 @@ impl DocCounts {
         self.sections.iter().map(|s| s.n_covered).sum()
     }
 
+    /// Drops the per-term parts (stems, surface forms, terms, n-grams,
+    /// matches), keeping the sizes and the theme counts per section.
+    pub fn drop_terms(&mut self) {
+        self.stems = Vec::new();
+        self.surface = Vec::new();
+        self.surfaces = Vec::new();
+        self.terms = Vec::new();
+        self.ngrams = Vec::new();
+        self.matches = Vec::new();
+        for s in &mut self.sections {
+            s.terms = Vec::new();
+        }
+    }
+
     /// An n-gram's text: its stems' surface forms, space separated.
     pub fn ngram_text(&self, g: &NgramCount) -> String {
         let mut text = String::new();

@@ -126,6 +126,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut inputs = ManifestInputs::default();
     let mut summary = Summary::default();
     let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
+    // The writer needs a document's terms only for the term matrix and the
+    // per-document charts; otherwise they are dropped on the worker that
+    // made them (cheaper than on the writer thread).
+    let writer_needs_terms = write_matrix || cfg.charts.per_document(discovery.sources.len());
     progress.start(discovery.sources.len());
     let bar = progress.handle();
 
@@ -194,7 +198,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                     .par_iter()
                     .map(|source| {
                         let outcome = match load_and_count(cfg, source) {
-                            Ok((mut doc, counts)) => {
+                            Ok((mut doc, mut counts)) => {
                                 let kwic_rows = match cfg.kwic {
                                     true => kwic::find(
                                         &doc.text,
@@ -214,6 +218,9 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                                     &kwic_rows,
                                     &buffers,
                                 );
+                                if !writer_needs_terms {
+                                    counts.drop_terms();
+                                }
                                 Outcome::Done(Box::new((doc, counts, rows)))
                             }
                             Err(skipped) => Outcome::Skipped(skipped),

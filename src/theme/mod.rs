@@ -359,16 +359,20 @@ impl Matcher {
             return;
         }
         // With `join`, the parts of a compound are not words of their own.
-        let mut in_compound = vec![false; per_word.len()];
-        if self.hyphens == Hyphens::Join {
+        let mut in_compound = Vec::new();
+        if self.hyphens == Hyphens::Join && !chains.is_empty() {
+            in_compound.resize(per_word.len(), false);
             for &(i, j, _) in chains {
                 in_compound[i..=j].iter_mut().for_each(|c| *c = true);
             }
         }
+        let in_compound = |range: std::ops::RangeInclusive<usize>| {
+            !in_compound.is_empty() && in_compound[range].iter().any(|&c| c)
+        };
         // Candidates: (pattern, first, last).
         let mut candidates: Vec<(u32, usize, usize)> = Vec::new();
         for (i, first_elements) in per_word.iter().enumerate() {
-            if in_compound[i] {
+            if first_elements.is_empty() || in_compound(i..=i) {
                 continue;
             }
             for e in first_elements.iter() {
@@ -376,7 +380,7 @@ impl Matcher {
                     let elements = &self.patterns[p as usize].elements;
                     let last = i + elements.len() - 1;
                     if last < per_word.len()
-                        && !in_compound[i..=last].iter().any(|&c| c)
+                        && !in_compound(i..=last)
                         && elements[1..]
                             .iter()
                             .enumerate()
