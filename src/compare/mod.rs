@@ -40,7 +40,7 @@ use crate::count::DocCounts;
 use crate::error::{Error, Result};
 use crate::input::{self, Skipped};
 use crate::table::{per_1000, Cell};
-use crate::write::Output;
+use crate::write::{CsvRows, Output};
 use keyness::Table2;
 
 /// `--help` text after the flags.
@@ -157,7 +157,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let plan = Plan::new(args, &corpus)?;
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
-    write_tfidf(&mut out, &corpus)?;
+    write_tfidf(&mut out, &corpus, cfg.jobs)?;
     let similarity = write_similarity(&mut out, &corpus, &plan)?;
     write_themes(&mut out, &corpus, &plan)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
@@ -754,8 +754,9 @@ fn write_keyness(
 }
 
 /// tf-idf of every term in every document (documents in input order; within
-/// one, tf_idf descending, then stem).
-fn write_tfidf(out: &mut Output, corpus: &Corpus) -> Result<()> {
+/// one, tf_idf descending, then stem). The rows of a chunk of documents are
+/// rendered on `jobs` threads and appended in input order.
+fn write_tfidf(out: &mut Output, corpus: &Corpus, jobs: usize) -> Result<()> {
     let mut df = vec![0u64; corpus.keys.len()];
     for d in &corpus.docs {
         for &(k, _) in &d.bag {
@@ -767,7 +768,7 @@ fn write_tfidf(out: &mut Output, corpus: &Corpus) -> Result<()> {
         "tfidf",
         &["doc_id", "stem", "term", "count", "tf", "idf", "tf_idf"],
     )?;
-    for d in &corpus.docs {
+    let render = |d: &Doc| {
         let mut rows: Vec<(u32, u64, (f64, f64, f64))> = d
             .bag
             .iter()
@@ -778,8 +779,9 @@ fn write_tfidf(out: &mut Output, corpus: &Corpus) -> Result<()> {
                 .total_cmp(&x.2 .2)
                 .then_with(|| corpus.keys[x.0 as usize].cmp(&corpus.keys[y.0 as usize]))
         });
+        let mut csv = CsvRows::default();
         for (k, n, (tf, idf, x)) in rows {
-            sink.row(&[
+            csv.row(&[
                 Cell::Str(&d.doc_id),
                 Cell::Str(&corpus.keys[k as usize]),
                 Cell::Str(&corpus.terms[k as usize]),
@@ -787,7 +789,18 @@ fn write_tfidf(out: &mut Output, corpus: &Corpus) -> Result<()> {
                 Cell::Sci(tf),
                 Cell::Float(idf),
                 Cell::Sci(x),
-            ])?;
+            ]);
+        }
+        csv.take()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    for chunk in corpus.docs.chunks(64) {
+        let rendered: Vec<(Vec<u8>, u64)> = pool.install(|| chunk.par_iter().map(render).collect());
+        for (bytes, n) in rendered {
+            sink.append(&bytes, n)?;
         }
     }
     out.finish(sink)

@@ -295,7 +295,6 @@ impl CsvSink {
 pub struct CsvRows {
     bytes: Vec<u8>,
     rows: u64,
-    scratch: String,
 }
 
 /// Appends the decimal digits of `n` (as `n.to_string()`).
@@ -357,7 +356,6 @@ impl CsvRows {
         CsvRows {
             bytes: buffer,
             rows: 0,
-            scratch: String::new(),
         }
     }
 
@@ -372,10 +370,7 @@ impl CsvRows {
                 Cell::Str(s) => push_text_cell(s, out),
                 Cell::Int(n) => push_u64(n, out),
                 Cell::Float(f) => fixed6(f, out),
-                other => {
-                    self.scratch = other.render();
-                    out.extend_from_slice(self.scratch.as_bytes());
-                }
+                Cell::Sci(f) => sci6(f, out),
             }
         }
         out.extend_from_slice(b"\r\n");
@@ -431,6 +426,39 @@ pub fn fixed6(f: f64, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(Cell::Float(f).render().as_bytes());
+}
+
+/// `format!("{:.6e}", f)` as [`Cell::render`] writes a p-value or a tf
+/// (nothing for NaN or infinity), without its cost in the common case: a
+/// positive normal value whose mantissa, scaled to seven digits, is not
+/// within 10^-3 of a unit of a rounding tie is rounded from
+/// `f * 10^(6 - e)`; anything else (zero, negatives, ties, an exponent
+/// estimate off by one) goes through `format!`.
+pub fn sci6(f: f64, out: &mut Vec<u8>) {
+    if f.is_normal() && f > 0.0 {
+        let e = f.log10().floor() as i32;
+        let scaled = f * 10f64.powi(6 - e);
+        if scaled.is_finite() && (1e6..1e7).contains(&scaled) {
+            let whole = scaled as u64;
+            let frac = scaled - whole as f64;
+            let units = whole + u64::from(frac > 0.5);
+            if (frac - 0.5).abs() > 1e-3 && units < 10_000_000 {
+                push_u64(units / 1_000_000, out);
+                out.push(b'.');
+                let fraction = units % 1_000_000;
+                for div in [100_000, 10_000, 1_000, 100, 10, 1] {
+                    out.push(b'0' + (fraction / div % 10) as u8);
+                }
+                out.push(b'e');
+                if e < 0 {
+                    out.push(b'-');
+                }
+                push_u64(u64::from(e.unsigned_abs()), out);
+                return;
+            }
+        }
+    }
+    out.extend_from_slice(Cell::Sci(f).render().as_bytes());
 }
 
 /// A whole CSV table as bytes (for stdout), with the same quoting, line
@@ -556,6 +584,49 @@ mod tests {
             let reference = reference.into_inner().unwrap();
             prop_assert_eq!(ours.take().0, reference);
         });
+    }
+
+    #[test]
+    fn sci6_equals_format() {
+        // Reference: Rust's correctly rounded `{:.6e}` (Cell::render).
+        let check = |f: f64| {
+            let mut s = Vec::new();
+            sci6(f, &mut s);
+            assert_eq!(s, Cell::Sci(f).render().as_bytes(), "{f:e}");
+        };
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            9.9999995,
+            9.99999949,
+            1e-300,
+            f64::MIN_POSITIVE,
+            5e-324,
+            1e300,
+            f64::MAX,
+            -1.5e-3,
+            f64::NAN,
+            f64::INFINITY,
+            0.125,
+            1.0000005,
+        ] {
+            check(f);
+        }
+        for total in 1..3000u64 {
+            for count in [1, 2, 3, 7, total / 2, total] {
+                check(count as f64 / total as f64);
+                check(count as f64 / total as f64 * (total as f64).ln());
+            }
+        }
+        let mut x = 0x9E3779B97F4A7C15u64;
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(f64::from_bits(x >> 1));
+            check((x >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((x % 40) as i32 - 30));
+        }
     }
 
     #[test]
