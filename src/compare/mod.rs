@@ -279,90 +279,118 @@ impl Corpus {
         }
         let mut docs = Vec::new();
         let mut misfits: Vec<String> = Vec::new();
-        for chunk in discovery.sources.chunks(256) {
-            let loaded: Vec<std::result::Result<(input::Document, DocCounts), Skipped>> = pool
-                .install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|source| {
-                            crate::pipeline::load_and_count(cfg, source).map(|(mut doc, counts)| {
-                                doc.text = String::new();
-                                (doc, counts)
+        type Loaded = Vec<std::result::Result<(input::Document, DocCounts), Skipped>>;
+        // The workers count the next chunk while this thread adds the
+        // previous one to the corpus.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Loaded>(1);
+        let sources = &discovery.sources;
+        let pool = &pool;
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || {
+                for chunk in sources.chunks(256) {
+                    let loaded: Loaded = pool.install(|| {
+                        chunk
+                            .par_iter()
+                            .map(|source| {
+                                crate::pipeline::load_and_count(cfg, source).map(
+                                    |(mut doc, counts)| {
+                                        doc.text = String::new();
+                                        (doc, counts)
+                                    },
+                                )
                             })
-                        })
-                        .collect()
-                });
-            for outcome in loaded {
-                let (doc, c) = match outcome {
-                    Ok(pair) => pair,
-                    Err(s) => {
-                        if cfg.strict {
-                            return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
-                        }
-                        say(format!("skipped: {}: {}", s.path, s.reason));
-                        skipped.push(s);
-                        continue;
-                    }
-                };
-                if let Some(w) = &doc.warning {
-                    say(format!("warning: {}: {w}", doc.source));
-                }
-                let themes: Vec<u64> = c
-                    .theme_totals(n_themes)
-                    .iter()
-                    .map(|&(n, _)| u64::from(n))
-                    .collect();
-                let mut bag: Vec<(u32, u64)> = Vec::new();
-                let mut total = c.n_terms;
-                match unit {
-                    Unit::Term => {
-                        for &(stem, count, _) in &c.terms {
-                            let id = intern(&c.stems[stem as usize], &mut keys, &mut surfaces);
-                            bag.push((id, u64::from(count)));
-                        }
-                        for (stem, surface, count) in &c.surfaces {
-                            let id = intern(&c.stems[*stem as usize], &mut keys, &mut surfaces);
-                            add_surface(&mut surfaces[id as usize], surface, *count);
-                        }
-                    }
-                    Unit::Ngram => {
-                        total = 0;
-                        for g in &c.ngrams {
-                            let key: Vec<&str> =
-                                g.stems().iter().map(|&s| &*c.stems[s as usize]).collect();
-                            let id = intern(&key.join(" "), &mut keys, &mut surfaces);
-                            bag.push((id, u64::from(g.count)));
-                            add_surface(&mut surfaces[id as usize], &c.ngram_text(g), g.count);
-                            total += u64::from(g.count);
-                        }
-                    }
-                    Unit::Theme => {
-                        bag = themes
-                            .iter()
-                            .enumerate()
-                            .filter(|&(_, &n)| n > 0)
-                            .map(|(t, &n)| (t as u32, n))
-                            .collect();
+                            .collect()
+                    });
+                    if send.send(loaded).is_err() {
+                        break; // the corpus stopped with an error
                     }
                 }
-                bag.sort_unstable();
-                let (values, fits) = meta.values(&doc.doc_id, &doc.source);
-                if !fits {
-                    misfits.push(doc.doc_id.clone());
+            });
+            for loaded in receive {
+                for outcome in loaded {
+                    let (doc, c) = match outcome {
+                        Ok(pair) => pair,
+                        Err(s) => {
+                            if cfg.strict {
+                                return Err(Error::input(
+                                    &s.path,
+                                    format!("{} (--strict)", s.reason),
+                                ));
+                            }
+                            say(format!("skipped: {}: {}", s.path, s.reason));
+                            skipped.push(s);
+                            continue;
+                        }
+                    };
+                    if let Some(w) = &doc.warning {
+                        say(format!("warning: {}: {w}", doc.source));
+                    }
+                    let themes: Vec<u64> = c
+                        .theme_totals(n_themes)
+                        .iter()
+                        .map(|&(n, _)| u64::from(n))
+                        .collect();
+                    let mut bag: Vec<(u32, u64)> = Vec::new();
+                    let mut total = c.n_terms;
+                    match unit {
+                        Unit::Term => {
+                            // Every stem with a surface form has a count.
+                            let mut ids = vec![u32::MAX; c.stems.len()];
+                            for &(stem, count, _) in &c.terms {
+                                let id = intern(&c.stems[stem as usize], &mut keys, &mut surfaces);
+                                ids[stem as usize] = id;
+                                bag.push((id, u64::from(count)));
+                            }
+                            for (stem, surface, count) in &c.surfaces {
+                                let id = match ids[*stem as usize] {
+                                    u32::MAX => {
+                                        intern(&c.stems[*stem as usize], &mut keys, &mut surfaces)
+                                    }
+                                    id => id,
+                                };
+                                add_surface(&mut surfaces[id as usize], surface, *count);
+                            }
+                        }
+                        Unit::Ngram => {
+                            total = 0;
+                            for g in &c.ngrams {
+                                let key: Vec<&str> =
+                                    g.stems().iter().map(|&s| &*c.stems[s as usize]).collect();
+                                let id = intern(&key.join(" "), &mut keys, &mut surfaces);
+                                bag.push((id, u64::from(g.count)));
+                                add_surface(&mut surfaces[id as usize], &c.ngram_text(g), g.count);
+                                total += u64::from(g.count);
+                            }
+                        }
+                        Unit::Theme => {
+                            bag = themes
+                                .iter()
+                                .enumerate()
+                                .filter(|&(_, &n)| n > 0)
+                                .map(|(t, &n)| (t as u32, n))
+                                .collect();
+                        }
+                    }
+                    bag.sort_unstable();
+                    let (values, fits) = meta.values(&doc.doc_id, &doc.source);
+                    if !fits {
+                        misfits.push(doc.doc_id.clone());
+                    }
+                    docs.push(Doc {
+                        doc_id: doc.doc_id,
+                        source: doc.source,
+                        bytes: doc.bytes,
+                        sha256: doc.sha256,
+                        meta: values,
+                        bag,
+                        total,
+                        n_terms: c.n_terms,
+                        themes,
+                    });
                 }
-                docs.push(Doc {
-                    doc_id: doc.doc_id,
-                    source: doc.source,
-                    bytes: doc.bytes,
-                    sha256: doc.sha256,
-                    meta: values,
-                    bag,
-                    total,
-                    n_terms: c.n_terms,
-                    themes,
-                });
             }
-        }
+            Ok(())
+        })?;
         if docs.is_empty() {
             let what = if cfg.inputs.is_empty() {
                 "-".to_string()
