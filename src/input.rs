@@ -55,7 +55,9 @@ pub struct Skipped {
 /// Where a document's bytes come from.
 #[derive(Debug, Clone)]
 enum Origin {
-    File(PathBuf),
+    /// A file: its path, or `None` when the path is `source` itself (a
+    /// UTF-8 path; saves a second copy per document of a large corpus).
+    File(Option<PathBuf>),
     Bytes(std::sync::Arc<Vec<u8>>),
 }
 
@@ -180,9 +182,12 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             return Err(Error::input(input, "no such file or folder"));
         }
     }
-    let mut seen = HashSet::new();
-    for f in found {
-        if !seen.insert(f.path.clone()) {
+    // The first of each path is kept (marked without copying the paths).
+    let mut seen: HashSet<&Path> = HashSet::new();
+    let first: Vec<bool> = found.iter().map(|f| seen.insert(&f.path)).collect();
+    drop(seen);
+    for (f, first) in found.into_iter().zip(first) {
+        if !first {
             continue;
         }
         pending.push((
@@ -190,13 +195,17 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
                 doc_id: file_stem(&f.path),
                 source: f.path.display().to_string(),
                 folder: f.folder,
-                origin: Origin::File(f.path),
+                origin: Origin::File(match f.path.to_str() {
+                    Some(_) => None,
+                    None => Some(f.path),
+                }),
             },
             f.relative,
         ));
     }
     assign_doc_ids(&mut pending, &mut d.warnings);
     d.sources = pending.into_iter().map(|(s, _)| s).collect();
+    d.sources.shrink_to_fit();
     Ok(d)
 }
 
@@ -211,6 +220,7 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
     let owned;
     let bytes: &[u8] = match &source.origin {
         Origin::File(path) => {
+            let path = path.as_deref().unwrap_or(Path::new(&source.source));
             owned = read_file(path)?;
             &owned
         }

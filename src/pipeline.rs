@@ -23,7 +23,7 @@ use crate::input::{self, Document, Skipped};
 use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output};
+use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output, Spool};
 
 /// Documents analyzed in parallel before their rows are written.
 const CHUNK: usize = 64;
@@ -123,7 +123,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut matrix = Matrix::default();
     // The manifest's inputs, rendered as each document is written (compact
     // text instead of a JSON tree per document, so memory stays flat).
-    let mut inputs = ManifestInputs::default();
+    let mut inputs = ManifestInputs::new(&mut out)?;
     let mut summary = Summary::default();
     let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
     // The writer needs a document's terms only for the term matrix and the
@@ -185,7 +185,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             summary.sections += counts.sections.len() as u64;
                             summary.tokens += counts.n_tokens;
                             summary.terms += counts.n_terms;
-                            inputs.push(&doc);
+                            inputs.push(&doc)?;
                         }
                     }
                 }
@@ -285,9 +285,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     });
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
-    let mut json = inputs.splice_into(&json);
-    json.push('\n');
-    out.file("manifest.json", json.as_bytes())?;
+    inputs.write_into(&json, &mut out)?;
     summary.output = out.dir().display().to_string();
     summary.tables = out.staged_tables().len();
     let workbook = match &cfg.xlsx {
@@ -316,22 +314,32 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
 }
 
 /// The `inputs` array of the manifest, rendered one document at a time
-/// exactly as `serde_json::to_string_pretty` renders it inside the manifest.
-#[derive(Default)]
+/// exactly as `serde_json::to_string_pretty` renders it inside the manifest,
+/// into a scratch file in staging (memory stays flat however many documents).
 struct ManifestInputs {
-    /// Rendered objects, each indented for its place, separated by ",\n".
-    text: String,
+    spool: Spool,
     n: usize,
     /// Document ids (kept only for the term matrix).
     doc_ids: Vec<String>,
+    /// One rendered object, reused.
+    text: String,
 }
 
 impl ManifestInputs {
+    fn new(out: &mut Output) -> Result<ManifestInputs> {
+        Ok(ManifestInputs {
+            spool: out.spool("manifest-inputs.json.part")?,
+            n: 0,
+            doc_ids: Vec::new(),
+            text: String::new(),
+        })
+    }
+
     fn len(&self) -> usize {
         self.n
     }
 
-    fn push(&mut self, doc: &Document) {
+    fn push(&mut self, doc: &Document) -> Result<()> {
         let object = serde_json::json!({
             "doc_id": doc.doc_id,
             "source": doc.source,
@@ -341,6 +349,7 @@ impl ManifestInputs {
             "warning": doc.warning,
         });
         let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
+        self.text.clear();
         if self.n > 0 {
             self.text.push_str(",\n");
         }
@@ -352,27 +361,27 @@ impl ManifestInputs {
             self.text.push_str(line);
         }
         self.n += 1;
+        self.spool.write(self.text.as_bytes())
     }
 
-    /// The manifest with its top-level `"inputs": []` filled in (the key is
-    /// unique at that indentation: nested keys are indented deeper and
-    /// strings cannot hold a raw line break).
-    fn splice_into(self, manifest: &str) -> String {
+    /// Writes `manifest.json`: `manifest` (with a line end) with its
+    /// top-level `"inputs": []` filled in (the key is unique at that
+    /// indentation: nested keys are indented deeper and strings cannot hold
+    /// a raw line break).
+    fn write_into(self, manifest: &str, out: &mut Output) -> Result<()> {
         let empty = "\n  \"inputs\": [],\n";
         match manifest.find(empty) {
             Some(at) if self.n > 0 => {
-                // Built around the rendered inputs in place, so the largest
-                // part of a big manifest exists once.
                 let head = format!("{}\n  \"inputs\": [\n", &manifest[..at]);
-                let tail = &manifest[at + empty.len()..];
-                let mut out = self.text;
-                out.reserve(head.len() + tail.len() + 6);
-                out.insert_str(0, &head);
-                out.push_str("\n  ],\n");
-                out.push_str(tail);
-                out
+                let tail = format!("\n  ],\n{}\n", &manifest[at + empty.len()..]);
+                out.file_around(
+                    "manifest.json",
+                    head.as_bytes(),
+                    self.spool,
+                    tail.as_bytes(),
+                )
             }
-            _ => manifest.to_string(),
+            _ => out.file("manifest.json", format!("{manifest}\n").as_bytes()),
         }
     }
 }

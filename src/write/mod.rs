@@ -173,6 +173,47 @@ impl Output {
         Ok(())
     }
 
+    /// Starts a scratch file in the staging folder, for text that a later
+    /// file is assembled from ([`Output::file_around`]); it never lands.
+    pub fn spool(&mut self, name: &str) -> Result<Spool> {
+        let path = self.staging_path(name);
+        let file = File::create(&path).map_err(|e| Error::output(self.dir.join(name), e))?;
+        Ok(Spool {
+            out: BufWriter::with_capacity(1 << 16, file),
+            path,
+            target: self.dir.join(name),
+        })
+    }
+
+    /// Writes a whole file into staging as `head`, the spooled text, `tail`,
+    /// without holding the spooled text in memory.
+    pub fn file_around(
+        &mut self,
+        relative: &str,
+        head: &[u8],
+        spool: Spool,
+        tail: &[u8],
+    ) -> Result<()> {
+        let target = self.dir.join(relative);
+        let Spool { out, path, .. } = spool;
+        out.into_inner()
+            .map_err(|e| Error::output(&target, e.error().to_string()))?;
+        let mut from = File::open(&path).map_err(|e| Error::output(&target, e))?;
+        let to =
+            File::create(self.staging_path(relative)).map_err(|e| Error::output(&target, e))?;
+        let mut to = BufWriter::with_capacity(1 << 16, to);
+        to.write_all(head)
+            .and_then(|_| std::io::copy(&mut from, &mut to).map(|_| ()))
+            .and_then(|_| to.write_all(tail))
+            .and_then(|_| to.flush())
+            .map_err(|e| Error::output(&target, e))?;
+        drop(from);
+        // The spool stays in staging, which is removed with everything in it.
+        let _ = fs::remove_file(&path);
+        self.written.push((relative.to_string(), 0));
+        Ok(())
+    }
+
     /// Row counts of the tables written so far, by file name.
     pub fn row_counts(&self) -> Vec<(String, u64)> {
         self.written
@@ -240,6 +281,22 @@ fn remove_empty_up_to(dir: &Path, top: &Path) {
         if fs::remove_dir(a).is_err() || a == top {
             break;
         }
+    }
+}
+
+/// A scratch file in staging (see [`Output::spool`]).
+pub struct Spool {
+    out: BufWriter<File>,
+    path: PathBuf,
+    /// The name errors give.
+    target: PathBuf,
+}
+
+impl Spool {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::output(&self.target, e))
     }
 }
 
