@@ -26,7 +26,7 @@ use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output, Spool};
 
 /// Documents analyzed in parallel before their rows are written.
-const CHUNK: usize = 64;
+const CHUNK: usize = 32;
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
 /// ever held), so it is capped at a few megabytes.
