@@ -82,6 +82,22 @@ pub fn load_and_count(
     Ok((doc, counts))
 }
 
+/// A file that could not be read: an error with `--strict`, else said and
+/// listed (for the manifest).
+pub fn skip(
+    cfg: &AnalyzeConfig,
+    s: Skipped,
+    say: &dyn Fn(String),
+    skipped: &mut Vec<Skipped>,
+) -> Result<()> {
+    if cfg.strict {
+        return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
+    }
+    say(format!("skipped: {}: {}", s.path, s.reason));
+    skipped.push(s);
+    Ok(())
+}
+
 /// One document's outcome.
 enum Outcome {
     /// The document, its counts and its rows, one [`CsvRows`] per open table.
@@ -146,16 +162,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             for outcomes in receive {
                 for outcome in outcomes {
                     match outcome {
-                        Outcome::Skipped(s) => {
-                            if cfg.strict {
-                                return Err(Error::input(
-                                    &s.path,
-                                    format!("{} (--strict)", s.reason),
-                                ));
-                            }
-                            say(format!("skipped: {}: {}", s.path, s.reason));
-                            skipped.push(s);
-                        }
+                        Outcome::Skipped(s) => skip(cfg, s, &say, &mut skipped)?,
                         Outcome::Done(boxed) => {
                             let (doc, counts, mut rows) = *boxed;
                             if let Some(w) = &doc.warning {
@@ -465,6 +472,22 @@ fn render_document(
         }
     }
     let stem_term = |stem: u32| &stem_term[stem_at[stem as usize]..stem_at[stem as usize + 1]];
+    // prefix, "stem,term,count,per_1000" (no line end).
+    let term_cells = |out: &mut Vec<u8>, prefix: &[u8], stem: u32, count: u32, total: u64| {
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(stem_term(stem));
+        out.push(b',');
+        push_int_cell(u64::from(count), out);
+        out.push(b',');
+        fixed6(per_1000(u64::from(count), total), out);
+    };
+    // "doc_id,section_id," of a section.
+    let section_prefix = |s: &count::SectionCounts, out: &mut Vec<u8>| {
+        out.clear();
+        out.extend_from_slice(&id_comma);
+        push_int_cell(u64::from(s.section.id), out);
+        out.push(b',');
+    };
     let mut tables: Vec<CsvRows> = match buffers.lock() {
         Ok(mut pool) => names
             .iter()
@@ -517,31 +540,16 @@ fn render_document(
             "terms_by_section" => {
                 let mut section = Vec::new();
                 for s in &c.sections {
-                    section.clear();
-                    section.extend_from_slice(&id_comma);
-                    push_int_cell(u64::from(s.section.id), &mut section);
-                    section.push(b',');
+                    section_prefix(s, &mut section);
                     for &(stem, count) in &s.terms {
-                        sink.raw_row(|out| {
-                            out.extend_from_slice(&section);
-                            out.extend_from_slice(stem_term(stem));
-                            out.push(b',');
-                            push_int_cell(u64::from(count), out);
-                            out.push(b',');
-                            fixed6(per_1000(u64::from(count), s.n_terms), out);
-                        });
+                        sink.raw_row(|out| term_cells(out, &section, stem, count, s.n_terms));
                     }
                 }
             }
             "terms_by_document" => {
                 for &(stem, count, n_sections) in &c.terms {
                     sink.raw_row(|out| {
-                        out.extend_from_slice(&id_comma);
-                        out.extend_from_slice(stem_term(stem));
-                        out.push(b',');
-                        push_int_cell(u64::from(count), out);
-                        out.push(b',');
-                        fixed6(per_1000(u64::from(count), c.n_terms), out);
+                        term_cells(out, &id_comma, stem, count, c.n_terms);
                         out.push(b',');
                         push_int_cell(u64::from(n_sections), out);
                     });
@@ -550,10 +558,7 @@ fn render_document(
             "themes_by_section" => {
                 let mut section = Vec::new();
                 for s in &c.sections {
-                    section.clear();
-                    section.extend_from_slice(&id_comma);
-                    push_int_cell(u64::from(s.section.id), &mut section);
-                    section.push(b',');
+                    section_prefix(s, &mut section);
                     for (t, key) in keys.iter().enumerate() {
                         let count = u64::from(s.themes[t]);
                         sink.raw_row(|out| {

@@ -311,14 +311,7 @@ impl Corpus {
                     let (doc, c) = match outcome {
                         Ok(pair) => pair,
                         Err(s) => {
-                            if cfg.strict {
-                                return Err(Error::input(
-                                    &s.path,
-                                    format!("{} (--strict)", s.reason),
-                                ));
-                            }
-                            say(format!("skipped: {}: {}", s.path, s.reason));
-                            skipped.push(s);
+                            crate::pipeline::skip(cfg, s, &say, &mut skipped)?;
                             continue;
                         }
                     };
