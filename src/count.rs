@@ -418,7 +418,9 @@ pub fn count_document(
             .collect();
         matcher.find_elements(&per_word, &chain_elements, &mut matches);
         covered.clear();
-        covered.resize(tokens.len(), false);
+        if !matches.is_empty() {
+            covered.resize(tokens.len(), false);
+        }
         let mut themes = vec![0u32; matcher.len()];
         for m in &matches {
             themes[m.theme as usize] += 1;
@@ -453,7 +455,9 @@ pub fn count_document(
                 continue;
             }
             n_terms += 1;
-            n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
+            if !covered.is_empty() {
+                n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
+            }
             let local = cache.local[form.stem as usize] as usize;
             if section_counts[local] == 0 {
                 section_stems.push(local as u32);

@@ -165,8 +165,8 @@ pub struct Matcher {
     pattern_texts: Vec<String>,
     elements: Vec<Element>,
     patterns: Vec<Pattern>,
-    /// Pattern ids by their first element id.
-    by_first: FxHashMap<u32, Vec<u32>>,
+    /// Pattern ids by their first element id (element ids are dense).
+    by_first: Vec<Vec<u32>>,
     /// Exact elements by word, for a fast lookup.
     exact: FxHashMap<String, Vec<u32>>,
     /// Elements that need a test per word (globs, stems).
@@ -185,7 +185,7 @@ impl Default for Matcher {
             pattern_texts: Vec::new(),
             elements: Vec::new(),
             patterns: Vec::new(),
-            by_first: FxHashMap::default(),
+            by_first: Vec::new(),
             exact: FxHashMap::default(),
             tested: Vec::new(),
             has_stem_elements: false,
@@ -239,6 +239,7 @@ impl Matcher {
                             Element::Glob(_) => m.tested.push(id),
                         }
                         m.elements.push(element);
+                        m.by_first.push(Vec::new());
                     }
                     elements.push(id);
                 }
@@ -246,7 +247,7 @@ impl Matcher {
                     continue;
                 }
                 let pid = m.patterns.len() as u32;
-                m.by_first.entry(elements[0]).or_default().push(pid);
+                m.by_first[elements[0] as usize].push(pid);
                 m.pattern_texts.push(pattern.text.clone());
                 m.patterns.push(Pattern {
                     elements,
@@ -355,7 +356,9 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         out.clear();
-        if self.patterns.is_empty() || per_word.is_empty() {
+        if self.patterns.is_empty()
+            || !(per_word.iter().any(|w| !w.is_empty()) || chains.iter().any(|c| !c.2.is_empty()))
+        {
             return;
         }
         // With `join`, the parts of a compound are not words of their own.
@@ -376,7 +379,7 @@ impl Matcher {
                 continue;
             }
             for e in first_elements.iter() {
-                for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
+                for &p in &self.by_first[*e as usize] {
                     let elements = &self.patterns[p as usize].elements;
                     let last = i + elements.len() - 1;
                     if last < per_word.len()
@@ -394,7 +397,7 @@ impl Matcher {
         // Hyphenated compounds: one-word patterns against the joined chain.
         for &(i, j, elements) in chains {
             for e in elements {
-                for &p in self.by_first.get(e).map(|v| v.as_slice()).unwrap_or(&[]) {
+                for &p in &self.by_first[*e as usize] {
                     if self.patterns[p as usize].elements.len() == 1 {
                         candidates.push((p, i, j));
                     }
