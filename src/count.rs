@@ -521,7 +521,7 @@ pub fn count_document(
         .collect();
     // Rows sort by stem text; ranking the document's stems once lets every
     // sort below compare integers instead of strings.
-    let rank = ranks(&doc.stems);
+    let rank = ranks(&doc.stems, false);
     let mut by_rank = vec![0u32; rank.len()];
     for (stem, &r) in rank.iter().enumerate() {
         by_rank[r as usize] = stem as u32;
@@ -618,10 +618,10 @@ fn from_key(key: u64, by_rank: &[u32]) -> (u32, u32) {
     (by_rank[(key as u32) as usize], count)
 }
 
-/// Each text's rank in byte order (texts equal in content get distinct
-/// ranks, by index). Compares an 8-byte prefix first, whose order agrees
-/// with the order of the whole texts.
-fn ranks(texts: &[Arc<str>]) -> Vec<u32> {
+/// Each text's rank in byte order: texts equal in content get distinct
+/// ranks (by index), or with `dense` the same rank. Compares an 8-byte
+/// prefix first, whose order agrees with the order of the whole texts.
+fn ranks(texts: &[Arc<str>], dense: bool) -> Vec<u32> {
     let prefix = |t: &str| {
         let mut bytes = [0u8; 8];
         let n = t.len().min(8);
@@ -639,8 +639,12 @@ fn ranks(texts: &[Arc<str>]) -> Vec<u32> {
             .then(a.1.cmp(&b.1))
     });
     let mut rank = vec![0u32; texts.len()];
-    for (r, &(_, i)) in order.iter().enumerate() {
-        rank[i as usize] = r as u32;
+    let mut r = 0u32;
+    for (k, &(_, i)) in order.iter().enumerate() {
+        if k > 0 && !(dense && texts[i as usize] == texts[order[k - 1].1 as usize]) {
+            r += 1;
+        }
+        rank[i as usize] = r;
     }
     rank
 }
@@ -648,16 +652,18 @@ fn ranks(texts: &[Arc<str>]) -> Vec<u32> {
 /// Sorts n-grams by n, count descending, text (surface forms joined by a
 /// space), then stem ids. When no surface form holds a byte at or below the
 /// space, comparing the joined texts is comparing the forms one by one, so
-/// the forms' ranks stand in for the texts; otherwise the texts are built.
+/// the forms' dense ranks (equal texts, equal ranks) stand in for the
+/// texts; otherwise the texts are built.
 fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
     if surface.iter().all(|s| s.bytes().all(|b| b > b' ')) {
-        let rank = ranks(surface);
+        let rank = ranks(surface, true);
         if ngrams.iter().all(|g| g.n == 2) {
-            // Bigrams (the default): the whole key in one integer.
+            // Bigrams (the default): count and text in one integer.
             ngrams.sort_by_cached_key(|g| {
-                (u128::from(u32::MAX - g.count) << 64)
+                let key = (u128::from(u32::MAX - g.count) << 64)
                     | (u128::from(rank[g.ids[0] as usize]) << 32)
-                    | u128::from(rank[g.ids[1] as usize])
+                    | u128::from(rank[g.ids[1] as usize]);
+                (key, g.ids)
             });
         } else {
             ngrams.sort_by_cached_key(|g| {
@@ -667,7 +673,7 @@ fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
                 for (k, &s) in g.stems().iter().enumerate() {
                     key[k + 2] = rank[s as usize];
                 }
-                key
+                (key, g.ids)
             });
         }
     } else {
@@ -695,6 +701,69 @@ mod tests {
     use super::*;
     use crate::analyze::AnalyzerOptions;
     use crate::theme::Codebook;
+
+    /// The n-gram order by the forms' ranks equals the order by the joined
+    /// texts (the definition: n, count descending, text, stem ids), on
+    /// random forms that are prefixes of one another ("a", "ab", "a-b", ...),
+    /// and the fallback (used when a form holds a byte at or below the
+    /// space) gives it too.
+    #[test]
+    fn ngram_order_by_ranks_equals_order_by_text() {
+        let mut x = 0x2545F4914F6CDD1Du64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for round in 0..300 {
+            let n_forms = 2 + next(12) as usize;
+            let forms: Vec<Arc<str>> = (0..n_forms)
+                .map(|_| {
+                    let len = 1 + next(3) as usize;
+                    let text: String = (0..len)
+                        .map(|_| ['a', 'b', '-'][next(3) as usize])
+                        .collect();
+                    // The fallback path: a form with a space in it.
+                    let text = if round % 10 == 0 && next(4) == 0 {
+                        format!("{text} x")
+                    } else {
+                        text
+                    };
+                    Arc::from(text.as_str())
+                })
+                .collect();
+            let mut ngrams: Vec<NgramCount> = (0..40)
+                .map(|_| {
+                    let n = 2 + next(2) as usize;
+                    let mut ids = [u32::MAX; MAX_NGRAM];
+                    for id in ids.iter_mut().take(n) {
+                        *id = next(n_forms as u64) as u32;
+                    }
+                    NgramCount {
+                        n: n as u32,
+                        ids,
+                        count: 1 + next(3) as u32,
+                    }
+                })
+                .collect();
+            ngrams.sort_by_key(|g| g.ids);
+            ngrams.dedup_by_key(|g| g.ids);
+            let doc = DocCounts {
+                surface: forms.clone(),
+                ..DocCounts::default()
+            };
+            let mut want = ngrams.clone();
+            want.sort_by(|a, b| {
+                a.n.cmp(&b.n)
+                    .then(b.count.cmp(&a.count))
+                    .then_with(|| doc.ngram_text(a).cmp(&doc.ngram_text(b)))
+                    .then_with(|| a.ids.cmp(&b.ids))
+            });
+            sort_ngrams(&mut ngrams, &forms);
+            assert_eq!(ngrams, want, "{forms:?}");
+        }
+    }
 
     /// A worker's cache carried across documents (and across analyzers with
     /// other settings) gives exactly what a fresh cache gives.
