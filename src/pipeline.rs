@@ -473,14 +473,13 @@ fn render_document(
     }
     let stem_term = |stem: u32| &stem_term[stem_at[stem as usize]..stem_at[stem as usize + 1]];
     // prefix, "stem,term,count,per_1000" (no line end).
-    let term_cells = |out: &mut Vec<u8>, prefix: &[u8], stem: u32, count: u32, total: u64| {
-        out.extend_from_slice(prefix);
-        out.extend_from_slice(stem_term(stem));
-        out.push(b',');
-        push_int_cell(u64::from(count), out);
-        out.push(b',');
-        fixed6(per_1000(u64::from(count), total), out);
-    };
+    let term_cells =
+        |out: &mut Vec<u8>, prefix: &[u8], stem: u32, count: u32, tails: &mut CountTails| {
+            out.extend_from_slice(prefix);
+            out.extend_from_slice(stem_term(stem));
+            tails.push(count, out);
+        };
+    let mut tails = CountTails::default();
     // "doc_id,section_id," of a section.
     let section_prefix = |s: &count::SectionCounts, out: &mut Vec<u8>| {
         out.clear();
@@ -541,15 +540,17 @@ fn render_document(
                 let mut section = Vec::new();
                 for s in &c.sections {
                     section_prefix(s, &mut section);
+                    tails.reset(s.n_terms);
                     for &(stem, count) in &s.terms {
-                        sink.raw_row(|out| term_cells(out, &section, stem, count, s.n_terms));
+                        sink.raw_row(|out| term_cells(out, &section, stem, count, &mut tails));
                     }
                 }
             }
             "terms_by_document" => {
+                tails.reset(c.n_terms);
                 for &(stem, count, n_sections) in &c.terms {
                     sink.raw_row(|out| {
-                        term_cells(out, &id_comma, stem, count, c.n_terms);
+                        term_cells(out, &id_comma, stem, count, &mut tails);
                         out.push(b',');
                         push_int_cell(u64::from(n_sections), out);
                     });
@@ -557,17 +558,20 @@ fn render_document(
             }
             "themes_by_section" => {
                 let mut section = Vec::new();
+                let mut key_cells: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let mut cell = Vec::new();
+                    push_text_cell(key, &mut cell);
+                    key_cells.push(cell);
+                }
                 for s in &c.sections {
                     section_prefix(s, &mut section);
-                    for (t, key) in keys.iter().enumerate() {
-                        let count = u64::from(s.themes[t]);
+                    tails.reset(s.n_terms);
+                    for (t, key) in key_cells.iter().enumerate() {
                         sink.raw_row(|out| {
                             out.extend_from_slice(&section);
-                            push_text_cell(key, out);
-                            out.push(b',');
-                            push_int_cell(count, out);
-                            out.push(b',');
-                            fixed6(per_1000(count, s.n_terms), out);
+                            out.extend_from_slice(key);
+                            tails.push(s.themes[t], out);
                         });
                     }
                 }
@@ -596,17 +600,20 @@ fn render_document(
                 }
             }
             "ngrams_by_document" => {
+                // As `sink.row(&[Cell::Str(id), Cell::Int(n), Cell::Str(text),
+                // Cell::Int(count), Cell::Float(per_1000)])`.
                 let mut text = String::new();
+                tails.reset(c.n_terms);
                 for g in &c.ngrams {
                     text.clear();
                     c.push_ngram_text(g, &mut text);
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Int(u64::from(g.n)),
-                        Cell::Str(&text),
-                        Cell::Int(u64::from(g.count)),
-                        Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
-                    ]);
+                    sink.raw_row(|out| {
+                        out.extend_from_slice(&id_comma);
+                        push_int_cell(u64::from(g.n), out);
+                        out.push(b',');
+                        push_text_cell(&text, out);
+                        tails.push(g.count, out);
+                    });
                 }
             }
             "kwic" => {
@@ -618,6 +625,52 @@ fn render_document(
         }
     }
     tables
+}
+
+/// The cells `,count,per_1000` for one total, rendered once per small count
+/// (most rows of a section or a document have a count below 16).
+struct CountTails {
+    total: u64,
+    /// By count; empty until first used.
+    tails: Vec<Vec<u8>>,
+}
+
+impl Default for CountTails {
+    fn default() -> Self {
+        CountTails {
+            total: u64::MAX,
+            tails: vec![Vec::new(); 16],
+        }
+    }
+}
+
+impl CountTails {
+    /// Makes the cells valid for `total` (kept when it is the same).
+    fn reset(&mut self, total: u64) {
+        if total != self.total {
+            self.total = total;
+            self.tails.iter_mut().for_each(Vec::clear);
+        }
+    }
+
+    fn push(&mut self, count: u32, out: &mut Vec<u8>) {
+        let total = self.total;
+        let render = |out: &mut Vec<u8>| {
+            out.push(b',');
+            push_int_cell(u64::from(count), out);
+            out.push(b',');
+            fixed6(per_1000(u64::from(count), total), out);
+        };
+        match self.tails.get_mut(count as usize) {
+            Some(tail) => {
+                if tail.is_empty() {
+                    render(tail);
+                }
+                out.extend_from_slice(tail);
+            }
+            None => render(out),
+        }
+    }
 }
 
 /// Corpus-level term counts for the wide term matrix.
