@@ -3,7 +3,7 @@
 //! (`top_terms_<doc>.svg`, at most [`TOP`] bars). Every bar is a
 //! `<rect class="bar">` with a tooltip.
 
-use super::{text_width, tick_label, ticks, truncate, Svg};
+use super::{fit_labels, tick_label, ticks, Svg};
 
 /// Bars in a top-terms chart.
 pub const TOP: usize = 20;
@@ -35,14 +35,8 @@ pub fn top_terms(doc_id: &str, terms: &[(String, u64)], n_terms: u64) -> String 
 
 /// A horizontal bar chart of non-negative values, drawn in the given order.
 pub fn bars(title: &str, subtitle: &str, items: &[(String, f64)], axis: &str) -> String {
-    let labels: Vec<String> = items
-        .iter()
-        .map(|(l, _)| truncate(l, LABEL_MAX, 12.0))
-        .collect();
-    let label_w = labels
-        .iter()
-        .map(|l| text_width(l, 12.0))
-        .fold(40.0, f64::max);
+    let names: Vec<&str> = items.iter().map(|(l, _)| l.as_str()).collect();
+    let (labels, label_w) = fit_labels(&names, LABEL_MAX, 12.0, 40.0);
     let left = 16.0 + label_w + 10.0;
     let top = 64.0;
     let max = items

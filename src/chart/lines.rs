@@ -6,7 +6,7 @@
 //! which is which. The caller caps the number of x values
 //! ([`super::RATES_MAX`]).
 
-use super::{text_width, tick_label, ticks, truncate, Svg, OKABE_ITO};
+use super::{fit_labels, tick_label, ticks, Svg, OKABE_ITO};
 
 const DASHES: [&str; 3] = ["", "6 3", "2 3"];
 const X_LABEL_MAX: f64 = 140.0;
@@ -50,19 +50,8 @@ pub fn theme_rates(title: &str, subtitle: &str, rows: &[(String, String, f64)]) 
         );
     }
 
-    let x_labels: Vec<String> = xs.iter().map(|x| truncate(x, X_LABEL_MAX, 11.0)).collect();
-    let x_label_w = x_labels
-        .iter()
-        .map(|l| text_width(l, 11.0))
-        .fold(0.0, f64::max);
-    let legend: Vec<String> = themes
-        .iter()
-        .map(|t| truncate(t, LEGEND_MAX, 11.0))
-        .collect();
-    let legend_w = legend
-        .iter()
-        .map(|l| text_width(l, 11.0))
-        .fold(0.0, f64::max);
+    let (x_labels, x_label_w) = fit_labels(&xs, X_LABEL_MAX, 11.0, 0.0);
+    let (legend, legend_w) = fit_labels(&themes, LEGEND_MAX, 11.0, 0.0);
     // Rotated x labels run left of their tick by w/√2.
     let left = (x_label_w * std::f64::consts::FRAC_1_SQRT_2 + 16.0).max(60.0);
     let top = 64.0;
@@ -167,14 +156,7 @@ fn dots(
     scale_max: f64,
     value: &dyn Fn(&str, &str) -> Option<f64>,
 ) -> String {
-    let labels: Vec<String> = themes
-        .iter()
-        .map(|t| truncate(t, LEGEND_MAX, 12.0))
-        .collect();
-    let label_w = labels
-        .iter()
-        .map(|l| text_width(l, 12.0))
-        .fold(40.0, f64::max);
+    let (labels, label_w) = fit_labels(themes, LEGEND_MAX, 12.0, 40.0);
     let left = 16.0 + label_w + 10.0;
     let top = 64.0;
     let row = 20.0;

@@ -171,6 +171,20 @@ pub fn truncate(s: &str, max: f64, size: f64) -> String {
     format!("{trimmed}…")
 }
 
+/// Labels cut to `max` pixels at font size `size`, and the width of the
+/// widest (at least `min`).
+pub fn fit_labels<S: AsRef<str>>(texts: &[S], max: f64, size: f64, min: f64) -> (Vec<String>, f64) {
+    let labels: Vec<String> = texts
+        .iter()
+        .map(|t| truncate(t.as_ref(), max, size))
+        .collect();
+    let width = labels
+        .iter()
+        .map(|l| text_width(l, size))
+        .fold(min, f64::max);
+    (labels, width)
+}
+
 /// "Nice" tick values from 0 to at least `max` (about `n` ticks).
 pub fn ticks(max: f64, n: usize) -> Vec<f64> {
     let max = if max.is_finite() && max > 0.0 {
