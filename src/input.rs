@@ -186,22 +186,27 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
     let mut seen: HashSet<&Path> = HashSet::new();
     let first: Vec<bool> = found.iter().map(|f| seen.insert(&f.path)).collect();
     drop(seen);
+    pending.reserve_exact(first.iter().filter(|&&f| f).count());
     for (f, first) in found.into_iter().zip(first) {
         if !first {
             continue;
         }
-        pending.push((
-            Source {
-                doc_id: file_stem(&f.path),
-                source: f.path.display().to_string(),
-                folder: f.folder,
-                origin: Origin::File(match f.path.to_str() {
-                    Some(_) => None,
-                    None => Some(f.path),
-                }),
-            },
-            f.relative,
-        ));
+        let doc_id = file_stem(&f.path);
+        // A UTF-8 path becomes the source text without a copy.
+        let (source, origin) = match f.path.into_os_string().into_string() {
+            Ok(source) => (source, Origin::File(None)),
+            Err(path) => {
+                let path = PathBuf::from(path);
+                (path.display().to_string(), Origin::File(Some(path)))
+            }
+        };
+        let source = Source {
+            doc_id,
+            source,
+            folder: f.folder,
+            origin,
+        };
+        pending.push((source, f.relative));
     }
     assign_doc_ids(&mut pending, &mut d.warnings);
     d.sources = pending.into_iter().map(|(s, _)| s).collect();
@@ -249,6 +254,9 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
 /// path without extension, else with it, else a `~N` suffix.
 fn assign_doc_ids(docs: &mut [(Source, String)], warnings: &mut Vec<String>) {
     for (doc, _) in docs.iter_mut() {
+        if !doc.doc_id.is_empty() && !doc.doc_id.chars().any(char::is_control) {
+            continue; // clean_id would return it unchanged
+        }
         let clean = clean_id(&doc.doc_id);
         if clean != doc.doc_id {
             warnings.push(format!(
@@ -258,6 +266,13 @@ fn assign_doc_ids(docs: &mut [(Source, String)], warnings: &mut Vec<String>) {
             doc.doc_id = clean;
         }
     }
+    // Distinct ids (the usual case) stay as they are; checked without
+    // copying them, since a large corpus has many.
+    let mut distinct: HashSet<&str> = HashSet::with_capacity(docs.len());
+    if docs.iter().all(|(d, _)| distinct.insert(&d.doc_id)) {
+        return;
+    }
+    drop(distinct);
     let mut ids: Vec<String> = docs.iter().map(|(d, _)| d.doc_id.clone()).collect();
     let rounds: [fn(&str) -> String; 2] = [strip_extension, str::to_string];
     for rename in rounds {
