@@ -67,7 +67,8 @@ enum Origin {
 pub struct Source {
     pub doc_id: String,
     pub source: String,
-    pub folder: String,
+    /// Shared by every file found under one named folder.
+    pub folder: std::sync::Arc<str>,
     origin: Origin,
 }
 
@@ -86,7 +87,7 @@ struct Found {
     path: PathBuf,
     /// Path relative to the named folder, for doc_id disambiguation.
     relative: String,
-    folder: String,
+    folder: std::sync::Arc<str>,
 }
 
 /// Finds every input. `exclude` is a folder never to descend into (the
@@ -133,7 +134,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         d.sources.push(Source {
             doc_id: file_stem(Path::new(DEFAULT_NAME)),
             source: DEFAULT_NAME.to_string(),
-            folder: String::new(),
+            folder: "".into(),
             origin: Origin::Bytes(std::sync::Arc::new(DEFAULT_TEXT.as_bytes().to_vec())),
         });
         return Ok(d);
@@ -157,7 +158,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
                 Source {
                     doc_id: "stdin".into(),
                     source: "-".into(),
-                    folder: String::new(),
+                    folder: "".into(),
                     origin: Origin::Bytes(std::sync::Arc::new(bytes)),
                 },
                 String::new(),
@@ -239,7 +240,7 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
         } => Ok(Document {
             doc_id: source.doc_id.clone(),
             source: source.source.clone(),
-            folder: source.folder.clone(),
+            folder: source.folder.to_string(),
             text,
             bytes: bytes.len() as u64,
             sha256: sha256_hex(bytes),
@@ -349,14 +350,14 @@ fn collect(path: &Path, filter: &Filter, found: &mut Vec<Found>, d: &mut Discove
     let meta = fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     if meta.is_dir() {
         let mut visited = HashSet::new();
-        let folder = path.display().to_string();
+        let folder: std::sync::Arc<str> = path.display().to_string().into();
         walk(path, path, &folder, filter, &mut visited, found, d);
         Ok(())
     } else {
         found.push(Found {
             path: path.to_path_buf(),
             relative: String::new(),
-            folder: String::new(),
+            folder: "".into(),
         });
         Ok(())
     }
@@ -365,7 +366,7 @@ fn collect(path: &Path, filter: &Filter, found: &mut Vec<Found>, d: &mut Discove
 fn walk(
     root: &Path,
     dir: &Path,
-    folder: &str,
+    folder: &std::sync::Arc<str>,
     filter: &Filter,
     visited: &mut HashSet<PathBuf>,
     found: &mut Vec<Found>,
@@ -423,7 +424,7 @@ fn walk(
                 found.push(Found {
                     path: p,
                     relative,
-                    folder: folder.to_string(),
+                    folder: folder.clone(),
                 })
             }
             Err(e) => skip(&mut d.skipped, &p, describe_io(&e)),
