@@ -66,16 +66,40 @@ impl NgramCount {
     }
 }
 
+/// The texts of one worker's vocabulary (stems and forms), append-only and
+/// shared with every [`DocCounts`] counted from it: a document holds string
+/// ids and one reference to the store, not a reference count per string.
+#[derive(Default)]
+pub struct Strings(boxcar::Vec<Box<str>>);
+
+impl Strings {
+    fn push(&self, text: &str) -> u32 {
+        self.0.push(text.into()) as u32
+    }
+
+    /// The text of `id` ("" for [`NONE`]).
+    pub fn get(&self, id: u32) -> &str {
+        match id {
+            NONE => "",
+            id => self.0.get(id as usize).map_or("", |s| s),
+        }
+    }
+}
+
 /// Everything counted in one document.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct DocCounts {
     pub sections: Vec<SectionCounts>,
-    /// Stem text by id (shared with the worker's vocabulary, not copied).
-    pub stems: Vec<Arc<str>>,
-    /// The most frequent surface form of each stem in this document.
-    pub surface: Vec<Arc<str>>,
-    /// Every (stem, surface form, count), for merging across documents.
-    pub surfaces: Vec<(u32, Arc<str>, u32)>,
+    /// The texts that `stems`, `surface` and `surfaces` refer to.
+    pub strings: Arc<Strings>,
+    /// Stem text (as a string id) by the document's stem id; see [`DocCounts::stem`].
+    pub stems: Vec<u32>,
+    /// The most frequent surface form of each stem in this document (string
+    /// ids); see [`DocCounts::surface`].
+    pub surface: Vec<u32>,
+    /// Every (stem, surface form as a string id, count), for merging across
+    /// documents; see [`DocCounts::surfaces`].
+    pub surfaces: Vec<(u32, u32, u32)>,
     /// (stem id, count, sections containing it), by count descending, then stem.
     pub terms: Vec<(u32, u32, u32)>,
     pub ngrams: Vec<NgramCount>,
@@ -86,7 +110,50 @@ pub struct DocCounts {
     pub title: String,
 }
 
+impl std::fmt::Debug for DocCounts {
+    /// Texts instead of string ids, so two counts of one text compare equal
+    /// whatever store they came from.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stems: Vec<&str> = (0..self.stems.len() as u32).map(|s| self.stem(s)).collect();
+        let surface: Vec<&str> = (0..self.stems.len() as u32)
+            .map(|s| self.surface(s))
+            .collect();
+        let mut surfaces: Vec<(u32, &str, u32)> = self.surfaces().collect();
+        surfaces.sort_unstable();
+        f.debug_struct("DocCounts")
+            .field("sections", &self.sections)
+            .field("stems", &stems)
+            .field("surface", &surface)
+            .field("surfaces", &surfaces)
+            .field("terms", &self.terms)
+            .field("ngrams", &self.ngrams)
+            .field("matches", &self.matches)
+            .field("n_tokens", &self.n_tokens)
+            .field("n_terms", &self.n_terms)
+            .field("title", &self.title)
+            .finish()
+    }
+}
+
 impl DocCounts {
+    /// The text of the document's stem `stem`.
+    pub fn stem(&self, stem: u32) -> &str {
+        self.strings.get(self.stems[stem as usize])
+    }
+
+    /// The most frequent surface form of `stem` in the document ("" if it
+    /// was never counted as a term of its own).
+    pub fn surface(&self, stem: u32) -> &str {
+        self.strings.get(self.surface[stem as usize])
+    }
+
+    /// Every (stem, surface form, count).
+    pub fn surfaces(&self) -> impl Iterator<Item = (u32, &str, u32)> {
+        self.surfaces
+            .iter()
+            .map(|&(stem, text, count)| (stem, self.strings.get(text), count))
+    }
+
     pub fn n_types(&self) -> u64 {
         self.terms.len() as u64
     }
@@ -122,7 +189,7 @@ impl DocCounts {
             if k > 0 {
                 out.push(' ');
             }
-            out.push_str(&self.surface[s as usize]);
+            out.push_str(self.surface(s));
         }
     }
 
@@ -153,8 +220,15 @@ pub struct StemCache {
     /// Compound forms by the forms of their parts.
     by_parts: FxHashMap<Box<[u32]>, u32>,
     forms: Vec<Form>,
-    stem_ids: FxHashMap<Arc<str>, u32>,
-    stems: Vec<Arc<str>>,
+    /// Every stem's and form's text.
+    strings: Arc<Strings>,
+    /// By string id: the first 8 bytes (see [`prefix`]), and whether every
+    /// byte is above the space; so sorting by text rarely reads the texts.
+    prefix: Vec<u64>,
+    plain: Vec<bool>,
+    stem_ids: FxHashMap<Box<str>, u32>,
+    /// String id by global stem id.
+    stems: Vec<u32>,
     /// Matcher element ids; each form owns a range.
     elements: Vec<u32>,
     /// Per document: each global stem's local id (or NONE).
@@ -172,7 +246,8 @@ const NONE: u32 = u32::MAX;
 
 /// A form: a token's normalised text (or a compound's, parts joined by `-`).
 struct Form {
-    text: Arc<str>,
+    /// String id.
+    text: u32,
     role: Role,
     /// Global stem id when the form is a term.
     stem: u32,
@@ -196,14 +271,20 @@ impl StemCache {
         self.busy = true;
     }
 
+    fn add_string(&mut self, text: &str) -> u32 {
+        self.prefix.push(prefix(text));
+        self.plain.push(text.bytes().all(|b| b > b' '));
+        self.strings.push(text)
+    }
+
     fn stem_id(&mut self, stem: &str) -> u32 {
         if let Some(&id) = self.stem_ids.get(stem) {
             return id;
         }
         let id = self.stems.len() as u32;
-        let stem: Arc<str> = stem.into();
-        self.stems.push(stem.clone());
-        self.stem_ids.insert(stem, id);
+        let text = self.add_string(stem);
+        self.stems.push(text);
+        self.stem_ids.insert(stem.into(), id);
         self.local.push(NONE);
         id
     }
@@ -240,13 +321,14 @@ impl StemCache {
         let stem_text = if compound || stem == NONE {
             ""
         } else {
-            &self.stems[stem as usize]
+            self.strings.get(self.stems[stem as usize])
         };
         matcher.word_elements(key, stem_text, &mut self.elements);
         let id = self.forms.len() as u32;
         self.by_form.insert(text.into(), id);
+        let text = self.add_string(text);
         self.forms.push(Form {
-            text: text.into(),
+            text,
             role,
             stem,
             elements: (start, self.elements.len() as u32),
@@ -273,7 +355,7 @@ impl StemCache {
         }
         let texts: Vec<&str> = parts
             .iter()
-            .map(|&p| &*self.forms[p as usize].text)
+            .map(|&p| self.strings.get(self.forms[p as usize].text))
             .collect();
         let surface = texts.join("-");
         let key: String = texts.concat();
@@ -514,14 +596,15 @@ pub fn count_document(
         });
     }
 
+    doc.strings = cache.strings.clone();
     doc.stems = locals
         .global
         .iter()
-        .map(|&g| cache.stems[g as usize].clone())
+        .map(|&g| cache.stems[g as usize])
         .collect();
     // Rows sort by stem text; ranking the document's stems once lets every
     // sort below compare integers instead of strings.
-    let rank = ranks(&doc.stems, false);
+    let rank = cache.ranks(&doc.stems, false);
     let mut by_rank = vec![0u32; rank.len()];
     for (stem, &r) in rank.iter().enumerate() {
         by_rank[r as usize] = stem as u32;
@@ -540,25 +623,26 @@ pub fn count_document(
     }
 
     // Each stem's most frequent surface form (ties: the smallest string).
-    let mut surfaces: Vec<(u32, Arc<str>, u32)> = counted_forms
+    doc.surfaces = counted_forms
         .iter()
         .map(|&form| {
             let count = std::mem::take(&mut cache.form_counts[form as usize]);
             let f = &cache.forms[form as usize];
-            (cache.local[f.stem as usize], f.text.clone(), count)
+            (cache.local[f.stem as usize], f.text, count)
         })
         .collect();
-    surfaces.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then(b.2.cmp(&a.2))
-            .then_with(|| a.1.cmp(&b.1))
-    });
-    let empty: Arc<str> = Arc::from("");
-    doc.surface = vec![empty; locals.global.len()];
-    for (stem, text, _) in surfaces.iter().rev() {
-        doc.surface[*stem as usize] = text.clone();
+    doc.surface = vec![NONE; locals.global.len()];
+    let mut best = vec![0u32; locals.global.len()];
+    for &(stem, text, count) in &doc.surfaces {
+        let (stem, current) = (stem as usize, doc.surface[stem as usize]);
+        if current == NONE
+            || count > best[stem]
+            || (count == best[stem] && cache.text_less(text, current))
+        {
+            doc.surface[stem] = text;
+            best[stem] = count;
+        }
     }
-    doc.surfaces = surfaces;
     for &g in &locals.global {
         cache.local[g as usize] = NONE;
     }
@@ -589,7 +673,7 @@ pub fn count_document(
             count,
         })
         .collect();
-    sort_ngrams(&mut ngrams, &doc.surface);
+    cache.sort_ngrams(&mut ngrams, &doc.surface);
     doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
@@ -618,45 +702,95 @@ fn from_key(key: u64, by_rank: &[u32]) -> (u32, u32) {
     (by_rank[(key as u32) as usize], count)
 }
 
+/// A text's first 8 bytes as a big-endian integer (zeros after its end):
+/// when two prefixes differ they order the texts as the texts order.
+fn prefix(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = text.len().min(8);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 /// Each text's rank in byte order: texts equal in content get distinct
-/// ranks (by index), or with `dense` the same rank. Compares an 8-byte
-/// prefix first, whose order agrees with the order of the whole texts.
-fn ranks(texts: &[Arc<str>], dense: bool) -> Vec<u32> {
-    let prefix = |t: &str| {
-        let mut bytes = [0u8; 8];
-        let n = t.len().min(8);
-        bytes[..n].copy_from_slice(&t.as_bytes()[..n]);
-        u64::from_be_bytes(bytes)
-    };
-    let mut order: Vec<(u64, u32)> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (prefix(t), i as u32))
-        .collect();
+/// ranks (by index), or with `dense` the same rank. `prefixes[i]` is
+/// [`prefix`]`(texts(i))`; the texts are read only when prefixes are equal.
+fn ranks<'a>(n: usize, prefixes: &[u64], texts: impl Fn(u32) -> &'a str, dense: bool) -> Vec<u32> {
+    let mut order: Vec<(u64, u32)> = (0..n as u32).map(|i| (prefixes[i as usize], i)).collect();
     order.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
-            .then_with(|| texts[a.1 as usize].cmp(&texts[b.1 as usize]))
+            .then_with(|| texts(a.1).cmp(texts(b.1)))
             .then(a.1.cmp(&b.1))
     });
-    let mut rank = vec![0u32; texts.len()];
+    let mut rank = vec![0u32; n];
     let mut r = 0u32;
-    for (k, &(_, i)) in order.iter().enumerate() {
-        if k > 0 && !(dense && texts[i as usize] == texts[order[k - 1].1 as usize]) {
-            r += 1;
+    for (k, &(p, i)) in order.iter().enumerate() {
+        if k > 0 {
+            let (q, j) = order[k - 1];
+            if !(dense && p == q && texts(i) == texts(j)) {
+                r += 1;
+            }
         }
         rank[i as usize] = r;
     }
     rank
 }
 
+impl StemCache {
+    /// [`ranks`] of the texts of string ids `ids`.
+    fn ranks(&self, ids: &[u32], dense: bool) -> Vec<u32> {
+        let prefixes: Vec<u64> = ids.iter().map(|&id| self.prefix_of(id)).collect();
+        ranks(
+            ids.len(),
+            &prefixes,
+            |i| self.strings.get(ids[i as usize]),
+            dense,
+        )
+    }
+
+    fn prefix_of(&self, id: u32) -> u64 {
+        match id {
+            NONE => 0,
+            id => self.prefix[id as usize],
+        }
+    }
+
+    /// Whether the text of `a` sorts before the text of `b`.
+    fn text_less(&self, a: u32, b: u32) -> bool {
+        let (pa, pb) = (self.prefix_of(a), self.prefix_of(b));
+        pa < pb || (pa == pb && self.strings.get(a) < self.strings.get(b))
+    }
+
+    /// [`sort_ngrams`] with the surface forms as string ids.
+    fn sort_ngrams(&self, ngrams: &mut [NgramCount], surface: &[u32]) {
+        let plain = surface
+            .iter()
+            .all(|&id| id == NONE || self.plain[id as usize]);
+        let rank = if plain {
+            Some(self.ranks(surface, true))
+        } else {
+            None
+        };
+        let texts: Vec<&str> = surface.iter().map(|&id| self.strings.get(id)).collect();
+        sort_ngrams_by(ngrams, &texts, rank.as_deref());
+    }
+}
+
 /// Sorts n-grams by n, count descending, text (surface forms joined by a
-/// space), then stem ids. When no surface form holds a byte at or below the
-/// space, comparing the joined texts is comparing the forms one by one, so
-/// the forms' dense ranks (equal texts, equal ranks) stand in for the
-/// texts; otherwise the texts are built.
-fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
-    if surface.iter().all(|s| s.bytes().all(|b| b > b' ')) {
-        let rank = ranks(surface, true);
+/// space), then stem ids.
+#[cfg(test)]
+fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[&str]) {
+    let plain = surface.iter().all(|s| s.bytes().all(|b| b > b' '));
+    let prefixes: Vec<u64> = surface.iter().map(|s| prefix(s)).collect();
+    let rank = plain.then(|| ranks(surface.len(), &prefixes, |i| surface[i as usize], true));
+    sort_ngrams_by(ngrams, surface, rank.as_deref());
+}
+
+/// [`sort_ngrams`]: when no surface form holds a byte at or below the space,
+/// comparing the joined texts is comparing the forms one by one, so the
+/// forms' dense ranks (`rank`: equal texts, equal ranks) stand in for the
+/// texts; otherwise (`rank` is None) the texts are built.
+fn sort_ngrams_by(ngrams: &mut [NgramCount], surface: &[&str], rank: Option<&[u32]>) {
+    if let Some(rank) = rank {
         if ngrams.iter().all(|g| g.n == 2) {
             // Bigrams (the default): count and text in one integer.
             ngrams.sort_by_cached_key(|g| {
@@ -678,7 +812,7 @@ fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[Arc<str>]) {
         }
     } else {
         let text = |g: &NgramCount| {
-            let parts: Vec<&str> = g.stems().iter().map(|&s| &*surface[s as usize]).collect();
+            let parts: Vec<&str> = g.stems().iter().map(|&s| surface[s as usize]).collect();
             parts.join(" ")
         };
         ngrams.sort_by_cached_key(|g| (g.n, u32::MAX - g.count, text(g), g.ids));
@@ -705,8 +839,10 @@ mod tests {
     /// The n-gram order by the forms' ranks equals the order by the joined
     /// texts (the definition: n, count descending, text, stem ids), on
     /// random forms that are prefixes of one another ("a", "ab", "a-b", ...),
-    /// and the fallback (used when a form holds a byte at or below the
-    /// space) gives it too.
+    /// also behind a common 8-byte prefix (so the texts decide, not the
+    /// integer prefixes), and the fallback (used when a form holds a byte at
+    /// or below the space) gives it too; both with the texts given and with
+    /// string ids of a worker's store.
     #[test]
     fn ngram_order_by_ranks_equals_order_by_text() {
         let mut x = 0x2545F4914F6CDD1Du64;
@@ -718,7 +854,7 @@ mod tests {
         };
         for round in 0..300 {
             let n_forms = 2 + next(12) as usize;
-            let forms: Vec<Arc<str>> = (0..n_forms)
+            let forms: Vec<String> = (0..n_forms)
                 .map(|_| {
                     let len = 1 + next(3) as usize;
                     let text: String = (0..len)
@@ -730,7 +866,11 @@ mod tests {
                     } else {
                         text
                     };
-                    Arc::from(text.as_str())
+                    if round % 3 == 1 {
+                        format!("abababab{text}")
+                    } else {
+                        text
+                    }
                 })
                 .collect();
             let mut ngrams: Vec<NgramCount> = (0..40)
@@ -749,8 +889,11 @@ mod tests {
                 .collect();
             ngrams.sort_by_key(|g| g.ids);
             ngrams.dedup_by_key(|g| g.ids);
+            let mut cache = StemCache::default();
+            let ids: Vec<u32> = forms.iter().map(|f| cache.add_string(f)).collect();
             let doc = DocCounts {
-                surface: forms.clone(),
+                strings: cache.strings.clone(),
+                surface: ids.clone(),
                 ..DocCounts::default()
             };
             let mut want = ngrams.clone();
@@ -760,9 +903,40 @@ mod tests {
                     .then_with(|| doc.ngram_text(a).cmp(&doc.ngram_text(b)))
                     .then_with(|| a.ids.cmp(&b.ids))
             });
-            sort_ngrams(&mut ngrams, &forms);
+            let texts: Vec<&str> = forms.iter().map(String::as_str).collect();
+            let mut by_texts = ngrams.clone();
+            sort_ngrams(&mut by_texts, &texts);
+            assert_eq!(by_texts, want, "{forms:?}");
+            cache.sort_ngrams(&mut ngrams, &ids);
             assert_eq!(ngrams, want, "{forms:?}");
         }
+    }
+
+    /// A stem's surface form is its most frequent form, ties going to the
+    /// smallest text, also when the forms share their first 8 bytes (hand
+    /// count: "cooperation" and "cooperating" once each, stem "cooper";
+    /// "cooperating" < "cooperation" at byte 9).
+    #[test]
+    fn surface_form_is_the_most_frequent_then_the_smallest() {
+        let analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
+        let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+        let mode = section::Mode::Auto;
+        let mut cache = StemCache::default();
+        let surface_of = |text: &str, cache: &mut StemCache| {
+            let c = count_document(text, &mode, &analyzer, &matcher, 2, cache);
+            let stem = (0..c.stems.len() as u32)
+                .find(|&s| c.stem(s) == "cooper")
+                .expect("stem cooper");
+            c.surface(stem).to_string()
+        };
+        assert_eq!(
+            surface_of("Cooperation, cooperating.", &mut cache),
+            "cooperating"
+        );
+        assert_eq!(
+            surface_of("Cooperation, cooperating, cooperation.", &mut cache),
+            "cooperation"
+        );
     }
 
     /// A worker's cache carried across documents (and across analyzers with

@@ -464,10 +464,10 @@ fn render_document(
     let mut stem_term: Vec<u8> = Vec::new();
     let mut stem_at: Vec<usize> = vec![0];
     if wants_terms {
-        for (stem, surface) in c.stems.iter().zip(&c.surface) {
-            push_text_cell(stem, &mut stem_term);
+        for stem in 0..c.stems.len() as u32 {
+            push_text_cell(c.stem(stem), &mut stem_term);
             stem_term.push(b',');
-            push_text_cell(surface, &mut stem_term);
+            push_text_cell(c.surface(stem), &mut stem_term);
             stem_at.push(stem_term.len());
         }
     }
@@ -689,19 +689,13 @@ struct MatrixRow {
 impl Matrix {
     fn add(&mut self, doc: u32, c: &DocCounts) {
         for &(stem, count, _) in &c.terms {
-            let row = self
-                .rows
-                .entry(c.stems[stem as usize].to_string())
-                .or_default();
+            let row = self.rows.entry(c.stem(stem).to_string()).or_default();
             row.total += u64::from(count);
             row.counts.push((doc, count));
         }
-        for (stem, surface, count) in &c.surfaces {
-            let row = self
-                .rows
-                .entry(c.stems[*stem as usize].to_string())
-                .or_default();
-            *row.surfaces.entry(surface.to_string()).or_insert(0) += u64::from(*count);
+        for (stem, surface, count) in c.surfaces() {
+            let row = self.rows.entry(c.stem(stem).to_string()).or_default();
+            *row.surfaces.entry(surface.to_string()).or_insert(0) += u64::from(count);
         }
     }
 

@@ -349,7 +349,7 @@ impl Collector {
             .terms
             .iter()
             .take(bars::TOP)
-            .map(|&(stem, count, _)| (c.surface[stem as usize].to_string(), u64::from(count)))
+            .map(|&(stem, count, _)| (c.surface(stem).to_string(), u64::from(count)))
             .collect();
         files.push((
             format!("charts/top_terms_{name}.svg"),

@@ -330,25 +330,22 @@ impl Corpus {
                             // Every stem with a surface form has a count.
                             let mut ids = vec![u32::MAX; c.stems.len()];
                             for &(stem, count, _) in &c.terms {
-                                let id = intern(&c.stems[stem as usize], &mut keys, &mut surfaces);
+                                let id = intern(c.stem(stem), &mut keys, &mut surfaces);
                                 ids[stem as usize] = id;
                                 bag.push((id, u64::from(count)));
                             }
-                            for (stem, surface, count) in &c.surfaces {
-                                let id = match ids[*stem as usize] {
-                                    u32::MAX => {
-                                        intern(&c.stems[*stem as usize], &mut keys, &mut surfaces)
-                                    }
+                            for (stem, surface, count) in c.surfaces() {
+                                let id = match ids[stem as usize] {
+                                    u32::MAX => intern(c.stem(stem), &mut keys, &mut surfaces),
                                     id => id,
                                 };
-                                add_surface(&mut surfaces[id as usize], surface, *count);
+                                add_surface(&mut surfaces[id as usize], surface, count);
                             }
                         }
                         Unit::Ngram => {
                             total = 0;
                             for g in &c.ngrams {
-                                let key: Vec<&str> =
-                                    g.stems().iter().map(|&s| &*c.stems[s as usize]).collect();
+                                let key: Vec<&str> = g.stems().iter().map(|&s| c.stem(s)).collect();
                                 let id = intern(&key.join(" "), &mut keys, &mut surfaces);
                                 bag.push((id, u64::from(g.count)));
                                 add_surface(&mut surfaces[id as usize], &c.ngram_text(g), g.count);
