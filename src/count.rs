@@ -765,13 +765,12 @@ impl StemCache {
         let plain = surface
             .iter()
             .all(|&id| id == NONE || self.plain[id as usize]);
-        let rank = if plain {
-            Some(self.ranks(surface, true))
+        if plain {
+            sort_ngrams_by(ngrams, &[], Some(&self.ranks(surface, true)));
         } else {
-            None
-        };
-        let texts: Vec<&str> = surface.iter().map(|&id| self.strings.get(id)).collect();
-        sort_ngrams_by(ngrams, &texts, rank.as_deref());
+            let texts: Vec<&str> = surface.iter().map(|&id| self.strings.get(id)).collect();
+            sort_ngrams_by(ngrams, &texts, None);
+        }
     }
 }
 
@@ -788,7 +787,8 @@ fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[&str]) {
 /// [`sort_ngrams`]: when no surface form holds a byte at or below the space,
 /// comparing the joined texts is comparing the forms one by one, so the
 /// forms' dense ranks (`rank`: equal texts, equal ranks) stand in for the
-/// texts; otherwise (`rank` is None) the texts are built.
+/// texts (`surface` is then not read); otherwise (`rank` is None) the texts
+/// are built.
 fn sort_ngrams_by(ngrams: &mut [NgramCount], surface: &[&str], rank: Option<&[u32]>) {
     if let Some(rank) = rank {
         if ngrams.iter().all(|g| g.n == 2) {
