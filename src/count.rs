@@ -222,9 +222,9 @@ pub struct StemCache {
     forms: Vec<Form>,
     /// Every stem's and form's text.
     strings: Arc<Strings>,
-    /// By string id: the first 8 bytes (see [`prefix`]), and whether every
+    /// By string id: its sort key (see [`prefix`]), and whether every
     /// byte is above the space; so sorting by text rarely reads the texts.
-    prefix: Vec<u64>,
+    prefix: Vec<u128>,
     plain: Vec<bool>,
     stem_ids: FxHashMap<Box<str>, u32>,
     /// String id by global stem id.
@@ -390,19 +390,19 @@ struct Locals {
 }
 
 impl Locals {
-    /// The local id of a term form's stem, assigned on first sight.
-    fn of(&mut self, cache: &mut StemCache, form: u32) -> Option<u32> {
+    /// Gives a term form's stem a local id on first sight; returns whether
+    /// the form matches any theme-pattern element.
+    fn of(&mut self, cache: &mut StemCache, form: u32) -> bool {
         let f = &cache.forms[form as usize];
-        if f.role != Role::Term {
-            return None;
+        let elements = f.elements.0 != f.elements.1;
+        if f.role == Role::Term {
+            let local = &mut cache.local[f.stem as usize];
+            if *local == NONE {
+                *local = self.global.len() as u32;
+                self.global.push(f.stem);
+            }
         }
-        let global = f.stem;
-        let local = &mut cache.local[global as usize];
-        if *local == NONE {
-            *local = self.global.len() as u32;
-            self.global.push(global);
-        }
-        Some(*local)
+        elements
     }
 }
 
@@ -450,10 +450,12 @@ pub fn count_document(
         tokens.clear();
         token::tokenize(text, section.range.clone(), &mut tokens);
         token_forms.clear();
+        // Whether a theme pattern can match here at all.
+        let mut any_elements = false;
         for t in &tokens {
             let form = cache.word(&text[t.range()], analyzer, matcher);
             token_forms.push(form);
-            locals.of(cache, form);
+            any_elements |= locals.of(cache, form);
         }
 
         // Units: tokens, with hyphen chains joined unless --hyphens split.
@@ -468,7 +470,7 @@ pub fn count_document(
             }
             if j > i && analyzer.hyphens != Hyphens::Split {
                 let form = cache.compound(&token_forms[i..=j], analyzer, matcher);
-                locals.of(cache, form);
+                any_elements |= locals.of(cache, form);
                 chains.push((i, j, form));
                 units.push(Unit {
                     first: i,
@@ -493,12 +495,15 @@ pub fn count_document(
         }
 
         // Theme matches over the tokens' forms (stopwords included).
-        let per_word: Vec<&[u32]> = token_forms.iter().map(|&f| cache.elements_of(f)).collect();
-        let chain_elements: Vec<(usize, usize, &[u32])> = chains
-            .iter()
-            .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
-            .collect();
-        matcher.find_elements(&per_word, &chain_elements, &mut matches);
+        matches.clear();
+        if any_elements {
+            let per_word: Vec<&[u32]> = token_forms.iter().map(|&f| cache.elements_of(f)).collect();
+            let chain_elements: Vec<(usize, usize, &[u32])> = chains
+                .iter()
+                .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
+                .collect();
+            matcher.find_elements(&per_word, &chain_elements, &mut matches);
+        }
         covered.clear();
         if !matches.is_empty() {
             covered.resize(tokens.len(), false);
@@ -702,23 +707,39 @@ fn from_key(key: u64, by_rank: &[u32]) -> (u32, u32) {
     (by_rank[(key as u32) as usize], count)
 }
 
-/// A text's first 8 bytes as a big-endian integer (zeros after its end):
-/// when two prefixes differ they order the texts as the texts order.
-fn prefix(text: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = text.len().min(8);
+/// A text's sort key: its first 15 bytes (zero-padded) and then its length
+/// up to 15, as a big-endian integer. Different keys order the texts as the
+/// texts order; equal keys mean equal texts when the length byte is below
+/// 15 (else the texts must be compared).
+fn prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(15);
     bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-    u64::from_be_bytes(bytes)
+    bytes[15] = n as u8;
+    u128::from_be_bytes(bytes)
+}
+
+/// Whether two texts with the same [`prefix`] `p` are equal without
+/// reading them.
+fn prefix_is_whole(p: u128) -> bool {
+    (p as u8) < 15
 }
 
 /// Each text's rank in byte order: texts equal in content get distinct
 /// ranks (by index), or with `dense` the same rank. `prefixes[i]` is
-/// [`prefix`]`(texts(i))`; the texts are read only when prefixes are equal.
-fn ranks<'a>(n: usize, prefixes: &[u64], texts: impl Fn(u32) -> &'a str, dense: bool) -> Vec<u32> {
-    let mut order: Vec<(u64, u32)> = (0..n as u32).map(|i| (prefixes[i as usize], i)).collect();
+/// [`prefix`]`(texts(i))`; the texts are read only when prefixes are equal
+/// and do not hold the whole texts.
+fn ranks<'a>(n: usize, prefixes: &[u128], texts: impl Fn(u32) -> &'a str, dense: bool) -> Vec<u32> {
+    let mut order: Vec<(u128, u32)> = (0..n as u32).map(|i| (prefixes[i as usize], i)).collect();
     order.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
-            .then_with(|| texts(a.1).cmp(texts(b.1)))
+            .then_with(|| {
+                if prefix_is_whole(a.0) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    texts(a.1).cmp(texts(b.1))
+                }
+            })
             .then(a.1.cmp(&b.1))
     });
     let mut rank = vec![0u32; n];
@@ -726,7 +747,8 @@ fn ranks<'a>(n: usize, prefixes: &[u64], texts: impl Fn(u32) -> &'a str, dense: 
     for (k, &(p, i)) in order.iter().enumerate() {
         if k > 0 {
             let (q, j) = order[k - 1];
-            if !(dense && p == q && texts(i) == texts(j)) {
+            let same = p == q && (prefix_is_whole(p) || texts(i) == texts(j));
+            if !(dense && same) {
                 r += 1;
             }
         }
@@ -738,7 +760,7 @@ fn ranks<'a>(n: usize, prefixes: &[u64], texts: impl Fn(u32) -> &'a str, dense: 
 impl StemCache {
     /// [`ranks`] of the texts of string ids `ids`.
     fn ranks(&self, ids: &[u32], dense: bool) -> Vec<u32> {
-        let prefixes: Vec<u64> = ids.iter().map(|&id| self.prefix_of(id)).collect();
+        let prefixes: Vec<u128> = ids.iter().map(|&id| self.prefix_of(id)).collect();
         ranks(
             ids.len(),
             &prefixes,
@@ -747,7 +769,7 @@ impl StemCache {
         )
     }
 
-    fn prefix_of(&self, id: u32) -> u64 {
+    fn prefix_of(&self, id: u32) -> u128 {
         match id {
             NONE => 0,
             id => self.prefix[id as usize],
@@ -757,7 +779,7 @@ impl StemCache {
     /// Whether the text of `a` sorts before the text of `b`.
     fn text_less(&self, a: u32, b: u32) -> bool {
         let (pa, pb) = (self.prefix_of(a), self.prefix_of(b));
-        pa < pb || (pa == pb && self.strings.get(a) < self.strings.get(b))
+        pa < pb || (pa == pb && !prefix_is_whole(pa) && self.strings.get(a) < self.strings.get(b))
     }
 
     /// [`sort_ngrams`] with the surface forms as string ids.
@@ -779,7 +801,7 @@ impl StemCache {
 #[cfg(test)]
 fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[&str]) {
     let plain = surface.iter().all(|s| s.bytes().all(|b| b > b' '));
-    let prefixes: Vec<u64> = surface.iter().map(|s| prefix(s)).collect();
+    let prefixes: Vec<u128> = surface.iter().map(|s| prefix(s)).collect();
     let rank = plain.then(|| ranks(surface.len(), &prefixes, |i| surface[i as usize], true));
     sort_ngrams_by(ngrams, surface, rank.as_deref());
 }
@@ -792,13 +814,23 @@ fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[&str]) {
 fn sort_ngrams_by(ngrams: &mut [NgramCount], surface: &[&str], rank: Option<&[u32]>) {
     if let Some(rank) = rank {
         if ngrams.iter().all(|g| g.n == 2) {
-            // Bigrams (the default): count and text in one integer.
-            ngrams.sort_by_cached_key(|g| {
-                let key = (u128::from(u32::MAX - g.count) << 64)
-                    | (u128::from(rank[g.ids[0] as usize]) << 32)
-                    | u128::from(rank[g.ids[1] as usize]);
-                (key, g.ids)
-            });
+            // Bigrams (the default): count and text in one integer, stem
+            // ids in another; the n-grams are rebuilt from the sorted keys.
+            let mut keys: Vec<(u128, u64)> = ngrams
+                .iter()
+                .map(|g| {
+                    let key = (u128::from(u32::MAX - g.count) << 64)
+                        | (u128::from(rank[g.ids[0] as usize]) << 32)
+                        | u128::from(rank[g.ids[1] as usize]);
+                    (key, (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]))
+                })
+                .collect();
+            keys.sort_unstable();
+            for (g, &(key, ids)) in ngrams.iter_mut().zip(&keys) {
+                g.count = u32::MAX - (key >> 64) as u32;
+                g.ids[0] = (ids >> 32) as u32;
+                g.ids[1] = ids as u32;
+            }
         } else {
             ngrams.sort_by_cached_key(|g| {
                 let mut key = [u32::MAX; MAX_NGRAM + 2];
@@ -839,8 +871,8 @@ mod tests {
     /// The n-gram order by the forms' ranks equals the order by the joined
     /// texts (the definition: n, count descending, text, stem ids), on
     /// random forms that are prefixes of one another ("a", "ab", "a-b", ...),
-    /// also behind a common 8-byte prefix (so the texts decide, not the
-    /// integer prefixes), and the fallback (used when a form holds a byte at
+    /// also behind a common prefix of 8 or 15 bytes (then the texts decide,
+    /// not the integer sort keys), and the fallback (used when a form holds a byte at
     /// or below the space) gives it too; both with the texts given and with
     /// string ids of a worker's store.
     #[test]
@@ -866,10 +898,12 @@ mod tests {
                     } else {
                         text
                     };
-                    if round % 3 == 1 {
-                        format!("abababab{text}")
-                    } else {
-                        text
+                    // Behind a common prefix that the sort key holds
+                    // partly (8 bytes) or wholly (15: the texts decide).
+                    match round % 3 {
+                        1 => format!("abababab{text}"),
+                        2 => format!("abababababababa{text}"),
+                        _ => text,
                     }
                 })
                 .collect();
@@ -909,6 +943,23 @@ mod tests {
             assert_eq!(by_texts, want, "{forms:?}");
             cache.sort_ngrams(&mut ngrams, &ids);
             assert_eq!(ngrams, want, "{forms:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// The sort key orders texts as the texts order, and equal keys that
+        /// hold the whole texts mean equal texts (short texts over a small
+        /// alphabet with NUL, so prefixes, ties and padding all occur).
+        #[test]
+        fn prefix_orders_like_the_text(a in "[ab\\x00é]{0,18}", b in "[ab\\x00é]{0,18}") {
+            let (pa, pb) = (prefix(&a), prefix(&b));
+            if pa != pb {
+                proptest::prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+            } else if prefix_is_whole(pa) {
+                proptest::prop_assert_eq!(&a, &b);
+            }
         }
     }
 
