@@ -1,19 +1,17 @@
 //! Pipeline: the only module that calls every stage.
 //!
-//! `analyze`: create the output (staging) folder → discover inputs → for each
-//! chunk of documents, in parallel: load, decode, count (and KWIC) → write
-//! that chunk's rows and per-document charts in input order → after the last
-//! chunk, the corpus-level tables, charts, the manifest and the workbook →
-//! rename everything into place. Workers also render each
-//! document's CSV rows; a writer thread appends a finished chunk's rows in
-//! input order while the workers count the next one. Memory holds at most
-//! three chunks of rows (counted, queued, being written) plus the
-//! corpus-level aggregates (the term matrix), not every row.
+//! `analyze`: create the output (staging) folder → discover inputs → workers
+//! take documents one at a time: load, decode, count (and KWIC), render the
+//! document's CSV rows → a writer thread appends each document's rows and
+//! per-document charts in input order ([`InOrder`]) → after the last
+//! document, the corpus-level tables, charts, the manifest and the workbook
+//! → rename everything into place. Workers run at most [`WINDOW`] documents
+//! ahead of the writer, so memory holds at most that many documents' rows
+//! plus the corpus-level aggregates (the term matrix), not every row.
 
 use std::cell::RefCell;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
@@ -25,8 +23,8 @@ use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output, Spool};
 
-/// Documents analyzed in parallel before their rows are written.
-const CHUNK: usize = 32;
+/// How far (in documents) the workers may run ahead of the writer.
+const WINDOW: usize = 64;
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
 /// ever held), so it is capped at a few megabytes.
@@ -149,17 +147,23 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     progress.start(discovery.sources.len());
     let bar = progress.handle();
 
-    // Workers count and render a chunk of documents while a writer thread
-    // appends the previous chunk's rows in input order, so the output is
+    // Workers count and render documents while a writer thread appends
+    // the finished ones' rows in input order, so the output is
     // the same for any number of workers.
     let table_names = sinks.names();
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let order = InOrder::new(discovery.sources.len(), WINDOW);
     let written: Result<()> = std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
         let writer = scope.spawn(|| -> Result<()> {
-            for outcomes in receive {
+            // Stops the workers when the writer stops, on an error too.
+            let _stop = StopOnDrop(&order);
+            loop {
+                let outcomes = order.take();
+                if outcomes.is_empty() {
+                    break;
+                }
                 for outcome in outcomes {
                     match outcome {
                         Outcome::Skipped(s) => skip(cfg, s, &say, &mut skipped)?,
@@ -199,51 +203,46 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             }
             Ok(())
         });
-        for chunk in discovery.sources.chunks(CHUNK) {
-            let outcomes: Vec<Outcome> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|source| {
-                        let outcome = match load_and_count(cfg, source) {
-                            Ok((mut doc, mut counts)) => {
-                                let kwic_rows = match cfg.kwic {
-                                    true => kwic::find(
-                                        &doc.text,
-                                        &cfg.mode,
-                                        &cfg.analyzer,
-                                        &cfg.matcher,
-                                        cfg.window,
-                                    ),
-                                    false => Vec::new(),
-                                };
-                                doc.text = String::new();
-                                let rows = render_document(
-                                    cfg,
-                                    &table_names,
-                                    &doc,
-                                    &counts,
-                                    &kwic_rows,
-                                    &buffers,
-                                );
-                                if !writer_needs_terms {
-                                    counts.drop_terms();
-                                }
-                                Outcome::Done(Box::new((doc, counts, rows)))
-                            }
-                            Err(skipped) => Outcome::Skipped(skipped),
+        let work = || {
+            while let Some(i) = order.claim() {
+                let source = &discovery.sources[i];
+                let outcome = match load_and_count(cfg, source) {
+                    Ok((mut doc, mut counts)) => {
+                        let kwic_rows = match cfg.kwic {
+                            true => kwic::find(
+                                &doc.text,
+                                &cfg.mode,
+                                &cfg.analyzer,
+                                &cfg.matcher,
+                                cfg.window,
+                            ),
+                            false => Vec::new(),
                         };
-                        if let Some(bar) = &bar {
-                            bar.inc(1);
+                        doc.text = String::new();
+                        let rows =
+                            render_document(cfg, &table_names, &doc, &counts, &kwic_rows, &buffers);
+                        if !writer_needs_terms {
+                            counts.drop_terms();
                         }
-                        outcome
-                    })
-                    .collect()
-            });
-            if send.send(outcomes).is_err() {
-                break; // the writer stopped with an error
+                        Outcome::Done(Box::new((doc, counts, rows)))
+                    }
+                    Err(skipped) => Outcome::Skipped(skipped),
+                };
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+                order.put(i, outcome);
             }
+        };
+        {
+            // Also when a worker panics: the writer must not wait for it.
+            let _stop = StopOnDrop(&order);
+            pool.scope(|s| {
+                for _ in 0..pool.current_num_threads() {
+                    s.spawn(|_| work());
+                }
+            });
         }
-        drop(send);
         writer
             .join()
             .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
@@ -318,6 +317,118 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Results made in any order by several workers, handed to one consumer in
+/// input order. A worker claims the next input only while it is fewer than
+/// `window` inputs ahead of the consumer, so at most `window` results wait
+/// in memory, and no worker waits for the others (as it would at the end of
+/// a fixed chunk).
+struct InOrder<T> {
+    state: std::sync::Mutex<InOrderState<T>>,
+    /// The consumer waits here for the next result.
+    ready: std::sync::Condvar,
+    /// Workers wait here for room in the window.
+    room: std::sync::Condvar,
+    window: usize,
+}
+
+struct InOrderState<T> {
+    total: usize,
+    /// The next input to claim.
+    claimed: usize,
+    /// Results of inputs `taken..`, by position; `None`: not done yet.
+    done: std::collections::VecDeque<Option<T>>,
+    taken: usize,
+    stopped: bool,
+}
+
+impl<T> InOrder<T> {
+    fn new(total: usize, window: usize) -> Self {
+        InOrder {
+            state: std::sync::Mutex::new(InOrderState {
+                total,
+                claimed: 0,
+                done: std::collections::VecDeque::new(),
+                taken: 0,
+                stopped: false,
+            }),
+            ready: std::sync::Condvar::new(),
+            room: std::sync::Condvar::new(),
+            window: window.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, InOrderState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next input to work on, once the window has room; `None` when
+    /// every input is claimed or the consumer stopped.
+    fn claim(&self) -> Option<usize> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped || state.claimed >= state.total {
+                return None;
+            }
+            if state.claimed < state.taken + self.window {
+                state.claimed += 1;
+                return Some(state.claimed - 1);
+            }
+            state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The result of input `i` (claimed, not yet put).
+    fn put(&self, i: usize, value: T) {
+        let mut state = self.lock();
+        let k = i - state.taken;
+        if state.done.len() <= k {
+            state.done.resize_with(k + 1, || None);
+        }
+        state.done[k] = Some(value);
+        if k == 0 {
+            self.ready.notify_one();
+        }
+    }
+
+    /// The next results in input order (waiting for the next one); empty
+    /// when all were taken or the run stopped.
+    fn take(&self) -> Vec<T> {
+        let mut state = self.lock();
+        loop {
+            let mut out = Vec::new();
+            while let Some(Some(_)) = state.done.front() {
+                if let Some(Some(value)) = state.done.pop_front() {
+                    out.push(value);
+                }
+            }
+            if !out.is_empty() {
+                state.taken += out.len();
+                self.room.notify_all();
+                return out;
+            }
+            if state.stopped || state.taken >= state.total {
+                return out;
+            }
+            state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stopped = true;
+        self.ready.notify_all();
+        self.room.notify_all();
+    }
+}
+
+/// Calls [`InOrder::stop`] when dropped.
+struct StopOnDrop<'a, T>(&'a InOrder<T>);
+
+impl<T> Drop for StopOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 /// The `inputs` array of the manifest, rendered one document at a time
@@ -724,5 +835,93 @@ impl Matrix {
             sink.row(&cells)?;
         }
         out.finish(sink)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Results put in any order by several workers come out in input
+    /// order, each once.
+    #[test]
+    fn in_order_hands_results_in_input_order() {
+        for (total, window, workers) in [(0, 4, 2), (1, 1, 3), (100, 1, 2), (1000, 7, 4)] {
+            let order = InOrder::new(total, window);
+            let got = std::thread::scope(|s| {
+                for w in 0..workers {
+                    let order = &order;
+                    s.spawn(move || {
+                        while let Some(i) = order.claim() {
+                            if (i + w) % 3 == 0 {
+                                std::thread::yield_now();
+                            }
+                            order.put(i, i);
+                        }
+                    });
+                }
+                let mut got = Vec::new();
+                loop {
+                    let batch = order.take();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    got.extend(batch);
+                }
+                got
+            });
+            assert_eq!(got, (0..total).collect::<Vec<_>>());
+        }
+    }
+
+    /// A worker cannot claim an input `window` or more ahead of the next one
+    /// the consumer takes; it goes on once the consumer has taken it.
+    #[test]
+    fn in_order_holds_workers_within_the_window() {
+        let order: InOrder<usize> = InOrder::new(10, 3);
+        assert_eq!(
+            (order.claim(), order.claim(), order.claim()),
+            (Some(0), Some(1), Some(2))
+        );
+        std::thread::scope(|s| {
+            let (send, receive) = std::sync::mpsc::channel();
+            let order = &order;
+            s.spawn(move || send.send(order.claim()));
+            let wait = std::time::Duration::from_millis(50);
+            assert!(
+                receive.recv_timeout(wait).is_err(),
+                "claimed past the window"
+            );
+            order.put(1, 1);
+            assert!(
+                receive.recv_timeout(wait).is_err(),
+                "input 0 is not taken yet"
+            );
+            order.put(0, 0);
+            assert_eq!(order.take(), vec![0, 1]);
+            assert_eq!(receive.recv_timeout(wait * 20).ok(), Some(Some(3)));
+        });
+    }
+
+    /// A consumer that stops releases the workers waiting for room, and a
+    /// stop releases a consumer waiting for a result that will never come.
+    #[test]
+    fn in_order_stop_releases_everyone() {
+        let order: InOrder<usize> = InOrder::new(10, 2);
+        assert_eq!((order.claim(), order.claim()), (Some(0), Some(1)));
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| order.claim());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            order.stop();
+            assert_eq!(waiting.join().ok(), Some(None));
+        });
+        assert!(order.take().is_empty());
+        let order: InOrder<usize> = InOrder::new(3, 3);
+        std::thread::scope(|s| {
+            let consumer = s.spawn(|| order.take());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            order.stop();
+            assert_eq!(consumer.join().ok(), Some(Vec::new()));
+        });
     }
 }
