@@ -341,9 +341,16 @@ struct InOrderState<T> {
     done: std::collections::VecDeque<Option<T>>,
     taken: usize,
     stopped: bool,
+    /// Who waits: waking a thread costs a system call (and, on a virtual
+    /// machine, an interrupt), so nobody is woken in vain.
+    consumer_waits: bool,
+    workers_waiting: usize,
 }
 
 impl<T> InOrder<T> {
+    /// Results the consumer is woken for at once.
+    const BATCH: usize = 16;
+
     fn new(total: usize, window: usize) -> Self {
         InOrder {
             state: std::sync::Mutex::new(InOrderState {
@@ -352,6 +359,8 @@ impl<T> InOrder<T> {
                 done: std::collections::VecDeque::new(),
                 taken: 0,
                 stopped: false,
+                consumer_waits: false,
+                workers_waiting: 0,
             }),
             ready: std::sync::Condvar::new(),
             room: std::sync::Condvar::new(),
@@ -375,7 +384,14 @@ impl<T> InOrder<T> {
                 state.claimed += 1;
                 return Some(state.claimed - 1);
             }
+            // The window is full: the consumer must not sleep on results
+            // that are ready.
+            if state.consumer_waits && matches!(state.done.front(), Some(Some(_))) {
+                self.ready.notify_one();
+            }
+            state.workers_waiting += 1;
             state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.workers_waiting -= 1;
         }
     }
 
@@ -387,7 +403,12 @@ impl<T> InOrder<T> {
             state.done.resize_with(k + 1, || None);
         }
         state.done[k] = Some(value);
-        if k == 0 {
+        // The consumer is woken for a batch of results, or for the last ones.
+        if state.consumer_waits
+            && (state.claimed >= state.total
+                || state.done.iter().take(Self::BATCH).all(Option::is_some)
+                    && state.done.len() >= Self::BATCH)
+        {
             self.ready.notify_one();
         }
     }
@@ -405,13 +426,17 @@ impl<T> InOrder<T> {
             }
             if !out.is_empty() {
                 state.taken += out.len();
-                self.room.notify_all();
+                if state.workers_waiting > 0 {
+                    self.room.notify_all();
+                }
                 return out;
             }
             if state.stopped || state.taken >= state.total {
                 return out;
             }
+            state.consumer_waits = true;
             state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.consumer_waits = false;
         }
     }
 
