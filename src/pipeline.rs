@@ -23,12 +23,14 @@ use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output, Spool};
 
-/// How far (in documents) the workers may run ahead of the writer.
-const WINDOW: usize = 64;
+/// How far (in documents, per worker) the workers may run ahead of the
+/// writer: when the disk holds the writer back, at most this many
+/// documents' rows wait in memory.
+const WINDOW: usize = 8;
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
 /// ever held), so it is capped at a few megabytes.
-const POOL_BUFFERS: usize = 256;
+const POOL_BUFFERS: usize = 64;
 const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
 const MATRIX_MAX_DOCS: usize = 200;
@@ -154,7 +156,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-    let order = InOrder::new(discovery.sources.len(), WINDOW);
+    let order = InOrder::new(discovery.sources.len(), WINDOW * pool.current_num_threads());
     let written: Result<()> = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> Result<()> {
             // Stops the workers when the writer stops, on an error too.
@@ -349,7 +351,7 @@ struct InOrderState<T> {
 
 impl<T> InOrder<T> {
     /// Results the consumer is woken for at once.
-    const BATCH: usize = 16;
+    const BATCH: usize = 4;
 
     fn new(total: usize, window: usize) -> Self {
         InOrder {
