@@ -105,39 +105,44 @@ fn ascii_words(line: &[u8], mut emit: impl FnMut(usize, usize)) {
 /// ASCII. Consecutive ASCII pieces are merged.
 fn pieces(line: &[u8], mut emit: impl FnMut(usize, usize, bool)) {
     let n = line.len();
-    // The pending run of ASCII pieces starts at `start`; the current piece
-    // at `piece_start`.
+    // A piece starts after `i` (a cut).
+    let cut = |i: usize| line[i] == b' ' && i + 1 < n && line[i + 1] < 0x80 && line[i + 1] != b' ';
+    // The pending run of ASCII pieces starts at `start`; each non-ASCII
+    // byte's piece reaches back to the last cut before it and on to the
+    // next cut after it.
     let mut start = 0;
-    let mut piece_start = 0;
-    let mut ascii = true;
-    for i in 0..n {
-        let b = line[i];
-        if b >= 0x80 {
-            ascii = false;
+    while let Some(offset) = first_non_ascii(&line[start..]) {
+        let at = start + offset;
+        let from = (start..at).rev().find(|&i| cut(i)).map_or(start, |i| i + 1);
+        let to = (at..n).find(|&i| cut(i)).map_or(n, |i| i + 1);
+        if from > start {
+            emit(start, from, true);
         }
-        let cut = b == b' ' && i + 1 < n && line[i + 1] < 0x80 && line[i + 1] != b' ';
-        if cut {
-            if !ascii {
-                if piece_start > start {
-                    emit(start, piece_start, true);
-                }
-                emit(piece_start, i + 1, false);
-                start = i + 1;
-            }
-            piece_start = i + 1;
-            ascii = true;
-        }
+        emit(from, to, false);
+        start = to;
     }
-    if ascii {
-        if start < n {
-            emit(start, n, true);
-        }
-    } else {
-        if piece_start > start {
-            emit(start, piece_start, true);
-        }
-        emit(piece_start, n, false);
+    if start < n {
+        emit(start, n, true);
     }
+}
+
+/// The position of the first byte at or above 0x80, 8 bytes at a time.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 != 0 {
+            return chunk.iter().position(|&b| b >= 0x80).map(|k| at + k);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b >= 0x80)
+        .map(|k| at + k)
 }
 
 /// Appends the tokens of `text[range]` to `out`.
