@@ -739,17 +739,42 @@ fn render_document(
             }
             "ngrams_by_document" => {
                 // As `sink.row(&[Cell::Str(id), Cell::Int(n), Cell::Str(text),
-                // Cell::Int(count), Cell::Float(per_1000)])`.
+                // Cell::Int(count), Cell::Float(per_1000)])`. When no surface
+                // form needs quoting, the text is the forms copied in place
+                // (the formula guard looks at the first byte only).
+                let mut forms: Vec<u8> = Vec::new();
+                let mut form_at: Vec<usize> = vec![0];
+                let mut plain = true;
+                for stem in 0..c.stems.len() as u32 {
+                    let form = c.surface(stem).as_bytes();
+                    plain &= !form
+                        .iter()
+                        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+                    forms.extend_from_slice(form);
+                    form_at.push(forms.len());
+                }
+                let form = |s: u32| &forms[form_at[s as usize]..form_at[s as usize + 1]];
                 let mut text = String::new();
                 tails.reset(c.n_terms);
                 for g in &c.ngrams {
-                    text.clear();
-                    c.push_ngram_text(g, &mut text);
+                    let first = form(g.ids[0]).first();
+                    let guarded = matches!(first, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
                     sink.raw_row(|out| {
                         out.extend_from_slice(&id_comma);
                         push_int_cell(u64::from(g.n), out);
                         out.push(b',');
-                        push_text_cell(&text, out);
+                        if plain && !guarded {
+                            for (k, &s) in g.stems().iter().enumerate() {
+                                if k > 0 {
+                                    out.push(b' ');
+                                }
+                                out.extend_from_slice(form(s));
+                            }
+                        } else {
+                            text.clear();
+                            c.push_ngram_text(g, &mut text);
+                            push_text_cell(&text, out);
+                        }
                         tails.push(g.count, out);
                     });
                 }

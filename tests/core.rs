@@ -173,6 +173,24 @@ fn ngrams_never_cross_stopwords_or_sections() {
     assert!(grams.rows.iter().any(|r| r[grams.col("n")] == "3"));
 }
 
+/// An n-gram whose surface form holds a comma is quoted like any CSV
+/// field (hand count: "1,000 people" twice, "people came" once).
+#[test]
+fn ngram_with_a_comma_is_quoted() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    themata(&root())
+        .args(["analyze", "-", "--quiet", "--keep-numbers", "--no-stem"])
+        .args(["--tables", "ngrams_by_document", "-o"])
+        .arg(&out)
+        .write_stdin("Some 1,000 people came; 1,000 people left.\n")
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("ngrams_by_document.csv")).unwrap();
+    assert!(csv.contains("stdin,2,\"1,000 people\",2,"), "{csv}");
+    assert!(csv.contains("stdin,2,people came,1,"), "{csv}");
+}
+
 #[test]
 fn reruns_are_byte_identical() {
     let a = analyze(&[]);
