@@ -51,7 +51,7 @@ impl Progress {
 
     /// A handle for the worker threads: each calls `inc(1)` when it has
     /// counted a document, so the bar moves as documents finish, not as
-    /// chunks are written.
+    /// their rows are written.
     pub fn handle(&self) -> Option<ProgressBar> {
         lock(&self.bar).clone()
     }
