@@ -223,7 +223,7 @@ fn file_stem(path: &Path) -> String {
 
 /// Reads and decodes one source; `Err` is the reason it is skipped.
 pub fn load(source: &Source) -> std::result::Result<Document, String> {
-    let (decoded, bytes, sha256) = match &source.origin {
+    let (decoded, len, sha256) = match &source.origin {
         Origin::File(path) => {
             let path = path.as_deref().unwrap_or(Path::new(&source.source));
             let bytes = read_file(path)?;
@@ -242,7 +242,7 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
             source: source.source.clone(),
             folder: source.folder.to_string(),
             text,
-            bytes: bytes as u64,
+            bytes: len as u64,
             sha256,
             encoding,
             warning,
@@ -673,6 +673,7 @@ mod tests {
             Decoded::Skip(_)
         ));
     }
+
     /// `decode_vec` (the bytes given away) decodes exactly as `decode` on
     /// every kind of input above: UTF-8 with and without BOM, UTF-16,
     /// Windows-1252, damaged UTF-8, NUL bytes, empty and blank files.

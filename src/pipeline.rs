@@ -6,8 +6,9 @@
 //! per-document charts in input order ([`InOrder`]) → after the last
 //! document, the corpus-level tables, charts, the manifest and the workbook
 //! → rename everything into place. Workers run at most [`WINDOW`] documents
-//! ahead of the writer, so memory holds at most that many documents' rows
-//! plus the corpus-level aggregates (the term matrix), not every row.
+//! per worker ahead of the writer, so memory holds at most that many
+//! documents' rows plus the corpus-level aggregates (the term matrix), not
+//! every row.
 
 use std::cell::RefCell;
 use std::time::Instant;
