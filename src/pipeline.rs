@@ -22,7 +22,10 @@ use crate::input::{self, Document, Skipped};
 use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{fixed6, push_int_cell, push_text_cell, CsvRows, CsvSink, Output, Spool};
+use crate::write::{
+    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_cell, CsvRows, CsvSink,
+    Output, Spool,
+};
 
 /// How far (in documents, per worker) the workers may run ahead of the
 /// writer: when the disk holds the writer back, at most this many
@@ -748,9 +751,7 @@ fn render_document(
                 let mut plain = true;
                 for stem in 0..c.stems.len() as u32 {
                     let form = c.surface(stem).as_bytes();
-                    plain &= !form
-                        .iter()
-                        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+                    plain &= !needs_quotes(form);
                     forms.extend_from_slice(form);
                     form_at.push(forms.len());
                 }
@@ -758,8 +759,7 @@ fn render_document(
                 let mut text = String::new();
                 tails.reset(c.n_terms);
                 for g in &c.ngrams {
-                    let first = form(g.ids[0]).first();
-                    let guarded = matches!(first, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+                    let guarded = is_formula_start(form(g.ids[0]).first());
                     sink.raw_row(|out| {
                         out.extend_from_slice(&id_comma);
                         push_int_cell(u64::from(g.n), out);

@@ -369,12 +369,25 @@ fn push_u64(mut n: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(&digits[i..]);
 }
 
+/// Whether a spreadsheet would run text that starts with `first` as a
+/// formula (such text gets a leading `'`).
+pub fn is_formula_start(first: Option<&u8>) -> bool {
+    matches!(first, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+}
+
+/// Whether a CSV field must be quoted.
+pub fn needs_quotes(field: &[u8]) -> bool {
+    field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
 /// Appends a text cell as [`CsvRows::row`] writes it (formula guard,
 /// quoting), for rows assembled from pre-rendered fields.
 pub fn push_text_cell(s: &str, out: &mut Vec<u8>) {
-    let prefix: &[u8] = match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => b"'",
-        _ => b"",
+    let prefix: &[u8] = match is_formula_start(s.as_bytes().first()) {
+        true => b"'",
+        false => b"",
     };
     push_text(prefix, s.as_bytes(), out);
 }
@@ -387,10 +400,7 @@ pub fn push_int_cell(n: u64, out: &mut Vec<u8>) {
 /// Appends a text field, quoted if it must be. `prefix` (the formula
 /// guard's `'`, or nothing) goes first, inside the quotes.
 fn push_text(prefix: &[u8], field: &[u8], out: &mut Vec<u8>) {
-    if !field
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
+    if !needs_quotes(field) {
         out.extend_from_slice(prefix);
         out.extend_from_slice(field);
         return;
@@ -541,9 +551,9 @@ pub fn csv_bytes(header: &[&str], rows: &[Vec<Cell>], bom: bool) -> Vec<u8> {
 
 /// Prefixes text that a spreadsheet would execute as a formula with `'`.
 pub fn guard_formula(s: &str) -> String {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
-        _ => s.to_string(),
+    match is_formula_start(s.as_bytes().first()) {
+        true => format!("'{s}"),
+        false => s.to_string(),
     }
 }
 
