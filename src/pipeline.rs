@@ -566,11 +566,11 @@ impl Sinks {
     /// Appends one document's rows (one [`CsvRows`] per table, in order)
     /// and returns the emptied buffers.
     fn append(&mut self, rows: &mut [CsvRows]) -> Result<Vec<Vec<u8>>> {
-        let mut spent = Vec::with_capacity(rows.len());
+        let mut spent = Vec::new();
         for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
             let (bytes, n) = rows.take();
-            sink.append(&bytes, n)?;
-            spent.push(bytes);
+            sink.append_owned(bytes, n)?;
+            spent.append(&mut sink.take_spent());
         }
         Ok(spent)
     }

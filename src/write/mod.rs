@@ -24,7 +24,10 @@ use std::sync::{Mutex, OnceLock};
 use crate::error::{Error, Result};
 use crate::table::Cell;
 
+mod batch;
 pub mod xlsx;
+
+use batch::Batched;
 
 /// The output folder of one run.
 pub struct Output {
@@ -132,9 +135,9 @@ impl Output {
         let file_name = format!("{name}.csv");
         let path = self.staging_path(&file_name);
         let file = File::create(&path).map_err(|e| Error::output(self.dir.join(&file_name), e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let mut out = Batched::new(file);
         if self.excel {
-            out.write_all(b"\xEF\xBB\xBF")
+            out.write(b"\xEF\xBB\xBF")
                 .map_err(|e| Error::output(self.dir.join(&file_name), e))?;
         }
         let mut sink = CsvSink {
@@ -302,7 +305,7 @@ impl Spool {
 
 /// One CSV table being written.
 pub struct CsvSink {
-    out: BufWriter<File>,
+    out: Batched,
     /// Rows rendered but not yet handed to `out`.
     pending: CsvRows,
     name: String,
@@ -325,16 +328,35 @@ impl CsvSink {
     pub fn append(&mut self, bytes: &[u8], rows: u64) -> Result<()> {
         self.drain()?;
         self.out
-            .write_all(bytes)
+            .write(bytes)
             .map_err(|e| Error::output(self.target.join(&self.name), e))?;
         self.rows += rows;
         Ok(())
     }
 
+    /// [`CsvSink::append`] of a buffer that the sink may hold until it
+    /// writes it (no copy); [`CsvSink::take_spent`] gives it back.
+    pub fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<()> {
+        self.drain()?;
+        self.out
+            .write_owned(bytes)
+            .map_err(|e| Error::output(self.target.join(&self.name), e))?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    /// Buffers given to [`CsvSink::append_owned`] that are written, emptied.
+    pub fn take_spent(&mut self) -> Vec<Vec<u8>> {
+        self.out.take_spent()
+    }
+
     fn drain(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
         let (bytes, _) = self.pending.take();
         self.out
-            .write_all(&bytes)
+            .write(&bytes)
             .map_err(|e| Error::output(self.target.join(&self.name), e))
     }
 }
