@@ -23,7 +23,7 @@ use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
-    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_cell, CsvRows, CsvSink,
+    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_cell, put, CsvRows, CsvSink,
     Output, Spool,
 };
 
@@ -617,15 +617,15 @@ fn render_document(
     // prefix, "stem,term,count,per_1000" (no line end).
     let term_cells =
         |out: &mut Vec<u8>, prefix: &[u8], stem: u32, count: u32, tails: &mut CountTails| {
-            out.extend_from_slice(prefix);
-            out.extend_from_slice(stem_term(stem));
+            put(out, prefix);
+            put(out, stem_term(stem));
             tails.push(count, out);
         };
     let mut tails = CountTails::default();
     // "doc_id,section_id," of a section.
     let section_prefix = |s: &count::SectionCounts, out: &mut Vec<u8>| {
         out.clear();
-        out.extend_from_slice(&id_comma);
+        put(out, &id_comma);
         push_int_cell(u64::from(s.section.id), out);
         out.push(b',');
     };
@@ -711,8 +711,8 @@ fn render_document(
                     tails.reset(s.n_terms);
                     for (t, key) in key_cells.iter().enumerate() {
                         sink.raw_row(|out| {
-                            out.extend_from_slice(&section);
-                            out.extend_from_slice(key);
+                            put(out, &section);
+                            put(out, key);
                             tails.push(s.themes[t], out);
                         });
                     }
@@ -761,7 +761,7 @@ fn render_document(
                 for g in &c.ngrams {
                     let guarded = is_formula_start(form(g.ids[0]).first());
                     sink.raw_row(|out| {
-                        out.extend_from_slice(&id_comma);
+                        put(out, &id_comma);
                         push_int_cell(u64::from(g.n), out);
                         out.push(b',');
                         if plain && !guarded {
@@ -769,7 +769,7 @@ fn render_document(
                                 if k > 0 {
                                     out.push(b' ');
                                 }
-                                out.extend_from_slice(form(s));
+                                put(out, form(s));
                             }
                         } else {
                             text.clear();
@@ -830,7 +830,7 @@ impl CountTails {
                 if tail.is_empty() {
                     render(tail);
                 }
-                out.extend_from_slice(tail);
+                put(out, tail);
             }
             None => render(out),
         }
