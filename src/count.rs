@@ -100,6 +100,11 @@ pub struct DocCounts {
     /// Every (stem, surface form as a string id, count), for merging across
     /// documents; see [`DocCounts::surfaces`].
     pub surfaces: Vec<(u32, u32, u32)>,
+    /// The [`prefix`] of each of `stems` and `surface`, as bytes (may be
+    /// empty): a text shorter than 15 bytes is read from here instead of
+    /// from `strings`, where each text is a cache miss away.
+    pub stem_keys: Vec<[u8; 16]>,
+    pub surface_keys: Vec<[u8; 16]>,
     /// (stem id, count, sections containing it), by count descending, then stem.
     pub terms: Vec<(u32, u32, u32)>,
     pub ngrams: Vec<NgramCount>,
@@ -147,6 +152,18 @@ impl DocCounts {
         self.strings.get(self.surface[stem as usize])
     }
 
+    /// [`DocCounts::stem`] as bytes, read from `stem_keys` when it holds
+    /// the whole text (for rendering many rows).
+    pub fn stem_bytes(&self, stem: u32) -> &[u8] {
+        key_text(self.stem_keys.get(stem as usize)).unwrap_or_else(|| self.stem(stem).as_bytes())
+    }
+
+    /// [`DocCounts::surface`] as bytes, as [`DocCounts::stem_bytes`].
+    pub fn surface_bytes(&self, stem: u32) -> &[u8] {
+        key_text(self.surface_keys.get(stem as usize))
+            .unwrap_or_else(|| self.surface(stem).as_bytes())
+    }
+
     /// Every (stem, surface form, count).
     pub fn surfaces(&self) -> impl Iterator<Item = (u32, &str, u32)> {
         self.surfaces
@@ -167,6 +184,8 @@ impl DocCounts {
     pub fn drop_terms(&mut self) {
         self.stems = Vec::new();
         self.surface = Vec::new();
+        self.stem_keys = Vec::new();
+        self.surface_keys = Vec::new();
         self.surfaces = Vec::new();
         self.terms = Vec::new();
         self.ngrams = Vec::new();
@@ -609,7 +628,9 @@ pub fn count_document(
         .collect();
     // Rows sort by stem text; ranking the document's stems once lets every
     // sort below compare integers instead of strings.
-    let rank = cache.ranks(&doc.stems, false);
+    let stem_keys: Vec<u128> = doc.stems.iter().map(|&id| cache.prefix_of(id)).collect();
+    let rank = cache.ranks_by(&doc.stems, &stem_keys, false);
+    doc.stem_keys = stem_keys.iter().map(|k| k.to_be_bytes()).collect();
     let mut by_rank = vec![0u32; rank.len()];
     for (stem, &r) in rank.iter().enumerate() {
         by_rank[r as usize] = stem as u32;
@@ -678,7 +699,9 @@ pub fn count_document(
             count,
         })
         .collect();
-    cache.sort_ngrams(&mut ngrams, &doc.surface);
+    let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
+    cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
+    doc.surface_keys = surface_keys.iter().map(|k| k.to_be_bytes()).collect();
     doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
@@ -717,6 +740,13 @@ fn prefix(text: &str) -> u128 {
     bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
     bytes[15] = n as u8;
     u128::from_be_bytes(bytes)
+}
+
+/// The whole text a [`prefix`] (as big-endian bytes) holds, if it holds it.
+fn key_text(key: Option<&[u8; 16]>) -> Option<&[u8]> {
+    let key = key?;
+    let len = key[15] as usize;
+    (len < 15).then(|| &key[..len])
 }
 
 /// Whether two texts with the same [`prefix`] `p` are equal without
@@ -758,12 +788,12 @@ fn ranks<'a>(n: usize, prefixes: &[u128], texts: impl Fn(u32) -> &'a str, dense:
 }
 
 impl StemCache {
-    /// [`ranks`] of the texts of string ids `ids`.
-    fn ranks(&self, ids: &[u32], dense: bool) -> Vec<u32> {
-        let prefixes: Vec<u128> = ids.iter().map(|&id| self.prefix_of(id)).collect();
+    /// [`ranks`] of the texts of string ids `ids`, whose prefixes are
+    /// `prefixes`.
+    fn ranks_by(&self, ids: &[u32], prefixes: &[u128], dense: bool) -> Vec<u32> {
         ranks(
             ids.len(),
-            &prefixes,
+            prefixes,
             |i| self.strings.get(ids[i as usize]),
             dense,
         )
@@ -783,12 +813,12 @@ impl StemCache {
     }
 
     /// [`sort_ngrams`] with the surface forms as string ids.
-    fn sort_ngrams(&self, ngrams: &mut [NgramCount], surface: &[u32]) {
+    fn sort_ngrams(&self, ngrams: &mut [NgramCount], surface: &[u32], prefixes: &[u128]) {
         let plain = surface
             .iter()
             .all(|&id| id == NONE || self.plain[id as usize]);
         if plain {
-            sort_ngrams_by(ngrams, &[], Some(&self.ranks(surface, true)));
+            sort_ngrams_by(ngrams, &[], Some(&self.ranks_by(surface, prefixes, true)));
         } else {
             let texts: Vec<&str> = surface.iter().map(|&id| self.strings.get(id)).collect();
             sort_ngrams_by(ngrams, &texts, None);
@@ -941,7 +971,8 @@ mod tests {
             let mut by_texts = ngrams.clone();
             sort_ngrams(&mut by_texts, &texts);
             assert_eq!(by_texts, want, "{forms:?}");
-            cache.sort_ngrams(&mut ngrams, &ids);
+            let prefixes: Vec<u128> = ids.iter().map(|&id| cache.prefix_of(id)).collect();
+            cache.sort_ngrams(&mut ngrams, &ids, &prefixes);
             assert_eq!(ngrams, want, "{forms:?}");
         }
     }
@@ -988,6 +1019,38 @@ mod tests {
             surface_of("Cooperation, cooperating, cooperation.", &mut cache),
             "cooperation"
         );
+    }
+
+    /// The bytes read from the sort keys are the texts themselves, for
+    /// stems and surface forms of 13 to 17 bytes (the key holds a text of up
+    /// to 14 bytes whole; longer ones come from the store) and for a stem
+    /// without a surface form of its own (only counted inside compounds).
+    #[test]
+    fn text_bytes_from_keys_equal_the_texts() {
+        let analyzer = Analyzer::new(&AnalyzerOptions {
+            hyphens: Hyphens::Join,
+            ..AnalyzerOptions::default()
+        })
+        .unwrap();
+        let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+        let text = "Internationals internationalism counterterrorism \
+                    counterterrorisms antiterrorismxx nationalisations peace-keeping";
+        let mut cache = StemCache::default();
+        let c = count_document(
+            text,
+            &section::Mode::Auto,
+            &analyzer,
+            &matcher,
+            2,
+            &mut cache,
+        );
+        let lengths: Vec<usize> = (0..c.stems.len() as u32).map(|s| c.stem(s).len()).collect();
+        assert!(lengths.iter().any(|&n| n < 15) && lengths.iter().any(|&n| n >= 15));
+        assert!((0..c.stems.len() as u32).any(|s| c.surface(s).is_empty()));
+        for s in 0..c.stems.len() as u32 {
+            assert_eq!(c.stem_bytes(s), c.stem(s).as_bytes());
+            assert_eq!(c.surface_bytes(s), c.surface(s).as_bytes());
+        }
     }
 
     /// A worker's cache carried across documents (and across analyzers with

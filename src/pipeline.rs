@@ -23,8 +23,8 @@ use crate::kwic::{self, KwicRow};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
-    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_cell, put, CsvRows, CsvSink,
-    Output, Spool,
+    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_bytes_cell, push_text_cell,
+    put, CsvRows, CsvSink, Output, Spool,
 };
 
 /// How far (in documents, per worker) the workers may run ahead of the
@@ -607,9 +607,9 @@ fn render_document(
     let mut stem_at: Vec<usize> = vec![0];
     if wants_terms {
         for stem in 0..c.stems.len() as u32 {
-            push_text_cell(c.stem(stem), &mut stem_term);
+            push_text_bytes_cell(c.stem_bytes(stem), &mut stem_term);
             stem_term.push(b',');
-            push_text_cell(c.surface(stem), &mut stem_term);
+            push_text_bytes_cell(c.surface_bytes(stem), &mut stem_term);
             stem_at.push(stem_term.len());
         }
     }
@@ -750,7 +750,7 @@ fn render_document(
                 let mut form_at: Vec<usize> = vec![0];
                 let mut plain = true;
                 for stem in 0..c.stems.len() as u32 {
-                    let form = c.surface(stem).as_bytes();
+                    let form = c.surface_bytes(stem);
                     plain &= !needs_quotes(form);
                     forms.extend_from_slice(form);
                     form_at.push(forms.len());

@@ -454,11 +454,16 @@ pub fn needs_quotes(field: &[u8]) -> bool {
 /// Appends a text cell as [`CsvRows::row`] writes it (formula guard,
 /// quoting), for rows assembled from pre-rendered fields.
 pub fn push_text_cell(s: &str, out: &mut Vec<u8>) {
-    let prefix: &[u8] = match is_formula_start(s.as_bytes().first()) {
+    push_text_bytes_cell(s.as_bytes(), out);
+}
+
+/// [`push_text_cell`] of a text given as its UTF-8 bytes.
+pub fn push_text_bytes_cell(s: &[u8], out: &mut Vec<u8>) {
+    let prefix: &[u8] = match is_formula_start(s.first()) {
         true => b"'",
         false => b"",
     };
-    push_text(prefix, s.as_bytes(), out);
+    push_text(prefix, s, out);
 }
 
 /// Appends an integer cell as [`CsvRows::row`] writes it.
