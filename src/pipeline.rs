@@ -758,12 +758,20 @@ fn render_document(
                 let form = |s: u32| &forms[form_at[s as usize]..form_at[s as usize + 1]];
                 let mut text = String::new();
                 tails.reset(c.n_terms);
+                // "doc_id,n," for the current n.
+                let mut id_n: Vec<u8> = Vec::new();
+                let mut n = None;
                 for g in &c.ngrams {
+                    if n != Some(g.n) {
+                        n = Some(g.n);
+                        id_n.clear();
+                        id_n.extend_from_slice(&id_comma);
+                        push_int_cell(u64::from(g.n), &mut id_n);
+                        id_n.push(b',');
+                    }
                     let guarded = is_formula_start(form(g.ids[0]).first());
                     sink.raw_row(|out| {
-                        put(out, &id_comma);
-                        push_int_cell(u64::from(g.n), out);
-                        out.push(b',');
+                        put(out, &id_n);
                         if plain && !guarded {
                             for (k, &s) in g.stems().iter().enumerate() {
                                 if k > 0 {
