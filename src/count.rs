@@ -19,6 +19,7 @@ use crate::analyze::{Analyzer, Hyphens, Role};
 use crate::section::{self, Section};
 use crate::theme::{Match, Matcher};
 use crate::token::{self, Token};
+use crate::words::{self, WordTable};
 
 /// Counts of one section.
 #[derive(Debug, Clone)]
@@ -234,7 +235,7 @@ impl DocCounts {
 #[derive(Default)]
 pub struct StemCache {
     owner: Option<((u64, bool, bool, Hyphens), u64)>,
-    by_surface: FxHashMap<Box<str>, u32>,
+    by_surface: WordTable,
     by_form: FxHashMap<Box<str>, u32>,
     /// Compound forms by the forms of their parts.
     by_parts: FxHashMap<Box<[u32]>, u32>,
@@ -357,13 +358,14 @@ impl StemCache {
     }
 
     /// The form of a token's raw text.
-    fn word(&mut self, surface: &str, analyzer: &Analyzer, matcher: &Matcher) -> u32 {
-        if let Some(&id) = self.by_surface.get(surface) {
+    /// The form of a token's raw text, whose [`words::hash`] is `hash`.
+    fn word(&mut self, surface: &str, hash: u64, analyzer: &Analyzer, matcher: &Matcher) -> u32 {
+        if let Some(id) = self.by_surface.get(surface.as_bytes(), hash) {
             return id;
         }
         let (text, role) = analyzer.classify(surface);
         let id = self.intern_form(&text, role, &text, false, analyzer, matcher);
-        self.by_surface.insert(surface.into(), id);
+        self.by_surface.insert(surface.as_bytes(), hash, id);
         id
     }
 
@@ -439,6 +441,7 @@ pub fn count_document(
     let mut locals = Locals { global: Vec::new() };
     let mut tokens: Vec<Token> = Vec::new();
     let mut token_forms: Vec<u32> = Vec::new();
+    let mut hashes: Vec<u64> = Vec::new();
     let mut units: Vec<Unit> = Vec::new();
     let mut part_terms: Vec<Unit> = Vec::new();
     let mut matches: Vec<Match> = Vec::new();
@@ -469,10 +472,21 @@ pub fn count_document(
         tokens.clear();
         token::tokenize(text, section.range.clone(), &mut tokens);
         token_forms.clear();
+        // The tokens' slots are asked for first, so that their cache misses
+        // overlap (see `words`).
+        hashes.clear();
+        hashes.extend(
+            tokens
+                .iter()
+                .map(|t| words::hash(text[t.range()].as_bytes())),
+        );
+        for &h in &hashes {
+            cache.by_surface.prefetch(h);
+        }
         // Whether a theme pattern can match here at all.
         let mut any_elements = false;
-        for t in &tokens {
-            let form = cache.word(&text[t.range()], analyzer, matcher);
+        for (t, &h) in tokens.iter().zip(&hashes) {
+            let form = cache.word(&text[t.range()], h, analyzer, matcher);
             token_forms.push(form);
             any_elements |= locals.of(cache, form);
         }

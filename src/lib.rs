@@ -28,4 +28,5 @@ pub mod section;
 pub mod table;
 pub mod theme;
 pub mod token;
+pub mod words;
 pub mod write;
