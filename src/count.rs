@@ -488,6 +488,9 @@ pub fn count_document(
         for (t, &h) in tokens.iter().zip(&hashes) {
             let form = cache.word(&text[t.range()], h, analyzer, matcher);
             token_forms.push(form);
+            words::prefetch(&cache.forms[form as usize]);
+        }
+        for &form in &token_forms {
             any_elements |= locals.of(cache, form);
         }
 

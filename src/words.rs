@@ -42,6 +42,21 @@ const FREE: Slot = Slot {
     id: EMPTY,
 };
 
+/// Asks the processor to load the cache line of `value`; it does not wait
+/// for it (a no-op on other processors than x86-64).
+#[inline]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint; it never faults or changes
+        // memory, and the address is that of a live value.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// The hash of a text, computed once per token (see [`WordTable::slot_of`]).
 pub fn hash(text: &[u8]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
@@ -89,16 +104,7 @@ impl WordTable {
     /// would be found; it does not wait for it.
     #[inline]
     pub fn prefetch(&self, hash: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let slot: *const Slot = &self.slots[self.first_slot(hash)];
-            // SAFETY: a prefetch is only a hint; it never faults or changes
-            // memory, and the address is that of a live slot.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(slot.cast()) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = hash;
+        prefetch(&self.slots[self.first_slot(hash)]);
     }
 
     /// The id stored for `text`, whose [`hash`] is `hash`.
