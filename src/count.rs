@@ -103,7 +103,9 @@ pub struct DocCounts {
     pub surfaces: Vec<(u32, u32, u32)>,
     /// The [`prefix`] of each of `stems` and `surface`, as bytes (may be
     /// empty): a text shorter than 15 bytes is read from here instead of
-    /// from `strings`, where each text is a cache miss away.
+    /// from `strings`, where each text is a cache miss away. The last
+    /// byte's top bit says that the text is a CSV cell as it is (see
+    /// [`doc_key`]).
     pub stem_keys: Vec<[u8; 16]>,
     pub surface_keys: Vec<[u8; 16]>,
     /// (stem id, count, sections containing it), by count descending, then stem.
@@ -163,6 +165,17 @@ impl DocCounts {
     pub fn surface_bytes(&self, stem: u32) -> &[u8] {
         key_text(self.surface_keys.get(stem as usize))
             .unwrap_or_else(|| self.surface(stem).as_bytes())
+    }
+
+    /// [`DocCounts::stem_bytes`] when they are a CSV cell as they are (no
+    /// quotes, no formula guard) and known to be without reading them.
+    pub fn stem_cell(&self, stem: u32) -> Option<&[u8]> {
+        key_cell(self.stem_keys.get(stem as usize))
+    }
+
+    /// [`DocCounts::surface_bytes`] as [`DocCounts::stem_cell`].
+    pub fn surface_cell(&self, stem: u32) -> Option<&[u8]> {
+        key_cell(self.surface_keys.get(stem as usize))
     }
 
     /// Every (stem, surface form, count).
@@ -246,6 +259,9 @@ pub struct StemCache {
     /// byte is above the space; so sorting by text rarely reads the texts.
     prefix: Vec<u128>,
     plain: Vec<bool>,
+    /// By string id: whether the text is a CSV cell as it is (no quotes,
+    /// no formula guard), for [`DocCounts::stem_cell`].
+    as_cell: Vec<bool>,
     stem_ids: FxHashMap<Box<str>, u32>,
     /// String id by global stem id.
     stems: Vec<u32>,
@@ -294,6 +310,10 @@ impl StemCache {
     fn add_string(&mut self, text: &str) -> u32 {
         self.prefix.push(prefix(text));
         self.plain.push(text.bytes().all(|b| b > b' '));
+        self.as_cell.push(
+            !crate::write::needs_quotes(text.as_bytes())
+                && !crate::write::is_formula_start(text.as_bytes().first()),
+        );
         self.strings.push(text)
     }
 
@@ -647,7 +667,12 @@ pub fn count_document(
     // sort below compare integers instead of strings.
     let stem_keys: Vec<u128> = doc.stems.iter().map(|&id| cache.prefix_of(id)).collect();
     let rank = cache.ranks_by(&doc.stems, &stem_keys, false);
-    doc.stem_keys = stem_keys.iter().map(|k| k.to_be_bytes()).collect();
+    doc.stem_keys = doc
+        .stems
+        .iter()
+        .zip(&stem_keys)
+        .map(|(&id, &k)| doc_key(k, cache.as_cell_of(id)))
+        .collect();
     let mut by_rank = vec![0u32; rank.len()];
     for (stem, &r) in rank.iter().enumerate() {
         by_rank[r as usize] = stem as u32;
@@ -718,7 +743,12 @@ pub fn count_document(
         .collect();
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
-    doc.surface_keys = surface_keys.iter().map(|k| k.to_be_bytes()).collect();
+    doc.surface_keys = doc
+        .surface
+        .iter()
+        .zip(&surface_keys)
+        .map(|(&id, &k)| doc_key(k, cache.as_cell_of(id)))
+        .collect();
     doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
@@ -759,11 +789,25 @@ fn prefix(text: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
-/// The whole text a [`prefix`] (as big-endian bytes) holds, if it holds it.
+/// A document's copy of a text's [`prefix`], as big-endian bytes, with the
+/// top bit of the length byte set when the text is a CSV cell as it is.
+fn doc_key(prefix: u128, as_cell: bool) -> [u8; 16] {
+    let mut key = prefix.to_be_bytes();
+    key[15] |= u8::from(as_cell) << 7;
+    key
+}
+
+/// The whole text a [`doc_key`] holds, if it holds it.
 fn key_text(key: Option<&[u8; 16]>) -> Option<&[u8]> {
     let key = key?;
-    let len = key[15] as usize;
+    let len = (key[15] & 0x0f) as usize;
     (len < 15).then(|| &key[..len])
+}
+
+/// [`key_text`] when the text is a CSV cell as it is.
+fn key_cell(key: Option<&[u8; 16]>) -> Option<&[u8]> {
+    key.filter(|k| k[15] & 0x80 != 0)
+        .and_then(|k| key_text(Some(k)))
 }
 
 /// Whether two texts with the same [`prefix`] `p` are equal without
@@ -814,6 +858,11 @@ impl StemCache {
             |i| self.strings.get(ids[i as usize]),
             dense,
         )
+    }
+
+    /// Whether the text of `id` is a CSV cell as it is ("" is).
+    fn as_cell_of(&self, id: u32) -> bool {
+        id == NONE || self.as_cell[id as usize]
     }
 
     fn prefix_of(&self, id: u32) -> u128 {
@@ -1041,17 +1090,20 @@ mod tests {
     /// The bytes read from the sort keys are the texts themselves, for
     /// stems and surface forms of 13 to 17 bytes (the key holds a text of up
     /// to 14 bytes whole; longer ones come from the store) and for a stem
-    /// without a surface form of its own (only counted inside compounds).
+    /// without a surface form of its own (only counted inside compounds);
+    /// a text is given as a ready CSV cell exactly when it is short and
+    /// `push_text_cell` would write it unchanged.
     #[test]
     fn text_bytes_from_keys_equal_the_texts() {
         let analyzer = Analyzer::new(&AnalyzerOptions {
             hyphens: Hyphens::Join,
+            keep_numbers: true,
             ..AnalyzerOptions::default()
         })
         .unwrap();
         let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
         let text = "Internationals internationalism counterterrorism \
-                    counterterrorisms antiterrorismxx nationalisations peace-keeping";
+                    counterterrorisms antiterrorismxx nationalisations peace-keeping 1,000";
         let mut cache = StemCache::default();
         let c = count_document(
             text,
@@ -1064,9 +1116,23 @@ mod tests {
         let lengths: Vec<usize> = (0..c.stems.len() as u32).map(|s| c.stem(s).len()).collect();
         assert!(lengths.iter().any(|&n| n < 15) && lengths.iter().any(|&n| n >= 15));
         assert!((0..c.stems.len() as u32).any(|s| c.surface(s).is_empty()));
+        // A cell as it is: written by `put` exactly as `push_text_cell`
+        // writes it; "1,000" needs quotes.
+        let as_cell = |text: &str, cell: Option<&[u8]>| {
+            let mut rendered = Vec::new();
+            crate::write::push_text_cell(text, &mut rendered);
+            if text.len() < 15 && rendered == text.as_bytes() {
+                assert_eq!(cell, Some(text.as_bytes()), "{text}");
+            } else {
+                assert_eq!(cell, None, "{text}");
+            }
+        };
+        assert!((0..c.stems.len() as u32).any(|s| c.stem(s) == "1,000"));
         for s in 0..c.stems.len() as u32 {
             assert_eq!(c.stem_bytes(s), c.stem(s).as_bytes());
             assert_eq!(c.surface_bytes(s), c.surface(s).as_bytes());
+            as_cell(c.stem(s), c.stem_cell(s));
+            as_cell(c.surface(s), c.surface_cell(s));
         }
     }
 

@@ -607,9 +607,15 @@ fn render_document(
     let mut stem_at: Vec<usize> = vec![0];
     if wants_terms {
         for stem in 0..c.stems.len() as u32 {
-            push_text_bytes_cell(c.stem_bytes(stem), &mut stem_term);
+            match c.stem_cell(stem) {
+                Some(cell) => put(&mut stem_term, cell),
+                None => push_text_bytes_cell(c.stem_bytes(stem), &mut stem_term),
+            }
             stem_term.push(b',');
-            push_text_bytes_cell(c.surface_bytes(stem), &mut stem_term);
+            match c.surface_cell(stem) {
+                Some(cell) => put(&mut stem_term, cell),
+                None => push_text_bytes_cell(c.surface_bytes(stem), &mut stem_term),
+            }
             stem_at.push(stem_term.len());
         }
     }
@@ -751,7 +757,7 @@ fn render_document(
                 let mut plain = true;
                 for stem in 0..c.stems.len() as u32 {
                     let form = c.surface_bytes(stem);
-                    plain &= !needs_quotes(form);
+                    plain &= c.surface_cell(stem).is_some() || !needs_quotes(form);
                     forms.extend_from_slice(form);
                     form_at.push(forms.len());
                 }
