@@ -271,6 +271,8 @@ pub struct StemCache {
     local: Vec<u32>,
     /// Per document: each form's count as a term unit.
     form_counts: Vec<u32>,
+    /// Per document: n-gram counts (empty between documents).
+    ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32>,
     /// Global stem id by the text that was stemmed.
     stems_cache: FxHashMap<Box<str>, u32>,
     /// Set while a document is counted: if counting never finished, the
@@ -474,7 +476,9 @@ pub fn count_document(
     let mut section_stems: Vec<u32> = Vec::new();
     let mut counted_forms: Vec<u32> = Vec::new();
     // Fixed-size keys (unused places u32::MAX): no allocation per n-gram.
-    let mut ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32> = FxHashMap::default();
+    // Kept by the worker between documents, so that it does not grow again
+    // from empty for every document.
+    let mut ngram_counts = std::mem::take(&mut cache.ngram_counts);
     let max_ngram = max_ngram.min(MAX_NGRAM);
     // Matched texts interned per document: one string per distinct text.
     let mut match_rows: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
@@ -734,13 +738,16 @@ pub fn count_document(
         .collect();
 
     let mut ngrams: Vec<NgramCount> = ngram_counts
-        .into_iter()
+        .drain()
         .map(|(ids, count)| NgramCount {
             n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
             ids,
             count,
         })
         .collect();
+    if ngram_counts.capacity() <= 1 << 16 {
+        cache.ngram_counts = ngram_counts;
+    }
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
     doc.surface_keys = doc
