@@ -24,7 +24,7 @@ use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
     fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_bytes_cell, push_text_cell,
-    put, CsvRows, CsvSink, Output, Spool,
+    put, u64_digits, CsvRows, CsvSink, Output, Spool,
 };
 
 /// How far (in documents, per worker) the workers may run ahead of the
@@ -620,13 +620,6 @@ fn render_document(
         }
     }
     let stem_term = |stem: u32| &stem_term[stem_at[stem as usize]..stem_at[stem as usize + 1]];
-    // prefix, "stem,term,count,per_1000" (no line end).
-    let term_cells =
-        |out: &mut Vec<u8>, prefix: &[u8], stem: u32, count: u32, tails: &mut CountTails| {
-            put(out, prefix);
-            put(out, stem_term(stem));
-            tails.push(count, out);
-        };
     let mut tails = CountTails::default();
     // "doc_id,section_id," of a section.
     let section_prefix = |s: &count::SectionCounts, out: &mut Vec<u8>| {
@@ -690,18 +683,22 @@ fn render_document(
                     section_prefix(s, &mut section);
                     tails.reset(s.n_terms);
                     for &(stem, count) in &s.terms {
-                        sink.raw_row(|out| term_cells(out, &section, stem, count, &mut tails));
+                        sink.pieces_row(&[&section, stem_term(stem), tails.tail(count)]);
                     }
                 }
             }
             "terms_by_document" => {
                 tails.reset(c.n_terms);
+                let mut digits = [0u8; 20];
                 for &(stem, count, n_sections) in &c.terms {
-                    sink.raw_row(|out| {
-                        term_cells(out, &id_comma, stem, count, &mut tails);
-                        out.push(b',');
-                        push_int_cell(u64::from(n_sections), out);
-                    });
+                    let n_sections = u64_digits(u64::from(n_sections), &mut digits);
+                    sink.pieces_row(&[
+                        &id_comma,
+                        stem_term(stem),
+                        tails.tail(count),
+                        b",",
+                        n_sections,
+                    ]);
                 }
             }
             "themes_by_section" => {
@@ -716,11 +713,7 @@ fn render_document(
                     section_prefix(s, &mut section);
                     tails.reset(s.n_terms);
                     for (t, key) in key_cells.iter().enumerate() {
-                        sink.raw_row(|out| {
-                            put(out, &section);
-                            put(out, key);
-                            tails.push(s.themes[t], out);
-                        });
+                        sink.pieces_row(&[&section, key, tails.tail(s.themes[t])]);
                     }
                 }
             }
@@ -776,22 +769,31 @@ fn render_document(
                         id_n.push(b',');
                     }
                     let guarded = is_formula_start(form(g.ids[0]).first());
-                    sink.raw_row(|out| {
-                        put(out, &id_n);
-                        if plain && !guarded {
-                            for (k, &s) in g.stems().iter().enumerate() {
-                                if k > 0 {
-                                    out.push(b' ');
-                                }
-                                put(out, form(s));
+                    if plain && !guarded {
+                        // id_n, the forms with a space between, the tail.
+                        let mut pieces: [&[u8]; 2 * count::MAX_NGRAM + 1] =
+                            [&[]; 2 * count::MAX_NGRAM + 1];
+                        pieces[0] = &id_n;
+                        let mut k = 1;
+                        for (i, &s) in g.stems().iter().enumerate() {
+                            if i > 0 {
+                                pieces[k] = b" ";
+                                k += 1;
                             }
-                        } else {
+                            pieces[k] = form(s);
+                            k += 1;
+                        }
+                        pieces[k] = tails.tail(g.count);
+                        sink.pieces_row(&pieces[..=k]);
+                    } else {
+                        sink.raw_row(|out| {
+                            put(out, &id_n);
                             text.clear();
                             c.push_ngram_text(g, &mut text);
                             push_text_cell(&text, out);
-                        }
-                        tails.push(g.count, out);
-                    });
+                            tails.push(g.count, out);
+                        });
+                    }
                 }
             }
             "kwic" => {
@@ -811,6 +813,8 @@ struct CountTails {
     total: u64,
     /// By count; empty until first used.
     tails: Vec<Vec<u8>>,
+    /// The cells of a count without a place in `tails`.
+    other: Vec<u8>,
 }
 
 impl Default for CountTails {
@@ -818,6 +822,7 @@ impl Default for CountTails {
         CountTails {
             total: u64::MAX,
             tails: vec![Vec::new(); 16],
+            other: Vec::new(),
         }
     }
 }
@@ -828,6 +833,30 @@ impl CountTails {
         if total != self.total {
             self.total = total;
             self.tails.iter_mut().for_each(Vec::clear);
+        }
+    }
+
+    /// The cells `,count,per_1000` of `count`.
+    fn tail(&mut self, count: u32) -> &[u8] {
+        let total = self.total;
+        let render = |out: &mut Vec<u8>| {
+            out.push(b',');
+            push_int_cell(u64::from(count), out);
+            out.push(b',');
+            fixed6(per_1000(u64::from(count), total), out);
+        };
+        match self.tails.get_mut(count as usize) {
+            Some(tail) => {
+                if tail.is_empty() {
+                    render(tail);
+                }
+                tail
+            }
+            None => {
+                self.other.clear();
+                render(&mut self.other);
+                &self.other
+            }
         }
     }
 

@@ -382,60 +382,92 @@ pub struct CsvRows {
 /// more than the copy.
 #[inline(always)]
 pub fn put(out: &mut Vec<u8>, s: &[u8]) {
-    let n = s.len();
-    if n > 32 {
-        out.extend_from_slice(s);
-        return;
-    }
-    out.reserve(32);
+    out.reserve(s.len());
     let len = out.len();
-    // SAFETY: after `reserve(32)` the buffer has room for `len + 32 >= len +
-    // n` bytes. Each pair of loads below overlaps rather than runs past the
-    // end of `s`, and each pair of stores stays in `len..len + n`, which it
-    // fills completely before `set_len` makes those bytes part of `out`.
+    // SAFETY: `reserve` leaves room for `len + s.len()` bytes; `copy_to`
+    // fills `len..len + s.len()` completely before `set_len` makes those
+    // bytes part of `out`.
     unsafe {
-        let (src, dst) = (s.as_ptr(), out.as_mut_ptr().add(len));
-        if n >= 16 {
-            let (a, b) = (src.cast::<[u8; 16]>(), src.add(n - 16).cast::<[u8; 16]>());
-            let (x, y) = (a.read_unaligned(), b.read_unaligned());
-            dst.cast::<[u8; 16]>().write_unaligned(x);
-            dst.add(n - 16).cast::<[u8; 16]>().write_unaligned(y);
-        } else if n >= 8 {
-            let (x, y) = (
-                src.cast::<u64>().read_unaligned(),
-                src.add(n - 8).cast::<u64>().read_unaligned(),
-            );
-            dst.cast::<u64>().write_unaligned(x);
-            dst.add(n - 8).cast::<u64>().write_unaligned(y);
-        } else if n >= 4 {
-            let (x, y) = (
-                src.cast::<u32>().read_unaligned(),
-                src.add(n - 4).cast::<u32>().read_unaligned(),
-            );
-            dst.cast::<u32>().write_unaligned(x);
-            dst.add(n - 4).cast::<u32>().write_unaligned(y);
-        } else if n > 0 {
-            *dst = *src;
-            *dst.add(n / 2) = *src.add(n / 2);
-            *dst.add(n - 1) = *src.add(n - 1);
-        }
-        out.set_len(len + n);
+        copy_to(s, out.as_mut_ptr().add(len));
+        out.set_len(len + s.len());
     }
 }
 
-/// Appends the decimal digits of `n` (as `n.to_string()`).
-fn push_u64(mut n: u64, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+/// Appends one row: the concatenation of `pieces`, then CRLF, with one
+/// capacity check for the whole row (see [`put`]).
+#[inline(always)]
+pub fn put_row(out: &mut Vec<u8>, pieces: &[&[u8]]) {
+    let total = pieces.iter().map(|p| p.len()).sum::<usize>() + 2;
+    out.reserve(total);
+    let len = out.len();
+    // SAFETY: `reserve` leaves room for `len + total` bytes; the pieces are
+    // copied back to back into `len..len + total - 2` and the line end
+    // into the last two bytes, so every byte is written before `set_len`.
+    unsafe {
+        let mut dst = out.as_mut_ptr().add(len);
+        for p in pieces {
+            copy_to(p, dst);
+            dst = dst.add(p.len());
+        }
+        dst.cast::<[u8; 2]>().write_unaligned(*b"\r\n");
+        out.set_len(len + total);
+    }
+}
+
+/// Copies `s` to `dst` (short slices without a `memcpy` call).
+///
+/// # Safety
+/// `dst..dst + s.len()` must be valid for writes and not overlap `s`.
+#[inline(always)]
+unsafe fn copy_to(s: &[u8], dst: *mut u8) {
+    let (n, src) = (s.len(), s.as_ptr());
+    // Each pair of loads overlaps rather than runs past the end of `s`, and
+    // each pair of stores stays in `dst..dst + n`, which it fills.
+    if n > 32 {
+        std::ptr::copy_nonoverlapping(src, dst, n);
+    } else if n >= 16 {
+        let (a, b) = (src.cast::<[u8; 16]>(), src.add(n - 16).cast::<[u8; 16]>());
+        let (x, y) = (a.read_unaligned(), b.read_unaligned());
+        dst.cast::<[u8; 16]>().write_unaligned(x);
+        dst.add(n - 16).cast::<[u8; 16]>().write_unaligned(y);
+    } else if n >= 8 {
+        let (x, y) = (
+            src.cast::<u64>().read_unaligned(),
+            src.add(n - 8).cast::<u64>().read_unaligned(),
+        );
+        dst.cast::<u64>().write_unaligned(x);
+        dst.add(n - 8).cast::<u64>().write_unaligned(y);
+    } else if n >= 4 {
+        let (x, y) = (
+            src.cast::<u32>().read_unaligned(),
+            src.add(n - 4).cast::<u32>().read_unaligned(),
+        );
+        dst.cast::<u32>().write_unaligned(x);
+        dst.add(n - 4).cast::<u32>().write_unaligned(y);
+    } else if n > 0 {
+        *dst = *src;
+        *dst.add(n / 2) = *src.add(n / 2);
+        *dst.add(n - 1) = *src.add(n - 1);
+    }
+}
+
+/// The decimal digits of `n` in `buf` (as `n.to_string()`).
+pub fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    put(out, &digits[i..]);
+    &buf[i..]
+}
+
+/// Appends the decimal digits of `n` (as `n.to_string()`).
+fn push_u64(n: u64, out: &mut Vec<u8>) {
+    put(out, u64_digits(n, &mut [0u8; 20]));
 }
 
 /// Whether a spreadsheet would run text that starts with `first` as a
@@ -528,6 +560,14 @@ impl CsvRows {
         self.rows += 1;
         render(&mut self.bytes);
         self.bytes.extend_from_slice(b"\r\n");
+    }
+
+    /// Appends one row made of pre-rendered `pieces` (cells and commas, as
+    /// for [`CsvRows::raw_row`]), without the line end.
+    #[inline(always)]
+    pub fn pieces_row(&mut self, pieces: &[&[u8]]) {
+        self.rows += 1; // first, as in `raw_row`
+        put_row(&mut self.bytes, pieces);
     }
 
     /// Bytes rendered so far.
@@ -848,6 +888,42 @@ mod tests {
                     assert_eq!(a, b, "n {n} start {start} spare {spare}");
                 }
             }
+        }
+    }
+
+    /// `put_row` appends the pieces' concatenation and CRLF, for pieces of
+    /// every length class (0, short, 16, 32, 33 and more bytes) in twos
+    /// and threes, onto buffers with no spare room or some; `u64_digits`
+    /// writes what `to_string` writes.
+    #[test]
+    fn put_row_equals_concatenation() {
+        let source: Vec<u8> = (0..100u8)
+            .map(|b| b.wrapping_mul(29).wrapping_add(3))
+            .collect();
+        let lengths = [0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 64];
+        for &a in &lengths {
+            for &b in &lengths {
+                for c in [None, Some(5), Some(40)] {
+                    for spare in [0, 7] {
+                        let mut pieces: Vec<&[u8]> = vec![&source[..a], &source[1..1 + b]];
+                        if let Some(c) = c {
+                            pieces.push(&source[2..2 + c]);
+                        }
+                        let mut got: Vec<u8> = Vec::with_capacity(2 + spare);
+                        got.extend_from_slice(b"xy");
+                        let mut want = got.clone();
+                        put_row(&mut got, &pieces);
+                        for p in &pieces {
+                            want.extend_from_slice(p);
+                        }
+                        want.extend_from_slice(b"\r\n");
+                        assert_eq!(got, want, "{a} {b} {c:?} {spare}");
+                    }
+                }
+            }
+        }
+        for n in [0, 7, 10, 99, 1_000_000, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(u64_digits(n, &mut [0u8; 20]), n.to_string().as_bytes());
         }
     }
 
