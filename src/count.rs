@@ -671,12 +671,7 @@ pub fn count_document(
     // sort below compare integers instead of strings.
     let stem_keys: Vec<u128> = doc.stems.iter().map(|&id| cache.prefix_of(id)).collect();
     let rank = cache.ranks_by(&doc.stems, &stem_keys, false);
-    doc.stem_keys = doc
-        .stems
-        .iter()
-        .zip(&stem_keys)
-        .map(|(&id, &k)| doc_key(k, cache.as_cell_of(id)))
-        .collect();
+    doc.stem_keys = cache.doc_keys(&doc.stems, &stem_keys);
     let mut by_rank = vec![0u32; rank.len()];
     for (stem, &r) in rank.iter().enumerate() {
         by_rank[r as usize] = stem as u32;
@@ -750,12 +745,7 @@ pub fn count_document(
     }
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
-    doc.surface_keys = doc
-        .surface
-        .iter()
-        .zip(&surface_keys)
-        .map(|(&id, &k)| doc_key(k, cache.as_cell_of(id)))
-        .collect();
+    doc.surface_keys = cache.doc_keys(&doc.surface, &surface_keys);
     doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
@@ -867,9 +857,13 @@ impl StemCache {
         )
     }
 
-    /// Whether the text of `id` is a CSV cell as it is ("" is).
-    fn as_cell_of(&self, id: u32) -> bool {
-        id == NONE || self.as_cell[id as usize]
+    /// The [`doc_key`]s of string ids `ids`, whose prefixes are
+    /// `prefixes` ("" is a CSV cell as it is).
+    fn doc_keys(&self, ids: &[u32], prefixes: &[u128]) -> Vec<[u8; 16]> {
+        ids.iter()
+            .zip(prefixes)
+            .map(|(&id, &p)| doc_key(p, id == NONE || self.as_cell[id as usize]))
+            .collect()
     }
 
     fn prefix_of(&self, id: u32) -> u128 {

@@ -564,7 +564,8 @@ impl Sinks {
     }
 
     /// Appends one document's rows (one [`CsvRows`] per table, in order)
-    /// and returns the emptied buffers.
+    /// and returns the buffers written by now, emptied (a table may hold a
+    /// buffer until its next write).
     fn append(&mut self, rows: &mut [CsvRows]) -> Result<Vec<Vec<u8>>> {
         let mut spent = Vec::new();
         for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
@@ -606,16 +607,15 @@ fn render_document(
     let mut stem_term: Vec<u8> = Vec::new();
     let mut stem_at: Vec<usize> = vec![0];
     if wants_terms {
+        // A text known to be a cell as it is is copied without a scan.
+        let push = |cell: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>| match cell {
+            Some(cell) => put(out, cell),
+            None => push_text_bytes_cell(text, out),
+        };
         for stem in 0..c.stems.len() as u32 {
-            match c.stem_cell(stem) {
-                Some(cell) => put(&mut stem_term, cell),
-                None => push_text_bytes_cell(c.stem_bytes(stem), &mut stem_term),
-            }
+            push(c.stem_cell(stem), c.stem_bytes(stem), &mut stem_term);
             stem_term.push(b',');
-            match c.surface_cell(stem) {
-                Some(cell) => put(&mut stem_term, cell),
-                None => push_text_bytes_cell(c.surface_bytes(stem), &mut stem_term),
-            }
+            push(c.surface_cell(stem), c.surface_bytes(stem), &mut stem_term);
             stem_at.push(stem_term.len());
         }
     }
