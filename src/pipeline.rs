@@ -861,22 +861,7 @@ impl CountTails {
     }
 
     fn push(&mut self, count: u32, out: &mut Vec<u8>) {
-        let total = self.total;
-        let render = |out: &mut Vec<u8>| {
-            out.push(b',');
-            push_int_cell(u64::from(count), out);
-            out.push(b',');
-            fixed6(per_1000(u64::from(count), total), out);
-        };
-        match self.tails.get_mut(count as usize) {
-            Some(tail) => {
-                if tail.is_empty() {
-                    render(tail);
-                }
-                put(out, tail);
-            }
-            None => render(out),
-        }
+        put(out, self.tail(count));
     }
 }
 
