@@ -9,7 +9,9 @@
 use std::fs::File;
 use std::io::{self, IoSlice, Write};
 
-/// Bytes queued before they are written.
+/// Bytes queued before they are written. Larger writes (256 KiB, 1 MiB,
+/// or 64 KiB aligned to the file's blocks) made the kernel's copy into the
+/// page cache slower on the 200 MB benchmark (docs/PERFORMANCE.md).
 const BATCH_BYTES: usize = 1 << 16;
 /// Buffers held at most (each is one document's rows of one table).
 const HELD_BUFFERS: usize = 16;
