@@ -379,16 +379,33 @@ impl StemCache {
         id
     }
 
-    /// The form of a token's raw text.
-    /// The form of a token's raw text, whose [`words::hash`] is `hash`.
-    fn word(&mut self, surface: &str, hash: u64, analyzer: &Analyzer, matcher: &Matcher) -> u32 {
-        if let Some(id) = self.by_surface.get(surface.as_bytes(), hash) {
-            return id;
+    /// The form of a token's raw text, whose [`words::hash`] is `hash`,
+    /// and the form's [`StemCache::info`] (kept beside it in the table, so
+    /// that the token loop need not read the form).
+    fn word(
+        &mut self,
+        surface: &str,
+        hash: u64,
+        analyzer: &Analyzer,
+        matcher: &Matcher,
+    ) -> (u32, u32) {
+        if let Some(found) = self.by_surface.get(surface.as_bytes(), hash) {
+            return found;
         }
         let (text, role) = analyzer.classify(surface);
         let id = self.intern_form(&text, role, &text, false, analyzer, matcher);
-        self.by_surface.insert(surface.as_bytes(), hash, id);
-        id
+        let info = self.info(id);
+        self.by_surface.insert(surface.as_bytes(), hash, id, info);
+        (id, info)
+    }
+
+    /// A form's global stem id (`NONE` when it is not a term; stem ids stay
+    /// below 2^31) with its top bit set when the form matches any
+    /// theme-pattern element.
+    fn info(&self, form: u32) -> u32 {
+        let f = &self.forms[form as usize];
+        let stem = if f.role == Role::Term { f.stem } else { NONE };
+        (stem & !HAS_ELEMENTS) | (u32::from(f.elements.0 != f.elements.1) << 31)
     }
 
     /// The form of a hyphenated compound made of `parts` (form ids).
@@ -424,7 +441,12 @@ struct Unit {
     first: usize,
     last: usize,
     form: u32,
+    /// The document's local stem id, `NONE` when the unit is not a term.
+    local: u32,
 }
+
+/// The top bit of [`StemCache::info`].
+const HAS_ELEMENTS: u32 = 1 << 31;
 
 /// Stem ids local to one document, in order of first occurrence.
 struct Locals {
@@ -433,19 +455,19 @@ struct Locals {
 }
 
 impl Locals {
-    /// Gives a term form's stem a local id on first sight; returns whether
-    /// the form matches any theme-pattern element.
-    fn of(&mut self, cache: &mut StemCache, form: u32) -> bool {
-        let f = &cache.forms[form as usize];
-        let elements = f.elements.0 != f.elements.1;
-        if f.role == Role::Term {
-            let local = &mut cache.local[f.stem as usize];
-            if *local == NONE {
-                *local = self.global.len() as u32;
-                self.global.push(f.stem);
-            }
+    /// The local id of the stem of a form with [`StemCache::info`] `info`
+    /// (given on first sight), or `NONE` when the form is not a term.
+    fn of(&mut self, cache: &mut StemCache, info: u32) -> u32 {
+        let stem = info & !HAS_ELEMENTS;
+        if stem == NONE & !HAS_ELEMENTS {
+            return NONE;
         }
-        elements
+        let local = &mut cache.local[stem as usize];
+        if *local == NONE {
+            *local = self.global.len() as u32;
+            self.global.push(stem);
+        }
+        *local
     }
 }
 
@@ -464,6 +486,8 @@ pub fn count_document(
     let mut tokens: Vec<Token> = Vec::new();
     let mut token_forms: Vec<u32> = Vec::new();
     let mut hashes: Vec<u64> = Vec::new();
+    // Per token: the local stem id, or NONE.
+    let mut token_locals: Vec<u32> = Vec::new();
     let mut units: Vec<Unit> = Vec::new();
     let mut part_terms: Vec<Unit> = Vec::new();
     let mut matches: Vec<Match> = Vec::new();
@@ -509,13 +533,12 @@ pub fn count_document(
         }
         // Whether a theme pattern can match here at all.
         let mut any_elements = false;
+        token_locals.clear();
         for (t, &h) in tokens.iter().zip(&hashes) {
-            let form = cache.word(&text[t.range()], h, analyzer, matcher);
+            let (form, info) = cache.word(&text[t.range()], h, analyzer, matcher);
             token_forms.push(form);
-            words::prefetch(&cache.forms[form as usize]);
-        }
-        for &form in &token_forms {
-            any_elements |= locals.of(cache, form);
+            token_locals.push(locals.of(cache, info));
+            any_elements |= info & HAS_ELEMENTS != 0;
         }
 
         // Units: tokens, with hyphen chains joined unless --hyphens split.
@@ -530,18 +553,21 @@ pub fn count_document(
             }
             if j > i && analyzer.hyphens != Hyphens::Split {
                 let form = cache.compound(&token_forms[i..=j], analyzer, matcher);
-                any_elements |= locals.of(cache, form);
+                let info = cache.info(form);
+                any_elements |= info & HAS_ELEMENTS != 0;
                 chains.push((i, j, form));
                 units.push(Unit {
                     first: i,
                     last: j,
                     form,
+                    local: locals.of(cache, info),
                 });
                 if analyzer.hyphens == Hyphens::Both {
                     part_terms.extend((i..=j).map(|k| Unit {
                         first: k,
                         last: k,
                         form: token_forms[k],
+                        local: token_locals[k],
                     }));
                 }
             } else {
@@ -549,6 +575,7 @@ pub fn count_document(
                     first: k,
                     last: k,
                     form: token_forms[k],
+                    local: token_locals[k],
                 }));
             }
             i = j + 1;
@@ -597,15 +624,14 @@ pub fn count_document(
         let mut n_terms = 0u64;
         let mut n_covered = 0u64;
         for unit in units.iter().chain(&part_terms) {
-            let form = &cache.forms[unit.form as usize];
-            if form.role != Role::Term {
+            if unit.local == NONE {
                 continue;
             }
             n_terms += 1;
             if !covered.is_empty() {
                 n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
             }
-            let local = cache.local[form.stem as usize] as usize;
+            let local = unit.local as usize;
             if section_counts[local] == 0 {
                 section_stems.push(local as u32);
             }
@@ -620,10 +646,8 @@ pub fn count_document(
         // N-grams over runs of consecutive term units.
         if max_ngram >= 2 {
             for unit in units.iter().map(Some).chain([None]) {
-                match unit.map(|u| &cache.forms[u.form as usize]) {
-                    Some(form) if form.role == Role::Term => {
-                        run.push(cache.local[form.stem as usize])
-                    }
+                match unit {
+                    Some(u) if u.local != NONE => run.push(u.local),
                     _ => {
                         for n in 2..=max_ngram {
                             for window in run.windows(n) {

@@ -33,6 +33,8 @@ struct Slot {
     len: u32,
     /// [`EMPTY`] for a free slot.
     id: u32,
+    /// A value stored beside the id (the caller's).
+    info: u32,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -40,6 +42,7 @@ const FREE: Slot = Slot {
     key: [0; 16],
     len: 0,
     id: EMPTY,
+    info: 0,
 };
 
 /// Asks the processor to load the cache line of `value`; it does not wait
@@ -135,9 +138,9 @@ impl WordTable {
         prefetch(&self.slots[self.first_slot(hash)]);
     }
 
-    /// The id stored for `text`, whose [`hash`] is `hash`.
+    /// The id and value stored for `text`, whose [`hash`] is `hash`.
     #[inline]
-    pub fn get(&self, text: &[u8], hash: u64) -> Option<u32> {
+    pub fn get(&self, text: &[u8], hash: u64) -> Option<(u32, u32)> {
         let len = text.len() as u32;
         let mut i = self.first_slot(hash);
         if text.len() <= 16 {
@@ -148,7 +151,7 @@ impl WordTable {
                     return None;
                 }
                 if slot.len == len && slot.key == key {
-                    return Some(slot.id);
+                    return Some((slot.id, slot.info));
                 }
                 i = (i + 1) & self.mask;
             }
@@ -161,15 +164,16 @@ impl WordTable {
             if slot.len == len && slot.key[..8] == text[..8] {
                 let at = u64::from_le_bytes(slot.key[8..].try_into().expect("8 bytes")) as usize;
                 if *self.long[at] == *text {
-                    return Some(slot.id);
+                    return Some((slot.id, slot.info));
                 }
             }
             i = (i + 1) & self.mask;
         }
     }
 
-    /// Stores `id` for `text` (which must not be in the table yet).
-    pub fn insert(&mut self, text: &[u8], hash: u64, id: u32) {
+    /// Stores `id` and `info` for `text` (which must not be in the table
+    /// yet).
+    pub fn insert(&mut self, text: &[u8], hash: u64, id: u32, info: u32) {
         assert!(id != EMPTY, "word ids stop below u32::MAX");
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
@@ -188,6 +192,7 @@ impl WordTable {
                 key,
                 len: text.len() as u32,
                 id,
+                info,
             },
             hash,
         );
@@ -227,8 +232,14 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
+    /// The id, after checking that the value stored with it is its
+    /// complement (as the tests store it).
     fn get(t: &WordTable, text: &str) -> Option<u32> {
-        t.get(text.as_bytes(), hash(text.as_bytes()))
+        let found = t.get(text.as_bytes(), hash(text.as_bytes()));
+        if let Some((id, info)) = found {
+            assert_eq!(info, !id, "{text}");
+        }
+        found.map(|(id, _)| id)
     }
 
     /// Texts of every length class: empty, short, exactly 16 bytes, long,
@@ -251,7 +262,12 @@ mod tests {
         let mut t = WordTable::default();
         for (id, text) in texts.iter().enumerate() {
             assert_eq!(get(&t, text), None, "{text}");
-            t.insert(text.as_bytes(), hash(text.as_bytes()), id as u32);
+            t.insert(
+                text.as_bytes(),
+                hash(text.as_bytes()),
+                id as u32,
+                !(id as u32),
+            );
         }
         assert_eq!(t.len(), texts.len());
         for (id, text) in texts.iter().enumerate() {
@@ -284,7 +300,7 @@ mod tests {
                 if !reference.contains_key(text) {
                     let id = reference.len() as u32;
                     reference.insert(text.clone(), id);
-                    t.insert(text.as_bytes(), hash(text.as_bytes()), id);
+                    t.insert(text.as_bytes(), hash(text.as_bytes()), id, !id);
                 }
             }
             for text in inserted.iter().chain(&probes) {
