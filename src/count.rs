@@ -273,6 +273,9 @@ pub struct StemCache {
     form_counts: Vec<u32>,
     /// Per document: n-gram counts (empty between documents).
     ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32>,
+    /// Per document: bigram counts by the two local stem ids as one
+    /// integer (the default n-grams, hashed and compared as one word).
+    bigram_counts: FxHashMap<u64, u32>,
     /// Global stem id by the text that was stemmed.
     stems_cache: FxHashMap<Box<str>, u32>,
     /// Set while a document is counted: if counting never finished, the
@@ -503,6 +506,7 @@ pub fn count_document(
     // Kept by the worker between documents, so that it does not grow again
     // from empty for every document.
     let mut ngram_counts = std::mem::take(&mut cache.ngram_counts);
+    let mut bigram_counts = std::mem::take(&mut cache.bigram_counts);
     let max_ngram = max_ngram.min(MAX_NGRAM);
     // Matched texts interned per document: one string per distinct text.
     let mut match_rows: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
@@ -649,7 +653,11 @@ pub fn count_document(
                 match unit {
                     Some(u) if u.local != NONE => run.push(u.local),
                     _ => {
-                        for n in 2..=max_ngram {
+                        for pair in run.windows(2) {
+                            let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
+                            *bigram_counts.entry(key).or_insert(0) += 1;
+                        }
+                        for n in 3..=max_ngram {
                             for window in run.windows(n) {
                                 let mut key = [u32::MAX; MAX_NGRAM];
                                 key[..n].copy_from_slice(window);
@@ -756,8 +764,13 @@ pub fn count_document(
         })
         .collect();
 
-    let mut ngrams: Vec<NgramCount> = ngram_counts
-        .drain()
+    let bigrams = bigram_counts.drain().map(|(key, count)| {
+        let mut ids = [u32::MAX; MAX_NGRAM];
+        ids[..2].copy_from_slice(&[(key >> 32) as u32, key as u32]);
+        (ids, count)
+    });
+    let mut ngrams: Vec<NgramCount> = bigrams
+        .chain(ngram_counts.drain())
         .map(|(ids, count)| NgramCount {
             n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
             ids,
@@ -766,6 +779,9 @@ pub fn count_document(
         .collect();
     if ngram_counts.capacity() <= 1 << 16 {
         cache.ngram_counts = ngram_counts;
+    }
+    if bigram_counts.capacity() <= 1 << 16 {
+        cache.bigram_counts = bigram_counts;
     }
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
