@@ -402,13 +402,17 @@ impl StemCache {
         (id, info)
     }
 
-    /// A form's global stem id (`NONE` when it is not a term; stem ids stay
-    /// below 2^31) with its top bit set when the form matches any
+    /// A form's global stem id ([`NO_STEM`] when it is not a term; stem
+    /// ids stay below 2^31) with its top bit set when the form matches any
     /// theme-pattern element.
     fn info(&self, form: u32) -> u32 {
         let f = &self.forms[form as usize];
-        let stem = if f.role == Role::Term { f.stem } else { NONE };
-        (stem & !HAS_ELEMENTS) | (u32::from(f.elements.0 != f.elements.1) << 31)
+        let stem = if f.role == Role::Term {
+            f.stem
+        } else {
+            NO_STEM
+        };
+        stem | (u32::from(f.elements.0 != f.elements.1) << 31)
     }
 
     /// The form of a hyphenated compound made of `parts` (form ids).
@@ -448,8 +452,10 @@ struct Unit {
     local: u32,
 }
 
-/// The top bit of [`StemCache::info`].
+/// The top bit of [`StemCache::info`], and its stem part for a form that
+/// is not a term.
 const HAS_ELEMENTS: u32 = 1 << 31;
+const NO_STEM: u32 = !HAS_ELEMENTS;
 
 /// Stem ids local to one document, in order of first occurrence.
 struct Locals {
@@ -462,7 +468,7 @@ impl Locals {
     /// (given on first sight), or `NONE` when the form is not a term.
     fn of(&mut self, cache: &mut StemCache, info: u32) -> u32 {
         let stem = info & !HAS_ELEMENTS;
-        if stem == NONE & !HAS_ELEMENTS {
+        if stem == NO_STEM {
             return NONE;
         }
         let local = &mut cache.local[stem as usize];

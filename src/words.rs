@@ -48,7 +48,7 @@ const FREE: Slot = Slot {
 /// Asks the processor to load the cache line of `value`; it does not wait
 /// for it (a no-op on other processors than x86-64).
 #[inline]
-pub fn prefetch<T>(value: &T) {
+fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
