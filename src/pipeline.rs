@@ -24,7 +24,7 @@ use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
     fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_bytes_cell, push_text_cell,
-    put, u64_digits, CsvRows, CsvSink, Output, Spool,
+    put, CsvRows, CsvSink, Output, Spool,
 };
 
 /// How far (in documents, per worker) the workers may run ahead of the
@@ -697,9 +697,9 @@ fn render_document(
             }
             "terms_by_document" => {
                 tails.reset(c.n_terms);
-                let mut digits = [0u8; 20];
+                let mut digits = itoa::Buffer::new();
                 for &(stem, count, n_sections) in &c.terms {
-                    let n_sections = u64_digits(u64::from(n_sections), &mut digits);
+                    let n_sections = digits.format(n_sections).as_bytes();
                     sink.pieces_row(&[
                         &id_comma,
                         stem_term(stem),
