@@ -157,7 +157,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let plan = Plan::new(args, &corpus)?;
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
-    write_tfidf(&mut out, &corpus, cfg.jobs)?;
+    write_tfidf(&mut out, &corpus, cfg.threads(corpus.docs.len()).0)?;
     let similarity = write_similarity(&mut out, &corpus, &plan)?;
     write_themes(&mut out, &corpus, &plan)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
@@ -250,8 +250,12 @@ impl Corpus {
         for s in &skipped {
             say(format!("skipped: {}: {}", s.path, s.reason));
         }
+        let (threads, note) = cfg.threads(discovery.sources.len());
+        if let Some(note) = note {
+            say(note);
+        }
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(cfg.jobs)
+            .num_threads(threads)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
         let n_themes = cfg.matcher.keys().len();
