@@ -163,10 +163,13 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
     let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
     let workbook = match &cfg.xlsx {
-        Some(path) => Some(crate::write::xlsx::stage(
-            path,
-            &crate::write::xlsx::workbook(&out.staged_tables())?.0,
-        )?),
+        Some(path) => {
+            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+            for note in notes.iter().filter(|_| !cfg.quiet) {
+                eprintln!("note: {}: {note}", path.display());
+            }
+            Some(crate::write::xlsx::stage(path, &bytes)?)
+        }
         None => None,
     };
     let dir = out.dir().display().to_string();
