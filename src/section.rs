@@ -299,8 +299,17 @@ pub fn label(block: &str) -> String {
         .char_indices()
         .nth(LABEL_CHARS)
         .map_or(joined.as_str(), |(i, _)| &joined[..i]);
-    cut.trim_end_matches(|c: char| !c.is_alphanumeric())
-        .to_string()
+    match trailing_punctuation().find(cut) {
+        Some(m) => cut[..m.start()].to_string(),
+        None => cut.to_string(),
+    }
+}
+
+/// Characters at the end of a label that are not letters, digits or marks
+/// (a Thai or Devanagari vowel sign is a mark and stays).
+fn trailing_punctuation() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"[^\p{L}\p{N}\p{M}]+$").expect("static regex"))
 }
 
 #[cfg(test)]
