@@ -165,15 +165,24 @@ fn is_title(line: &str, next: Option<char>) -> bool {
         && !next.is_some_and(char::is_lowercase)
 }
 
-/// A block's words without Markdown emphasis (`*`/`_` at either end of a
-/// word: `**Mr President,**` → `Mr President,`), joined by single spaces.
+/// A block's words without Markdown emphasis, joined by single spaces: a
+/// `*` or `_` goes unless it stands between two letters or digits
+/// (`**Mr President,**` → `Mr President,`, `_that_.` → `that.`, while
+/// `snake_case` and `2*3` stay).
 pub fn plain(block: &str) -> String {
-    block
-        .split_whitespace()
-        .map(|w| w.trim_matches(['*', '_']))
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let chars: Vec<char> = block.chars().collect();
+    let inside_word = |i: usize| {
+        i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric())
+    };
+    let kept: String = chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| !matches!(c, '*' | '_') || inside_word(i))
+        .map(|(_, c)| c)
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The first non-space character after a block.
@@ -264,6 +273,7 @@ fn auto_blocks(text: &str, lines: &[Line]) -> Vec<(Range<usize>, &'static str)> 
             } else if i == 0
                 && n > 1
                 && one_line
+                && is_short(block)
                 && is_title(&plain(block), next_block_start(text, &r))
             {
                 "title"
@@ -290,19 +300,26 @@ pub fn label(block: &str) -> String {
         Some(m) => &block[m.end()..],
         None => block,
     };
-    // Only the first words are looked at, however long the block.
-    let first: Vec<&str> = body.split_whitespace().take(LABEL_WORDS * 2).collect();
+    // Only the first characters of the first words are copied, however
+    // long the block (a 200 MB paragraph without spaces is one word).
+    let first: Vec<&str> = body
+        .split_whitespace()
+        .take(LABEL_WORDS * 2)
+        .map(|w| first_chars(w, LABEL_CHARS + 1))
+        .collect();
     let words = plain(&first.join(" "));
     let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
     let joined = words.join(" ");
-    let cut = joined
-        .char_indices()
-        .nth(LABEL_CHARS)
-        .map_or(joined.as_str(), |(i, _)| &joined[..i]);
+    let cut = first_chars(&joined, LABEL_CHARS);
     match trailing_punctuation().find(cut) {
         Some(m) => cut[..m.start()].to_string(),
         None => cut.to_string(),
     }
+}
+
+/// The first `n` characters of `s` (all of it when shorter).
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
 /// Characters at the end of a label that are not letters, digits or marks
@@ -393,6 +410,8 @@ mod tests {
             assert_eq!(kinds(&text)[0], "title", "{title}");
         }
         assert_eq!(plain("**Address by  Mr. X**"), "Address by Mr. X");
+        assert_eq!(plain("I hope not _that_.--It"), "I hope not that.--It");
+        assert_eq!(plain("snake_case 2*3 __init__ * *"), "snake_case 2*3 init");
     }
 
     #[test]
