@@ -132,8 +132,12 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
         }
     }
+    let (threads, note) = cfg.threads(discovery.sources.len());
+    if let Some(note) = note {
+        say(note);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.jobs)
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
 
