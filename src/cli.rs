@@ -115,7 +115,7 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Output folder for the tables [default: output; compare: output/compare].
+    /// Output folder for the tables [default: output; compare: output-compare].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 

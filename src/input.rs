@@ -406,7 +406,10 @@ fn walk(
     paths.sort();
     for p in paths {
         if is_hidden(&p) {
-            skip(&mut d.ignored, &p, "hidden file or folder".into());
+            // A run's staging folder (beside its output folder) is not input.
+            if !crate::write::folder::is_staging(&p) {
+                skip(&mut d.ignored, &p, "hidden file or folder".into());
+            }
             continue;
         }
         match fs::metadata(&p) {
