@@ -104,6 +104,15 @@ impl AnalyzeConfig {
             let in_output =
                 path.parent() == Some(output.as_path()) || same_folder(path.parent(), &output);
             check_file_target(path, "--xlsx", &args.inputs)?;
+            let xlsx_name = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            if in_output && !xlsx_name {
+                return Err(Error::output(
+                    path,
+                    "--xlsx: a workbook in the output folder must end in .xlsx (its other files are the tables)",
+                ));
+            }
             if !in_output && below(path, &output) {
                 return Err(Error::output(
                     path,
@@ -202,20 +211,23 @@ pub fn check_file_target(path: &Path, flag: &str, inputs: &[String]) -> Result<(
     let real = real_dir.join(name);
     // A link at `path` is replaced, not followed; its target is checked too.
     let linked = std::fs::canonicalize(path).ok();
-    for input in input_paths(inputs) {
-        let hits = |p: &PathBuf| p.starts_with(&input);
-        if hits(&real) || linked.as_ref().is_some_and(hits) {
-            let what = match real == input || linked.as_ref() == Some(&input) {
-                true => "is an input file".to_string(),
-                false => format!("lies inside the input folder {}", input.display()),
-            };
-            return Err(Error::output(
-                path,
-                format!("{flag}: {what}; choose a file outside the inputs"),
-            ));
-        }
-    }
-    Ok(())
+    let inputs = input_paths(inputs);
+    let is = |input: &PathBuf| real == *input || linked.as_ref() == Some(input);
+    let within = |input: &PathBuf| {
+        real.starts_with(input) || linked.as_ref().is_some_and(|l| l.starts_with(input))
+    };
+    let what = match (
+        inputs.iter().find(|i| is(i)),
+        inputs.iter().find(|i| within(i)),
+    ) {
+        (Some(_), _) => "is an input file".to_string(),
+        (None, Some(folder)) => format!("lies inside the input folder {}", folder.display()),
+        (None, None) => return Ok(()),
+    };
+    Err(Error::output(
+        path,
+        format!("{flag}: {what}; choose a file outside the inputs"),
+    ))
 }
 
 /// An existing file at `path` must be one themata wrote (`ours`).

@@ -301,17 +301,14 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     inputs.write_into(&json, &mut out)?;
     summary.output = out.dir().display().to_string();
     summary.tables = out.staged_tables().len();
-    match &cfg.xlsx {
-        Some(path) => {
-            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
-            for note in notes {
-                say(format!("note: {}: {note}", path.display()));
-            }
-            summary.xlsx = Some(path.display().to_string());
-            out.workbook(path, &bytes)?;
-            progress.stage("xlsx");
+    if let Some(path) = &cfg.xlsx {
+        let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+        for note in notes {
+            say(format!("note: {}: {note}", path.display()));
         }
-        None => {}
+        summary.xlsx = Some(path.display().to_string());
+        out.workbook(path, &bytes)?;
+        progress.stage("xlsx");
     }
     out.commit()?;
     progress.stage("commit");

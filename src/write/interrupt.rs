@@ -192,8 +192,9 @@ pub fn out_of_memory(size: usize) -> ! {
 }
 
 /// Test hook: with `THEMATA_TEST_PAUSE=POINT:MARKER`, reaching `POINT`
-/// creates the file `MARKER` and waits there until a signal arrives (then
-/// goes on, so that a signal during a switch is seen to wait for it).
+/// creates the file `MARKER` and waits there until the file is removed or
+/// a signal arrives, then goes on (so a signal during a switch is seen to
+/// wait for it).
 /// Points: `staged` (all files staged), `switch` (before the mutex),
 /// `switched` (folder replaced, mutex held), `cleaned` (old tree removed).
 pub fn pause(point: &str) {
@@ -206,8 +207,10 @@ pub fn pause(point: &str) {
     if at != point {
         return;
     }
-    let _ = fs::write(marker, point);
-    while !INTERRUPTED.load(Ordering::SeqCst) {
+    if fs::write(marker, point).is_err() {
+        return;
+    }
+    while !INTERRUPTED.load(Ordering::SeqCst) && fs::symlink_metadata(marker).is_ok() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
