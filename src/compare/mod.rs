@@ -153,9 +153,10 @@ pub fn command(args: &CompareArgs) -> Result<()> {
         .output
         .get_or_insert_with(|| "output-compare".into());
     let cfg = AnalyzeConfig::from_args(&analysis)?;
+    // First, so that a folder that cannot be written fails before any reading.
+    let mut out = Output::create(&cfg.output, cfg.excel)?;
     let corpus = Corpus::load(&cfg, &cfg.meta, args.unit)?;
     let plan = Plan::new(args, &corpus)?;
-    let mut out = Output::create(&cfg.output, cfg.excel)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
     write_tfidf(&mut out, &corpus, cfg.jobs)?;
     let similarity = write_similarity(&mut out, &corpus, &plan)?;

@@ -66,7 +66,7 @@ pub fn prepare(dir: &Path) -> Result<Folder> {
     }
     let target = fs::canonicalize(dir).map_err(|e| Error::output(dir, e))?;
     let parent = check_replaceable(dir, &target)?;
-    let folder_lock = lock(&target).map_err(|e| match e.kind() {
+    let folder_lock = lock_current(&target).map_err(|e| match e.kind() {
         io::ErrorKind::WouldBlock => Error::output(
             dir,
             "another themata run is writing into this folder; wait for it or choose another folder",
@@ -138,6 +138,23 @@ fn lock(path: &Path) -> io::Result<File> {
     let file = File::open(path)?;
     rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)?;
     Ok(file)
+}
+
+/// [`lock`] on the folder now at `path`: a run that opened the folder just
+/// before another run swapped it out would hold a lock on the old tree, so
+/// the lock is taken again until it is on the folder at `path`.
+fn lock_current(path: &Path) -> io::Result<File> {
+    let same = |f: &File| -> io::Result<bool> {
+        let (a, b) = (f.metadata()?, fs::metadata(path)?);
+        Ok((a.dev(), a.ino()) == (b.dev(), b.ino()))
+    };
+    for _ in 0..100 {
+        let file = lock(path)?;
+        if same(&file)? {
+            return Ok(file);
+        }
+    }
+    Err(io::Error::from(io::ErrorKind::WouldBlock))
 }
 
 /// Removes the staging folders of `name` whose run is gone (nobody holds
