@@ -180,19 +180,23 @@ pub fn exchange(staging: &Path, target: &Path) -> Result<PathBuf> {
         |e: io::Error| Error::output(target, format!("cannot replace the output folder: {e}"));
     match exchange_atomic(staging, target) {
         Ok(()) => Ok(staging.to_path_buf()),
-        Err(e) if unsupported(&e) => {
-            let mut old = staging.as_os_str().to_owned();
-            old.push(".old");
-            let old = PathBuf::from(old);
-            fs::rename(target, &old).map_err(failed)?;
-            if let Err(e) = fs::rename(staging, target) {
-                let _ = fs::rename(&old, target);
-                return Err(failed(e));
-            }
-            Ok(old)
-        }
+        Err(e) if unsupported(&e) => exchange_by_renames(staging, target).map_err(failed),
         Err(e) => Err(failed(e)),
     }
+}
+
+/// The fallback: `target` to `<staging>.old`, then `staging` to `target`
+/// (between the two, `target` does not exist). Returns the old tree's path.
+fn exchange_by_renames(staging: &Path, target: &Path) -> io::Result<PathBuf> {
+    let mut old = staging.as_os_str().to_owned();
+    old.push(".old");
+    let old = PathBuf::from(old);
+    fs::rename(target, &old)?;
+    if let Err(e) = fs::rename(staging, target) {
+        let _ = fs::rename(&old, target);
+        return Err(e);
+    }
+    Ok(old)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -313,6 +317,36 @@ fn legacy_ours(target: &Path, rel: &str, is_dir: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both ways of switching leave the new tree at the target and the
+    /// old one where they say.
+    #[test]
+    fn exchange_and_fallback_swap_the_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staging, target) = (
+            dir.path().join(".themata-staging.out.x"),
+            dir.path().join("out"),
+        );
+        for (round, atomic) in [(0, true), (1, false)] {
+            fs::create_dir_all(&staging).unwrap();
+            fs::create_dir_all(&target).unwrap();
+            fs::write(staging.join("new"), round.to_string()).unwrap();
+            fs::write(target.join("old"), "").unwrap();
+            let old = match atomic {
+                true => exchange(&staging, &target).unwrap(),
+                false => exchange_by_renames(&staging, &target).unwrap(),
+            };
+            assert_eq!(
+                fs::read_to_string(target.join("new")).unwrap(),
+                round.to_string()
+            );
+            assert!(!target.join("old").exists());
+            assert!(old.join("old").exists());
+            assert!(is_staging(&old), "{}", old.display());
+            fs::remove_dir_all(&old).unwrap();
+            fs::remove_dir_all(&target).unwrap();
+        }
+    }
 
     #[test]
     fn files_listed_in_the_manifest_are_ours_others_are_not() {
