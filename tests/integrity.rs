@@ -455,31 +455,30 @@ fn signal_at_each_point_of_the_commit_leaves_the_old_or_the_new_run() {
 
 #[test]
 fn second_run_into_the_same_folder_fails_at_once() {
-    let dir = tempdir();
-    inputs(dir.path());
-    let marker = dir.path().join("marker");
-    let first = start_paused(
-        dir.path(),
-        &["analyze", "in", "-o", "out", "-q"],
-        "staging",
-        &marker,
-    );
-    // The same folder, named differently.
-    for name in ["out", "./out/"] {
-        let second = run(
-            dir.path(),
-            &["analyze", "in", "-o", name, "-q", "--tables", "documents"],
-        );
-        refused(&second, "another themata run is writing into this folder");
+    // Held while staging, and after the switch while the old tree goes.
+    for point in ["staging", "switched"] {
+        let dir = tempdir();
+        inputs(dir.path());
+        let marker = dir.path().join("marker");
+        let args = ["analyze", "in", "-o", "out", "-q"];
+        let first = start_paused(dir.path(), &args, point, &marker);
+        // The same folder, named differently.
+        for name in ["out", "./out/"] {
+            let second = run(
+                dir.path(),
+                &["analyze", "in", "-o", name, "-q", "--tables", "documents"],
+            );
+            refused(&second, "another themata run is writing into this folder");
+        }
+        fs::remove_file(&marker).unwrap();
+        let done = first.wait_with_output().unwrap();
+        ok(&done);
+        let out = dir.path().join("out");
+        assert_eq!(Table::read(&out.join("documents.csv")).rows.len(), 3);
+        assert!(out.join("terms_by_section.csv").exists(), "{point}");
+        assert_manifest_lists_every_file(&out);
+        assert!(leftovers(dir.path()).is_empty());
     }
-    fs::remove_file(&marker).unwrap();
-    let done = first.wait_with_output().unwrap();
-    ok(&done);
-    let out = dir.path().join("out");
-    assert_eq!(Table::read(&out.join("documents.csv")).rows.len(), 3);
-    assert!(out.join("terms_by_section.csv").exists());
-    assert_manifest_lists_every_file(&out);
-    assert!(leftovers(dir.path()).is_empty());
 }
 
 #[test]
