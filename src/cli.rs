@@ -19,7 +19,9 @@ Examples:
 
 Exit codes: 0 success (skipped files are named on stderr and in manifest.json),
 2 usage or fatal error (nothing is written), 130 interrupted (Ctrl-C; the
-previous tables stay as they were); 1 is never used.";
+message says whether the output folder was left as it was); 1 is never used.
+The output folder holds one run: it is replaced as a whole, so it must hold
+only files themata wrote (listed in its manifest.json).";
 
 /// Thematic text analysis: sections, terms, n-grams and themes, written as
 /// tidy CSV tables for spreadsheets and notebooks.
@@ -115,7 +117,7 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Output folder for the tables [default: output; compare: output/compare].
+    /// Output folder for the tables [default: output; compare: output-compare].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 

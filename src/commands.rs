@@ -153,6 +153,19 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
                 sink.row(row)?;
             }
             out.finish(sink)?;
+            // A manifest too, so that a later run knows the folder as themata's.
+            let manifest = serde_json::json!({
+                "tool": "themata",
+                "version": env!("CARGO_PKG_VERSION"),
+                "command": "kwic",
+                "pattern": args.pattern,
+                "window": args.window,
+                "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
+                "files": out.manifest_files(None),
+            });
+            let json = serde_json::to_string_pretty(&manifest)
+                .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
+            out.file("manifest.json", format!("{json}\n").as_bytes())?;
             let dir = out.dir().display().to_string();
             out.commit()?;
             say(format!(
@@ -217,7 +230,43 @@ fn themes(cmd: ThemesCommand) -> Result<()> {
             }
             codebook::Codebook::parse(&output, &toml)
                 .map_err(|p| Error::codebook(&output, p[0].line, p[0].column, &p[0].message))?;
-            std::fs::write(&output, toml).map_err(|e| Error::output(&output, e))
+            let target = std::path::Path::new(&output);
+            crate::config::check_file_target(target, "themes convert", &[input])?;
+            crate::config::check_not_foreign(target, "themes convert", is_converted_codebook)?;
+            write_replacing(target, toml.as_bytes())
         }
     }
+}
+
+/// A codebook `themes convert` wrote: it starts with the header line of
+/// [`Codebook::to_toml`].
+fn is_converted_codebook(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let header = Codebook::default().to_toml();
+    let mut start = vec![0; header.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok_and(|()| start == header.as_bytes())
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it onto
+/// `path`: the file is the old one or the whole new one, never half.
+fn write_replacing(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".themata-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::output(path, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::output(path, e))?;
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| Error::output(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::output(path, e.error))?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! read. Bad flags, an unreadable stopword list or a malformed codebook fail
 //! here, so nothing is written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
 use crate::cli::{AnalyzeArgs, SectionMode};
@@ -99,9 +99,28 @@ impl AnalyzeConfig {
             .clone()
             .unwrap_or_else(|| PathBuf::from("output"));
         if let Some(path) = &args.xlsx {
-            // Inside the output folder is fine: it is created before writing.
-            if path.parent() != Some(output.as_path()) {
-                check_file_target(path, "--xlsx")?;
+            // A workbook directly in the output folder is replaced with the
+            // folder (which holds only themata's files, see write::folder).
+            let in_output =
+                path.parent() == Some(output.as_path()) || same_folder(path.parent(), &output);
+            check_file_target(path, "--xlsx", &args.inputs)?;
+            let xlsx_name = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            if in_output && !xlsx_name {
+                return Err(Error::output(
+                    path,
+                    "--xlsx: a workbook in the output folder must end in .xlsx (its other files are the tables)",
+                ));
+            }
+            if !in_output && below(path, &output) {
+                return Err(Error::output(
+                    path,
+                    "--xlsx: inside a subfolder of the output folder; put it in the output folder itself or outside it",
+                ));
+            }
+            if !in_output {
+                check_not_foreign(path, "--xlsx", crate::write::xlsx::is_themata_workbook)?;
             }
         }
         let meta =
@@ -185,21 +204,96 @@ impl AnalyzeConfig {
 /// Most worker threads per core that `--jobs` may start.
 pub const THREADS_PER_CORE: usize = 4;
 
-/// A file to be written: its folder must exist and it must not be a folder.
-pub fn check_file_target(path: &std::path::Path, flag: &str) -> Result<()> {
+/// A file to be written: its folder must exist, it must not be a folder,
+/// and it must not be one of the `inputs` or lie inside an input folder
+/// (compared by real location, so `./in/../in/a.txt` or a link to the
+/// folder holding an input is caught too).
+pub fn check_file_target(path: &Path, flag: &str, inputs: &[String]) -> Result<()> {
     if path.is_dir() {
         return Err(Error::output(
             path,
             format!("{flag}: is a folder, expected a file name"),
         ));
     }
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::output(
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::output(
             path,
             format!("{flag}: folder {} does not exist", dir.display()),
+        ));
+    }
+    let (Ok(real_dir), Some(name)) = (std::fs::canonicalize(dir), path.file_name()) else {
+        return Err(Error::output(path, format!("{flag}: expected a file name")));
+    };
+    let real = real_dir.join(name);
+    // A link at `path` is replaced, not followed; its target is checked too.
+    let linked = std::fs::canonicalize(path).ok();
+    let inputs = input_paths(inputs);
+    let is = |input: &PathBuf| real == *input || linked.as_ref() == Some(input);
+    let within = |input: &PathBuf| {
+        real.starts_with(input) || linked.as_ref().is_some_and(|l| l.starts_with(input))
+    };
+    let what = match (
+        inputs.iter().find(|i| is(i)),
+        inputs.iter().find(|i| within(i)),
+    ) {
+        (Some(_), _) => "is an input file".to_string(),
+        (None, Some(folder)) => format!("lies inside the input folder {}", folder.display()),
+        (None, None) => return Ok(()),
+    };
+    Err(Error::output(
+        path,
+        format!("{flag}: {what}; choose a file outside the inputs"),
+    ))
+}
+
+/// An existing file at `path` must be one themata wrote (`ours`).
+pub fn check_not_foreign(path: &Path, flag: &str, ours: impl Fn(&Path) -> bool) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() || !ours(path) => Err(Error::output(
+            path,
+            format!("{flag}: file exists and themata did not write it; choose a new file name or remove it"),
         )),
         _ => Ok(()),
     }
+}
+
+/// Whether `a` and `b` name the same existing folder.
+fn same_folder(a: Option<&Path>, b: &Path) -> bool {
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    a.and_then(real).is_some_and(|a| Some(a) == real(b))
+}
+
+/// Whether the folder of `path` lies inside the existing folder `dir`.
+fn below(path: &Path, dir: &Path) -> bool {
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match (parent.and_then(real), real(dir)) {
+        (Some(p), Some(d)) => p.starts_with(d),
+        _ => false,
+    }
+}
+
+/// The real paths of the inputs that exist (globs expanded); `-` (stdin)
+/// and paths that do not exist name nothing to protect.
+fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for input in inputs.iter().filter(|i| *i != "-") {
+        match std::fs::canonicalize(input) {
+            Ok(p) => paths.push(p),
+            Err(_) => paths.extend(
+                glob::glob(input)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|p| std::fs::canonicalize(p).ok()),
+            ),
+        }
+    }
+    paths
 }
 
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {

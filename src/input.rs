@@ -464,7 +464,11 @@ impl Walk<'_> {
     /// One entry of a folder being walked.
     fn entry(&mut self, root: &Path, p: PathBuf, folder: &std::sync::Arc<str>, d: &mut Discovery) {
         if is_hidden(&p) {
-            return skip(&mut d.ignored, &p, "hidden file or folder".into());
+            // A run's staging folder (beside its output folder) is not input.
+            if !crate::write::folder::is_staging(&p) {
+                skip(&mut d.ignored, &p, "hidden file or folder".into());
+            }
+            return;
         }
         let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if is_link && !self.filter.follow {

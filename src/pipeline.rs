@@ -298,30 +298,23 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
+        "files": out.manifest_files(cfg.xlsx.as_deref()),
     });
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
     inputs.write_into(&json, &mut out)?;
     summary.output = out.dir().display().to_string();
     summary.tables = out.staged_tables().len();
-    let workbook = match &cfg.xlsx {
-        Some(path) => {
-            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
-            for note in notes {
-                say(format!("note: {}: {note}", path.display()));
-            }
-            summary.xlsx = Some(path.display().to_string());
-            Some(crate::write::xlsx::stage(path, &bytes)?)
+    if let Some(path) = &cfg.xlsx {
+        let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+        for note in notes {
+            say(format!("note: {}: {note}", path.display()));
         }
-        None => None,
-    };
-    if cfg.xlsx.is_some() {
+        summary.xlsx = Some(path.display().to_string());
+        out.workbook(path, &bytes)?;
         progress.stage("xlsx");
     }
     out.commit()?;
-    if let Some(staged) = workbook {
-        staged.commit()?;
-    }
     progress.stage("commit");
     summary.skipped = skipped.len();
     summary.ignored = discovery.ignored.len();

@@ -697,13 +697,18 @@ fn big_corpus(dir: &Path, n: usize) {
     }
 }
 
+/// The staging folders of output folder `out` (beside it, in its parent).
 fn staging_folders(out: &Path) -> Vec<PathBuf> {
-    fs::read_dir(out)
+    let prefix = format!(
+        ".themata-staging.{}.",
+        out.file_name().unwrap().to_string_lossy()
+    );
+    fs::read_dir(out.parent().unwrap())
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with(".themata-staging-"))
+                        .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
                 })
                 .collect()
         })
@@ -760,14 +765,16 @@ fn killed_run_leaves_previous_output_intact() {
     assert!(!status.success());
     let leftover = staging_folders(&dir.path().join("in/out"));
     assert_eq!(leftover.len(), 1, "SIGKILL leaves the staging folder");
-    let after: Vec<_> = snapshot(&dir.path().join("in/out"))
-        .into_iter()
-        .filter(|(p, _)| !p.starts_with(&leftover[0]))
-        .collect();
-    assert_eq!(before, after, "previous tables changed by a killed run");
+    assert_eq!(
+        before,
+        snapshot(&dir.path().join("in/out")),
+        "previous tables changed by a killed run"
+    );
 
-    // The leftover staging folder is hidden: not read back as input.
+    // The leftover staging folder is not read back as input, and the next
+    // run removes it (its owner is gone).
     let again = run(dir.path(), &["in", "-o", "in/out", "-q"]);
+    assert!(staging_folders(&dir.path().join("in/out")).is_empty());
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(doc_ids(&dir.path().join("in/out")).len(), docs);
     // (The whole output folder is excluded from the walk, staging included.)
@@ -782,7 +789,6 @@ fn killed_run_leaves_previous_output_intact() {
         sources.iter().all(|s| !s.starts_with("in/out")),
         "{sources:?}"
     );
-    fs::remove_dir_all(&leftover[0]).unwrap();
     let before = snapshot(&dir.path().join("in/out"));
 
     // SIGINT (Ctrl-C): the handler removes the staging folder, exit 130.

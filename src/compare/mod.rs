@@ -151,32 +151,28 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let mut analysis = args.analysis.clone();
     analysis
         .output
-        .get_or_insert_with(|| "output/compare".into());
+        .get_or_insert_with(|| "output-compare".into());
     let cfg = AnalyzeConfig::from_args(&analysis)?;
+    // First, so that a folder that cannot be written fails before any reading.
+    let mut out = Output::create(&cfg.output, cfg.excel)?;
     let corpus = Corpus::load(&cfg, &cfg.meta, args.unit)?;
     let plan = Plan::new(args, &corpus)?;
-    let mut out = Output::create(&cfg.output, cfg.excel)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
     write_tfidf(&mut out, &corpus, cfg.threads(corpus.docs.len()).0)?;
     let similarity = write_similarity(&mut out, &corpus, &plan)?;
     write_themes(&mut out, &corpus, &plan)?;
-    write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
+    // Charts before the manifest, which lists every file.
     let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
-    let workbook = match &cfg.xlsx {
-        Some(path) => {
-            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
-            for note in notes.iter().filter(|_| !cfg.quiet) {
-                eprintln!("note: {}: {note}", path.display());
-            }
-            Some(crate::write::xlsx::stage(path, &bytes)?)
+    write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
+    if let Some(path) = &cfg.xlsx {
+        let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+        for note in notes.iter().filter(|_| !cfg.quiet) {
+            eprintln!("note: {}: {note}", path.display());
         }
-        None => None,
-    };
+        out.workbook(path, &bytes)?;
+    }
     let dir = out.dir().display().to_string();
     out.commit()?;
-    if let Some(staged) = workbook {
-        staged.commit()?;
-    }
     if !cfg.quiet {
         for note in chart_notes {
             eprintln!("note: {note}");
@@ -1075,6 +1071,7 @@ fn write_manifest(
         }).collect::<Vec<_>>(),
         "skipped": corpus.skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
+        "files": out.manifest_files(cfg.xlsx.as_deref()),
     });
     let mut json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;

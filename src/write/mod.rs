@@ -1,15 +1,16 @@
 //! Writers: the only place output files are created.
 //!
 //! [`Output`] manages the target folder: every file is first written into a
-//! hidden staging folder inside it (so a rename is atomic on the same file
-//! system), and [`Output::commit`] renames them into place only when the whole
-//! run succeeded. A failed or interrupted run leaves the previous tables as
-//! they were; its staging folder is removed on error (and is hidden, so never
-//! read back as input). An output folder that this run created is removed
-//! again when the run fails, so a failed run leaves no trace. Ctrl-C (SIGINT)
-//! or SIGTERM removes the staging folder and exits with code 130; only a
-//! SIGKILL or a power cut can leave a `.themata-staging-*` folder behind,
-//! which the next run ignores as hidden.
+//! staging folder beside it, and [`Output::commit`] swaps the staging folder
+//! and the output folder in one step ([`folder`]), only when the whole run
+//! succeeded. After any exit the folder holds the whole previous run or the
+//! whole new one, never a mix, and no file of an earlier run survives a
+//! later one. A failed run removes its staging folder, and an output folder
+//! it created is removed again. Ctrl-C (SIGINT) or SIGTERM removes the
+//! staging folder and exits 130 ([`interrupt`]); a staging folder left by a
+//! SIGKILL or a power cut is removed by the next run into the same folder.
+//! A workbook outside the folder (`--xlsx`) is written to a temporary file
+//! beside its target and renamed in the same step.
 //!
 //! [`CsvSink`] writes one RFC 4180 table: UTF-8 (with a BOM under
 //! `--excel`), a header row, fixed float precision, and text cells that a
@@ -19,56 +20,30 @@
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::table::Cell;
 
+pub mod folder;
+pub mod interrupt;
 pub mod xlsx;
 
 /// The output folder of one run.
 pub struct Output {
+    /// The folder as the user named it.
     dir: PathBuf,
-    staging: Option<tempfile::TempDir>,
+    /// Locked and staged until commit.
+    folder: Option<folder::Folder>,
+    /// This run in [`interrupt`]'s registry.
+    run: u64,
     excel: bool,
     /// (file name, rows written), in the order the files were created.
     written: Vec<(String, u64)>,
+    /// Workbooks outside the folder: (temporary file, target).
+    beside: Vec<(PathBuf, PathBuf)>,
     /// The first folder of `dir`'s ancestry that this run created, if any:
     /// removed again (when empty) if the run does not commit.
     created: Option<PathBuf>,
-}
-
-/// Staging folders of runs in progress, for the interrupt handler.
-static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// On SIGINT/SIGTERM: remove every staging folder, then exit 130. The lock
-/// is held by [`Output::commit`] while it renames, so an interrupt never
-/// splits a commit in half.
-fn install_interrupt_handler() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        // A second handler (e.g. in tests that build two Outputs) is refused
-        // by ctrlc; the first one already covers every registered folder.
-        let _ = ctrlc::set_handler(|| {
-            let dirs = STAGING.lock().unwrap_or_else(|p| p.into_inner());
-            for d in dirs.iter() {
-                let _ = fs::remove_dir_all(d);
-            }
-            eprintln!("themata: interrupted; previous tables left as they were");
-            std::process::exit(130);
-        });
-    });
-}
-
-fn register(path: &Path) {
-    STAGING
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(path.to_path_buf());
-}
-
-fn unregister(dirs: &mut Vec<PathBuf>, path: &Path) {
-    dirs.retain(|d| d != path);
 }
 
 /// The first ancestor of `dir` (or `dir` itself) that does not exist yet.
@@ -84,33 +59,30 @@ fn first_missing(dir: &Path) -> Option<PathBuf> {
 }
 
 impl Output {
-    /// Creates the folder (and the staging folder inside it). Fails early, before
-    /// any document is read, when the folder cannot be written.
+    /// Creates (if missing), checks and locks the folder and stages beside
+    /// it. Fails early, before any document is read, when the folder cannot
+    /// be replaced: another run writes it, it holds files themata did not
+    /// write, or its parent is not writable.
     pub fn create(dir: &Path, excel: bool) -> Result<Output> {
         let created = first_missing(dir);
-        let remove_created = || {
+        let folder = folder::prepare(dir).inspect_err(|_| {
             if let Some(top) = &created {
                 remove_empty_up_to(dir, top);
             }
-        };
-        fs::create_dir_all(dir).map_err(|e| {
-            remove_created();
-            Error::output(dir, format!("cannot create output folder: {e}"))
         })?;
-        install_interrupt_handler();
-        let staging = tempfile::Builder::new()
-            .prefix(".themata-staging-")
-            .tempdir_in(dir)
-            .map_err(|e| {
-                remove_created();
-                Error::output(dir, format!("output folder is not writable: {e}"))
-            })?;
-        register(staging.path());
+        let run = interrupt::register(
+            dir.display().to_string().trim_end_matches('/').to_string(),
+            folder.staging.clone(),
+            created.clone().map(|top| (dir.to_path_buf(), top)),
+        );
+        interrupt::pause("staging");
         Ok(Output {
             dir: dir.to_path_buf(),
-            staging: Some(staging),
+            folder: Some(folder),
+            run,
             excel,
             written: Vec::new(),
+            beside: Vec::new(),
             created,
         })
     }
@@ -119,12 +91,35 @@ impl Output {
         &self.dir
     }
 
-    fn staging_path(&self, name: &str) -> PathBuf {
-        self.staging
+    fn folder(&self) -> &folder::Folder {
+        self.folder
             .as_ref()
             .expect("staging folder exists until commit")
-            .path()
-            .join(name)
+    }
+
+    fn staging_path(&self, name: &str) -> PathBuf {
+        self.folder().staging.join(name)
+    }
+
+    /// The file name of `path` when it names a file directly in the output
+    /// folder (as the user wrote it, or by its real location).
+    pub fn inside(&self, path: &Path) -> Option<String> {
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        let parent = match path.parent()? {
+            p if p.as_os_str().is_empty() => Path::new("."),
+            p => p,
+        };
+        let real = || fs::canonicalize(parent).is_ok_and(|p| p == self.folder().target);
+        (parent == self.dir || real()).then_some(name)
+    }
+
+    /// Stages a workbook: in the folder when `path` names a file in it,
+    /// else beside `path` ([`Output::file_beside`]).
+    pub fn workbook(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        match self.inside(path) {
+            Some(name) => self.file(&name, bytes),
+            None => self.file_beside(path, bytes),
+        }
     }
 
     /// Starts a CSV table `name.csv` with the given header.
@@ -172,6 +167,28 @@ impl Output {
         fs::write(&path, bytes).map_err(|e| Error::output(self.dir.join(relative), e))?;
         self.written.push((relative.to_string(), 0));
         Ok(())
+    }
+
+    /// Writes a file outside the folder (a workbook): to a temporary file
+    /// beside `path` now, renamed onto `path` in [`Output::commit`]'s step.
+    pub fn file_beside(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".themata-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::output(path, e))?;
+        let (mut file, tmp) = tmp.keep().map_err(|e| Error::output(path, e.error))?;
+        interrupt::add_temp(self.run, tmp.clone());
+        self.beside.push((tmp, path.to_path_buf()));
+        file.write_all(bytes).map_err(|e| Error::output(path, e))?;
+        // A temporary file is private (0600); the workbook is an ordinary file.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::output(path, e))
     }
 
     /// Starts a scratch file in the staging folder, for text that a later
@@ -224,6 +241,17 @@ impl Output {
             .collect()
     }
 
+    /// The manifest's `files`, sorted: every file written so far, the
+    /// manifest itself, and the workbook `xlsx` when it goes into the folder.
+    pub fn manifest_files(&self, xlsx: Option<&Path>) -> Vec<String> {
+        let mut files: Vec<String> = self.written.iter().map(|(n, _)| n.clone()).collect();
+        files.push("manifest.json".into());
+        files.extend(xlsx.and_then(|p| self.inside(p)));
+        files.sort();
+        files.dedup();
+        files
+    }
+
     /// The CSV tables staged so far: (table name, staged path), in the order
     /// they were created (for building the XLSX workbook from them).
     pub fn staged_tables(&self) -> Vec<(String, PathBuf)> {
@@ -236,40 +264,56 @@ impl Output {
             .collect()
     }
 
-    /// Moves every staged file into the output folder.
-    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
-        let staging = self
-            .staging
-            .take()
-            .expect("staging folder exists until commit");
-        let mut registered = STAGING.lock().unwrap_or_else(|p| p.into_inner());
-        unregister(&mut registered, staging.path());
+    /// Replaces the output folder with the staged one (and moves workbooks
+    /// beside it into place), then removes the old tree. Returns the
+    /// output folder.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let (staging, target) = (self.folder().staging.clone(), self.folder().target.clone());
+        let mut switch = interrupt::begin(self.run);
+        // On an error here nothing is switched; drop removes the staging folder.
+        let old = folder::exchange(&staging, &target)?;
+        switch.switched(old.clone());
+        // Keeps the locks until the old tree is removed.
+        let folder = self.folder.take();
         self.created = None;
-        let mut moved = Vec::new();
-        for (name, _) in &self.written {
-            let from = staging.path().join(name);
-            let to = self.dir.join(name);
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::output(&to, e))?;
+        let mut landed = Ok(());
+        for (tmp, target) in std::mem::take(&mut self.beside) {
+            match fs::rename(&tmp, &target) {
+                Ok(()) => switch.landed(&tmp),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    landed = Err(Error::output(
+                        &target,
+                        format!("cannot move the workbook into place ({e}); the tables are from this run"),
+                    ));
+                }
             }
-            fs::rename(&from, &to)
-                .map_err(|e| Error::output(&to, format!("cannot move table into place: {e}")))?;
-            moved.push(to);
         }
-        drop(staging);
-        Ok(moved)
+        interrupt::pause("switched");
+        drop(switch);
+        interrupt::settle();
+        let _ = fs::remove_dir_all(&old);
+        interrupt::pause("cleaned");
+        drop(folder);
+        landed.map(|()| self.dir.clone())
     }
 }
 
 impl Drop for Output {
-    /// A run that did not commit: remove its staging folder and any output
-    /// folder it created (only if still empty: never someone's files).
+    /// A run that did not commit: remove its staging folder, its temporary
+    /// files and any output folder it created (only if still empty: never
+    /// someone's files). A committed run stays registered, so that a signal
+    /// until the process ends still says that the folder was replaced.
     fn drop(&mut self) {
-        if let Some(staging) = self.staging.take() {
-            let mut registered = STAGING.lock().unwrap_or_else(|p| p.into_inner());
-            unregister(&mut registered, staging.path());
-            drop(staging);
+        let Some(folder) = self.folder.take() else {
+            return;
+        };
+        let _ = fs::remove_dir_all(&folder.staging);
+        for (tmp, _) in &self.beside {
+            let _ = fs::remove_file(tmp);
         }
+        interrupt::unregister(self.run);
+        drop(folder);
         if let Some(top) = self.created.take() {
             remove_empty_up_to(&self.dir, &top);
         }

@@ -12,11 +12,14 @@
 //! is cut and the README sheet says so. A cell holds at most 32,767
 //! characters (Excel's limit, counted in UTF-16 units as Excel does); a
 //! longer text is cut to end in `… [cut: N characters]` within the limit,
-//! with a note per sheet, rather than failing the run ([`fit_cell`]). The creation date is fixed, so
-//! reruns give identical bytes. The file is written to a temporary file
-//! beside the target and renamed into place after the tables ([`stage`]).
+//! with a note per sheet, rather than failing the run ([`fit_cell`]). The
+//! creation date is fixed, so reruns give identical bytes. The custom
+//! property `Generator = themata` marks the workbook as themata's
+//! ([`is_themata_workbook`]), so that a rerun replaces it but never a
+//! workbook of the user's. The file is staged by [`super::Output`] (in the
+//! output folder, or beside its target) and lands in the same step as the
+//! tables.
 
-use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
@@ -173,7 +176,8 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
     book.set_properties(
         &DocProperties::new()
             .set_creation_datetime(&fixed)
-            .set_title("themata tables"),
+            .set_title("themata tables")
+            .set_custom_property(GENERATOR.0, GENERATOR.1),
     );
     let bold = Format::new().set_bold();
     let mut notes = Vec::new();
@@ -420,48 +424,35 @@ fn sheet_name(name: &str) -> String {
         .collect()
 }
 
-/// A file written to a temporary name beside its target, renamed into
-/// place by [`Staged::commit`]; dropped without commit, it is removed.
-pub struct Staged {
-    tmp: tempfile::NamedTempFile,
-    path: std::path::PathBuf,
-}
+/// The custom document property that marks a workbook themata wrote
+/// (`docProps/custom.xml`), so that a rerun may replace it and nothing else.
+const GENERATOR: (&str, &str) = ("Generator", "themata");
 
-/// Writes `bytes` to a temporary file in `path`'s folder (so the final
-/// rename is atomic): `path` is then either the old file or the whole new one.
-pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+/// Whether `path` is a workbook themata wrote: it has the [`GENERATOR`]
+/// property, or (before that property) the title "themata tables". Reads at
+/// most 64 KiB of either part, so a hostile archive cannot make it slow.
+pub fn is_themata_workbook(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".themata-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::output(path, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::output(path, e))?;
-    // A temporary file is private (0600); the workbook is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| Error::output(path, e))?;
-    }
-    Ok(Staged {
-        tmp,
-        path: path.to_path_buf(),
-    })
-}
-
-impl Staged {
-    pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        self.tmp
-            .persist(&path)
-            .map_err(|e| Error::output(&path, e.error))?;
-        Ok(())
-    }
+    let Ok(mut zip) = zip::ZipArchive::new(file) else {
+        return false;
+    };
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        if let Ok(entry) = zip.by_name(name) {
+            let _ = entry.take(1 << 16).read_to_string(&mut text);
+        }
+        text
+    };
+    let custom = part("docProps/custom.xml");
+    let marked = format!(
+        "name=\"{}\"><vt:lpwstr>{}</vt:lpwstr>",
+        GENERATOR.0, GENERATOR.1
+    );
+    custom.contains(&marked)
+        || part("docProps/core.xml").contains("<dc:title>themata tables</dc:title>")
 }
 
 #[cfg(test)]
