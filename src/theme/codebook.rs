@@ -6,7 +6,12 @@
 //! label = "Security and stability"
 //! definition = "One sentence."
 //! patterns = ["secur*", "stabil*", "peace"]
+//! exclude = ["security council"]   # optional, same syntax as patterns
 //! ```
+//!
+//! `exclude` lists phrases and globs whose matches are not this theme's
+//! talk: a pattern match of the theme (or of one of its children) that
+//! overlaps an exclusion match is not counted (see [`crate::theme`]).
 //!
 //! Validation reports every problem with file, line and column: unknown
 //! keys, duplicate themes, bad keys, empty patterns, globs that match every
@@ -26,6 +31,8 @@ pub struct Theme {
     pub label: String,
     pub definition: String,
     pub patterns: Vec<PatternDef>,
+    /// Exclusions: same syntax as patterns; see the module docs.
+    pub exclude: Vec<PatternDef>,
     /// Where the theme is defined (1-based; 0 when not from a file).
     pub line: usize,
     pub column: usize,
@@ -67,6 +74,8 @@ struct RawTheme {
     definition: Option<String>,
     #[serde(default)]
     patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
 }
 
 /// A problem found in a codebook, before it is turned into an [`Error`].
@@ -119,29 +128,35 @@ impl Codebook {
             } else if themes.iter().any(|t| t.key == key) {
                 problems.push(at(raw.key.span(), format!("duplicate theme `{key}`")));
             }
-            let mut patterns = Vec::new();
-            for p in raw.patterns {
-                let span = p.span();
-                let value = p.get_ref().trim().to_string();
-                if let Err(message) = check_pattern(&value) {
-                    problems.push(at(
-                        span.start + 1..span.end,
-                        format!("theme `{key}`: {message}"),
-                    ));
-                    continue;
+            let mut check = |list: Vec<Spanned<String>>, what: &str| {
+                let mut defs = Vec::new();
+                for p in list {
+                    let span = p.span();
+                    let value = p.get_ref().trim().to_string();
+                    if let Err(message) = check_pattern(&value) {
+                        problems.push(at(
+                            span.start + 1..span.end,
+                            format!("theme `{key}`: {what}{message}"),
+                        ));
+                        continue;
+                    }
+                    let (pl, pc) = index.locate(span.start);
+                    defs.push(PatternDef {
+                        text: value,
+                        line: pl,
+                        column: pc,
+                    });
                 }
-                let (pl, pc) = index.locate(span.start);
-                patterns.push(PatternDef {
-                    text: value,
-                    line: pl,
-                    column: pc,
-                });
-            }
+                defs
+            };
+            let patterns = check(raw.patterns, "");
+            let exclude = check(raw.exclude, "exclude: ");
             themes.push(Theme {
                 label: raw.label.unwrap_or_else(|| key.clone()),
                 definition: raw.definition.unwrap_or_default(),
                 key,
                 patterns,
+                exclude,
                 line,
                 column,
             });
@@ -183,6 +198,10 @@ impl Codebook {
             out.push_str(&format!("definition = {}\n", toml_string(&t.definition)));
             let patterns: Vec<String> = t.patterns.iter().map(|p| toml_string(&p.text)).collect();
             out.push_str(&format!("patterns = [{}]\n", patterns.join(", ")));
+            if !t.exclude.is_empty() {
+                let exclude: Vec<String> = t.exclude.iter().map(|p| toml_string(&p.text)).collect();
+                out.push_str(&format!("exclude = [{}]\n", exclude.join(", ")));
+            }
         }
         out
     }
@@ -303,6 +322,7 @@ fn add_implicit_parents(themes: &mut Vec<Theme>) -> std::result::Result<(), Prob
                             label: parent.to_string(),
                             definition: format!("Union of the `{parent}.*` themes."),
                             patterns: Vec::new(),
+                            exclude: Vec::new(),
                             line: themes[i].line,
                             column: themes[i].column,
                         },

@@ -280,6 +280,7 @@ impl<'a> Builder<'a> {
             label: label.to_string(),
             definition,
             patterns: Vec::new(),
+            exclude: Vec::new(),
             line,
             column,
         });
