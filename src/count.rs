@@ -800,14 +800,16 @@ pub fn count_document(
 
     let mut rows: Vec<MatchRow> = match_rows
         .into_iter()
-        .map(|((section_id, theme, pattern, matched, excluded), count)| MatchRow {
-            section_id,
-            theme,
-            pattern,
-            matched: matched_texts[matched as usize].clone(),
-            excluded,
-            count,
-        })
+        .map(
+            |((section_id, theme, pattern, matched, excluded), count)| MatchRow {
+                section_id,
+                theme,
+                pattern,
+                matched: matched_texts[matched as usize].clone(),
+                excluded,
+                count,
+            },
+        )
         .collect();
     rows.sort_unstable();
     doc.matches = rows;

@@ -91,7 +91,11 @@ fn theme_tables_are_complete_and_explained_by_the_matches() {
         .collect();
     assert_eq!(excluded, ["4 security security council"]);
     let mut sums: HashMap<(u32, String), u32> = HashMap::new();
-    for r in matches.records().iter().filter(|r| r["excluded"] == "false") {
+    for r in matches
+        .records()
+        .iter()
+        .filter(|r| r["excluded"] == "false")
+    {
         *sums
             .entry((r["section_id"].parse().unwrap(), r["theme"].to_string()))
             .or_default() += r["count"].parse::<u32>().unwrap();
@@ -346,7 +350,11 @@ fn security_council_adds_nothing_to_security() {
     }
     // Counted rows sum to the theme counts; excluded rows count nowhere.
     let mut sums: HashMap<(String, String), u32> = HashMap::new();
-    for r in matches.records().iter().filter(|r| r["excluded"] == "false") {
+    for r in matches
+        .records()
+        .iter()
+        .filter(|r| r["excluded"] == "false")
+    {
         *sums
             .entry((r["doc_id"].to_string(), r["theme"].to_string()))
             .or_default() += r["count"].parse::<u32>().unwrap();
@@ -399,7 +407,15 @@ exclude = ["security council"]
     )
     .unwrap();
     themata(dir.path())
-        .args(["analyze", "--quiet", "--themes", "book.toml", "-o", "out", "t.txt"])
+        .args([
+            "analyze",
+            "--quiet",
+            "--themes",
+            "book.toml",
+            "-o",
+            "out",
+            "t.txt",
+        ])
         .assert()
         .success();
     let counts = doc_counts(&dir.path().join("out/themes_by_document.csv"));
@@ -448,7 +464,15 @@ fn a_hostile_glob_on_a_long_word_finishes() {
     .unwrap();
     fs::write(dir.path().join("t.txt"), "a".repeat(100_000)).unwrap();
     themata(dir.path())
-        .args(["analyze", "--quiet", "--themes", "book.toml", "-o", "out", "t.txt"])
+        .args([
+            "analyze",
+            "--quiet",
+            "--themes",
+            "book.toml",
+            "-o",
+            "out",
+            "t.txt",
+        ])
         .timeout(std::time::Duration::from_secs(120))
         .assert()
         .success();

@@ -19,6 +19,9 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -57,15 +60,25 @@ pub struct Codebook {
 pub const DEFAULT_PATH: &str = "data/themes.toml";
 pub const DEFAULT_TEXT: &str = include_str!("../../data/themes.toml");
 
+/// Unknown keys are found by [`unknown_keys`], not by serde's
+/// `deny_unknown_fields`, which stops at the first.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
     theme: Vec<Spanned<RawTheme>>,
 }
 
+/// The keys a [[theme]] table may hold.
+const THEME_KEYS: [&str; 5] = ["key", "label", "definition", "patterns", "exclude"];
+
+/// Every key of the file and of its [[theme]] tables, with its span.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+struct Keys {
+    #[serde(default)]
+    theme: Vec<BTreeMap<Spanned<String>, IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
 struct RawTheme {
     key: Spanned<String>,
     #[serde(default)]
@@ -87,13 +100,11 @@ pub struct Problem {
 }
 
 impl Codebook {
-    /// Reads and validates a native codebook; the first problem is the error.
+    /// Reads and validates a native codebook; the error lists every
+    /// problem found.
     pub fn load(path: &str) -> Result<Codebook> {
         let text = read_text(path)?;
-        Codebook::parse(path, &text).map_err(|problems| {
-            let p = &problems[0];
-            Error::codebook(path, p.line, p.column, &p.message)
-        })
+        Codebook::parse(path, &text).map_err(|problems| problems_error(path, &problems))
     }
 
     /// The shipped default codebook.
@@ -116,7 +127,7 @@ impl Codebook {
             let range = e.span().unwrap_or(0..0);
             vec![at(range, e.message().trim().to_string())]
         })?;
-        let mut problems = Vec::new();
+        let mut problems = unknown_keys(text, &index);
         let mut themes: Vec<Theme> = Vec::new();
         for raw in file.theme {
             let theme_span = raw.span();
@@ -179,6 +190,7 @@ impl Codebook {
                 themes,
             })
         } else {
+            problems.sort_by_key(|p| (p.line, p.column));
             Err(problems)
         }
     }
@@ -205,6 +217,46 @@ impl Codebook {
         }
         out
     }
+}
+
+/// One error for the problems of a codebook, in file order.
+pub fn problems_error(path: &str, problems: &[Problem]) -> Error {
+    Error::all(
+        problems
+            .iter()
+            .map(|p| Error::codebook(path, p.line, p.column, &p.message))
+            .collect(),
+    )
+}
+
+/// Every key that is neither `theme` at the top nor one of [`THEME_KEYS`]
+/// in a [[theme]] table, at its position. (The text has parsed as [`File`]
+/// already, so it parses here too; a failure finds nothing.)
+fn unknown_keys(text: &str, index: &LineIndex) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut report = |key: &Spanned<String>, expected: &str| {
+        let (line, column) = index.locate(key.span().start);
+        problems.push(Problem {
+            line,
+            column,
+            message: format!("unknown field `{}`, expected {expected}", key.get_ref()),
+        });
+    };
+    let top: BTreeMap<Spanned<String>, IgnoredAny> = toml::from_str(text).unwrap_or_default();
+    for key in top.keys().filter(|k| k.get_ref() != "theme") {
+        report(key, "`theme`");
+    }
+    let expected = format!("one of `{}`", THEME_KEYS.join("`, `"));
+    if let Ok(keys) = toml::from_str::<Keys>(text) {
+        for table in &keys.theme {
+            for key in table.keys() {
+                if !THEME_KEYS.contains(&key.get_ref().as_str()) {
+                    report(key, &expected);
+                }
+            }
+        }
+    }
+    problems
 }
 
 fn toml_string(s: &str) -> String {

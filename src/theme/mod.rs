@@ -513,9 +513,7 @@ impl Matcher {
             let pattern = &self.patterns[p as usize];
             if pattern.exclude {
                 let theme = pattern.themes[0];
-                let marks = covered
-                    .entry(theme)
-                    .or_insert_with(|| vec![false; n_words]);
+                let marks = covered.entry(theme).or_insert_with(|| vec![false; n_words]);
                 marks[first..=last].iter_mut().for_each(|c| *c = true);
                 out.push(Match {
                     theme,
@@ -635,7 +633,11 @@ mod tests {
             .map(|m| {
                 let key = &matcher.keys()[m.theme as usize];
                 (
-                    if m.excluded { format!("!{key}") } else { key.clone() },
+                    if m.excluded {
+                        format!("!{key}")
+                    } else {
+                        key.clone()
+                    },
                     text[tokens[m.first].start..tokens[m.last].end].to_string(),
                 )
             })
@@ -821,7 +823,9 @@ mod tests {
             text,
         );
         let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
         };
         assert_eq!(
             got,

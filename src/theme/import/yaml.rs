@@ -133,16 +133,19 @@ fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Resu
         {
             Ok(())
         }
-        Event::Scalar(v, ..) => b.pattern(theme, &v, line, col),
+        Event::Scalar(v, ..) => {
+            b.pattern(theme, &v, line, col);
+            Ok(())
+        }
         Event::MappingStart(..) => mapping(events, Some(theme), b, file),
         Event::SequenceStart(..) => loop {
             let (event, span) = events.next(b)?;
             let (line, col) = at(&span);
             match event {
                 Event::SequenceEnd => return Ok(()),
-                Event::Scalar(v, ..) => b.pattern(theme, &v, line, col)?,
+                Event::Scalar(v, ..) => b.pattern(theme, &v, line, col),
                 Event::MappingStart(..) => mapping(events, Some(theme), b, file)?,
-                Event::Alias(_) => return Err(alias(b, line, col)),
+                Event::Alias(_) => b.problems.push(alias(b, line, col)),
                 _ => {
                     return Err(b.error(
                         line,
@@ -152,7 +155,10 @@ fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Resu
                 }
             }
         },
-        Event::Alias(_) => Err(alias(b, line, col)),
+        Event::Alias(_) => {
+            b.problems.push(alias(b, line, col));
+            Ok(())
+        }
         _ => Err(b.error(
             line,
             col,
