@@ -414,29 +414,111 @@ mod tests {
 }
 
 #[cfg(test)]
-mod never_panic {
+mod properties {
     use super::*;
     use proptest::prelude::*;
 
+    const FORMATS: [Format; 4] = [
+        Format::QuantedaYaml,
+        Format::Liwc,
+        Format::WordStat,
+        Format::Lexicoder,
+    ];
+
+    /// Every (line, column) of an error, one per problem.
+    fn positions(e: &Error) -> Vec<(usize, usize)> {
+        match e {
+            Error::Codebook { line, column, .. } => vec![(*line, *column)],
+            Error::Problems(list) => list.iter().flat_map(positions).collect(),
+            other => panic!("not a codebook error: {other}"),
+        }
+    }
+
+    /// The property every importer keeps on any text: either a codebook
+    /// that `themes convert` writes as TOML and the native reader reads
+    /// back to the same keys and patterns, or an error whose every problem
+    /// points inside the text (1-based line and column, the column at most
+    /// one past the line's last character).
+    fn check(text: &str, format: Format) -> std::result::Result<(), TestCaseError> {
+        match parse("t", text, format, Vec::new()) {
+            Ok(imported) => {
+                let toml = imported.codebook.to_toml();
+                let back = Codebook::parse("t.toml", &toml)
+                    .map_err(|p| TestCaseError::fail(format!("{p:?} in\n{toml}")))?;
+                let texts = |list: &[PatternDef]| -> Vec<String> {
+                    list.iter().map(|p| p.text.clone()).collect()
+                };
+                let themes = |c: &Codebook| -> Vec<(String, Vec<String>, Vec<String>)> {
+                    c.themes
+                        .iter()
+                        .map(|t| (t.key.clone(), texts(&t.patterns), texts(&t.exclude)))
+                        .collect()
+                };
+                prop_assert_eq!(themes(&back), themes(&imported.codebook));
+            }
+            Err(e) => {
+                let lines: Vec<&str> = text.split('\n').collect();
+                for (line, column) in positions(&e) {
+                    prop_assert!(line >= 1 && line <= lines.len(), "{} for {:?}", e, text);
+                    let width = lines[line - 1].chars().count();
+                    prop_assert!(column >= 1 && column <= width + 1, "{} for {:?}", e, text);
+                }
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
-        /// Any text, in any format, gives a codebook or an error with a
-        /// position; never a panic.
+        /// Text made of each format's own punctuation.
         #[test]
-        fn any_text_parses_or_errors(text in "[%+\t \n\r()a-z0-9*:_#\\[\\]\"'-]{0,80}") {
-            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
-                let _ = parse("t", &text, format, Vec::new());
+        fn any_text_imports_or_points_inside_it(text in "[%+\t \n\r()a-z0-9*:_#\\[\\]\"'-]{0,80}") {
+            for format in FORMATS {
+                check(&text, format)?;
             }
         }
 
         #[test]
-        fn yaml_like_text_parses_or_errors(text in "[\\[\\]{}:,\"' \n\t&*!|>#?%@a-c_-]{0,80}") {
-            let _ = parse("t", &text, Format::QuantedaYaml, Vec::new());
+        fn yaml_like_text_imports_or_points_inside_it(text in "[\\[\\]{}:,\"' \n\t&*!|>#?%@a-c_-]{0,80}") {
+            check(&text, Format::QuantedaYaml)?;
+        }
+
+        /// Native TOML: [[theme]] tables with keys, patterns and exclusions
+        /// from a small alphabet (so many are valid, and many are not: empty
+        /// or all-wildcard patterns, bad or duplicate keys, children before
+        /// parents), sometimes with a junk line.
+        #[test]
+        fn native_text_parses_or_points_inside_it(
+            themes in proptest::collection::vec(
+                (
+                    "[a-e]{1,2}(\\.[a-c])?|",
+                    proptest::collection::vec("[a-c]{1,3}[*?]?( [a-c]{1,2})?|[a-c*? :]{0,3}", 0..3),
+                    proptest::collection::vec("[a-c]{1,3}[*?]?( [a-c]{1,2})?|[a-c*? :]{0,3}", 0..2),
+                    proptest::option::weighted(0.2, "labels = 1|[a-c\"=\\[ ]{0,4}"),
+                ),
+                0..4,
+            )
+        ) {
+            let quoted = |list: &[String]| -> String {
+                list.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+            };
+            let text: String = themes
+                .iter()
+                .map(|(key, patterns, exclude, junk)| {
+                    format!(
+                        "[[theme]]\nkey = {key:?}\npatterns = [{}]\nexclude = [{}]\n{}\n",
+                        quoted(patterns),
+                        quoted(exclude),
+                        junk.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            check(&text, Format::Native)?;
         }
 
         #[test]
-        fn any_unicode_parses_or_errors(text in "\\PC{0,60}") {
-            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
-                let _ = parse("t", &text, format, Vec::new());
+        fn any_unicode_imports_or_points_inside_it(text in "\\PC{0,60}") {
+            for format in FORMATS {
+                check(&text, format)?;
             }
         }
     }
