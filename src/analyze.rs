@@ -207,8 +207,7 @@ impl Analyzer {
             Stopwords::None => String::new(),
             Stopwords::Default => list.unwrap_or("").to_string(),
             Stopwords::File(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| Error::input(path, format!("cannot read stopword list: {e}")))?;
+                let bytes = crate::input::read_side_file(path, "stopword list")?;
                 String::from_utf8(bytes).map_err(|e| {
                     Error::input(
                         path,

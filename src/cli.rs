@@ -185,7 +185,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Worker threads (0: one per core).
+    /// Worker threads (0: one per core; at most the number of documents and
+    /// 4 per core, with a note when capped).
     #[arg(short, long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
 
@@ -220,9 +221,20 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub kwic: bool,
 
-    /// Context of --kwic, in tokens on each side.
-    #[arg(long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW)]
+    /// Context of --kwic, in tokens on each side (at most 1000).
+    #[arg(long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW, value_parser = window_range())]
     pub window: usize,
+
+    /// Follow symbolic links inside folders (each real file is read once).
+    /// Without it, links found in a folder are ignored and listed in
+    /// manifest.json; a path named here is read even when it is a link.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// `--window`: 0..=[`crate::kwic::MAX_WINDOW`] tokens.
+fn window_range() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(0..=crate::kwic::MAX_WINDOW as u64)
 }
 
 #[derive(Debug, Clone, Args)]
@@ -234,9 +246,13 @@ pub struct KwicArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
-    /// Context in tokens on each side.
-    #[arg(short, long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW)]
+    /// Context in tokens on each side (at most 1000).
+    #[arg(short, long, value_name = "N", default_value_t = crate::kwic::DEFAULT_WINDOW, value_parser = window_range())]
     pub window: usize,
+
+    /// Follow symbolic links inside folders (as in analyze).
+    #[arg(long)]
+    pub follow: bool,
 
     /// File extensions read from folders (`*`: every file).
     #[arg(

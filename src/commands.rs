@@ -122,7 +122,7 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
         Some(dir) => Some(crate::write::Output::create(dir, args.excel)?),
         None => None,
     };
-    let filter = crate::input::Filter::new(args.output.clone(), &args.ext);
+    let filter = crate::input::Filter::new(args.output.clone(), &args.ext, args.follow);
     let discovery = crate::input::discover(&args.inputs, &filter)?;
     let say = |line: String| {
         if !args.quiet {

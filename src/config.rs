@@ -138,7 +138,7 @@ impl AnalyzeConfig {
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
             output: output.clone(),
-            filter: Filter::new(Some(output), &args.ext),
+            filter: Filter::new(Some(output), &args.ext, args.follow),
             mode,
             analyzer,
             codebook,
@@ -163,7 +163,27 @@ impl AnalyzeConfig {
     pub fn wants(&self, table: &str) -> bool {
         self.tables.contains(&table)
     }
+
+    /// Worker threads for `n_docs` documents: `--jobs` (0: one per core),
+    /// at most the number of documents and [`THREADS_PER_CORE`] per core, so
+    /// that `--jobs 10000` does not start 10,000 threads. The second value
+    /// is the note to print when an explicit `--jobs` was lowered.
+    pub fn threads(&self, n_docs: usize) -> (usize, Option<String>) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cap = n_docs.max(1).min(cores.saturating_mul(THREADS_PER_CORE));
+        let wanted = if self.jobs == 0 { cores } else { self.jobs };
+        let note = (self.jobs > cap).then(|| {
+            format!(
+                "note: --jobs {} lowered to {cap} (at most one per document and {THREADS_PER_CORE} per core; {cores} cores)",
+                self.jobs
+            )
+        });
+        (wanted.min(cap), note)
+    }
 }
+
+/// Most worker threads per core that `--jobs` may start.
+pub const THREADS_PER_CORE: usize = 4;
 
 /// A file to be written: its folder must exist and it must not be a folder.
 pub fn check_file_target(path: &std::path::Path, flag: &str) -> Result<()> {

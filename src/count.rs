@@ -524,10 +524,7 @@ pub fn count_document(
 
     for section in section::split(text, mode) {
         if section.kind == "title" && doc.title.is_empty() {
-            doc.title = text[section.range.clone()]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            doc.title = section::plain(&text[section.range.clone()]);
         }
         tokens.clear();
         token::tokenize(text, section.range.clone(), &mut tokens);

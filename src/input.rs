@@ -3,6 +3,15 @@
 //! * Files, folders (walked recursively, in byte order of their paths), globs
 //!   and `-` for stdin. Hidden files and folders (`.DS_Store`, `.git`) are
 //!   ignored, as ripgrep does, and listed; the output folder is never read back.
+//! * Symbolic links: a path named on the command line is read even when it is
+//!   a link. Inside a folder walk, links are ignored (and listed) unless
+//!   `--follow` is given, as in ripgrep and fd: a link to `/etc/passwd` in a
+//!   downloaded corpus is not read by surprise. With `--follow`, each real
+//!   file and folder is read once (by canonical path; a second path to it is
+//!   listed as ignored), an alias (`latest -> 2024`) is not a loop, and a link
+//!   to a folder that contains it is skipped as a loop.
+//! * Side files (stopword lists, `--meta`, codebooks) are read by
+//!   [`read_side_file`]: regular files of at most [`SIDE_FILE_CAP`] bytes.
 //! * Decoding: UTF-8 with or without BOM; UTF-16 with a BOM (or, without one,
 //!   when the NUL-byte pattern is unmistakable) and Windows-1252 are decoded with
 //!   a warning; text with a few invalid UTF-8 bytes has them replaced by U+FFFD,
@@ -13,7 +22,7 @@
 //!
 //! Nothing here looks inside the text beyond its encoding.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -90,9 +99,6 @@ struct Found {
     folder: std::sync::Arc<str>,
 }
 
-/// Finds every input. `exclude` is a folder never to descend into (the
-/// output folder). Fatal only when a named path does not exist or a glob
-/// matches nothing.
 /// Which files a folder walk takes.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -102,17 +108,20 @@ pub struct Filter {
     /// empty or `*` takes every file. Files named directly or matched by a
     /// glob are always read.
     pub extensions: Vec<String>,
+    /// `--follow`: folder walks follow symbolic links.
+    pub follow: bool,
 }
 
 impl Filter {
     /// A filter from `--ext` values (`.TXT` and `txt` are the same).
-    pub fn new(exclude: Option<PathBuf>, extensions: &[String]) -> Filter {
+    pub fn new(exclude: Option<PathBuf>, extensions: &[String], follow: bool) -> Filter {
         Filter {
             exclude,
             extensions: extensions
                 .iter()
                 .map(|e| e.trim().trim_start_matches('.').to_lowercase())
                 .collect(),
+            follow,
         }
     }
 
@@ -128,6 +137,8 @@ impl Filter {
     }
 }
 
+/// Finds every input. Fatal only when a named path does not exist or a glob
+/// matches nothing.
 pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
     let mut d = Discovery::default();
     if inputs.is_empty() {
@@ -145,8 +156,15 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             .as_ref()
             .and_then(|p| fs::canonicalize(p).ok()),
         extensions: filter.extensions.clone(),
+        follow: filter.follow,
     };
-    let mut found = Vec::new();
+    let mut walk = Walk {
+        filter: &filter,
+        folders: HashMap::new(),
+        files: HashMap::new(),
+        ancestors: Vec::new(),
+        found: Vec::new(),
+    };
     let mut pending: Vec<(Source, String)> = Vec::new();
     for input in inputs {
         if input == "-" {
@@ -167,7 +185,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         }
         let path = Path::new(input);
         if fs::symlink_metadata(path).is_ok() {
-            collect(path, &filter, &mut found, &mut d)?;
+            walk.collect(path, &mut d)?;
         } else if input.contains(['*', '?', '[']) {
             let paths = glob::glob(input)
                 .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?;
@@ -177,12 +195,13 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             }
             matched.sort();
             for p in matched {
-                collect(&p, &filter, &mut found, &mut d)?;
+                walk.collect(&p, &mut d)?;
             }
         } else {
             return Err(Error::input(input, "no such file or folder"));
         }
     }
+    let found = walk.found;
     // The first of each path is kept (marked without copying the paths).
     let mut seen: HashSet<&Path> = HashSet::new();
     let first: Vec<bool> = found.iter().map(|f| seen.insert(&f.path)).collect();
@@ -345,91 +364,174 @@ fn is_hidden(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Adds a named path (file or folder) to `found`, walking folders.
-fn collect(path: &Path, filter: &Filter, found: &mut Vec<Found>, d: &mut Discovery) -> Result<()> {
-    let meta = fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
-    if meta.is_dir() {
-        let mut visited = HashSet::new();
-        let folder: std::sync::Arc<str> = path.display().to_string().into();
-        walk(path, path, &folder, filter, &mut visited, found, d);
-        Ok(())
-    } else {
-        found.push(Found {
-            path: path.to_path_buf(),
-            relative: String::new(),
-            folder: "".into(),
-        });
-        Ok(())
-    }
+/// The state of the folder walks of one `discover` call.
+struct Walk<'a> {
+    filter: &'a Filter,
+    /// Canonical path of every folder walked → the path it was walked as
+    /// (shared by all named inputs, so a folder is walked once).
+    folders: HashMap<PathBuf, String>,
+    /// With `--follow`: canonical path of every file found → its first path.
+    files: HashMap<PathBuf, String>,
+    /// Canonical paths of the folders being walked (a link to one is a loop).
+    ancestors: Vec<PathBuf>,
+    found: Vec<Found>,
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    folder: &std::sync::Arc<str>,
-    filter: &Filter,
-    visited: &mut HashSet<PathBuf>,
-    found: &mut Vec<Found>,
-    d: &mut Discovery,
-) {
-    let skip = |list: &mut Vec<Skipped>, p: &Path, reason: String| {
-        list.push(Skipped {
-            path: p.display().to_string(),
-            reason,
-        })
-    };
-    let canonical = match fs::canonicalize(dir) {
-        Ok(c) => c,
-        Err(e) => return skip(&mut d.skipped, dir, describe_io(&e)),
-    };
-    if Some(&canonical) == filter.exclude.as_ref() {
-        return;
-    }
-    if !visited.insert(canonical) {
-        return skip(
-            &mut d.skipped,
-            dir,
-            "folder already visited (symbolic link loop)".into(),
-        );
-    }
-    let entries = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            return skip(
-                &mut d.skipped,
-                dir,
-                format!("cannot list folder: {}", describe_io(&e)),
-            )
+fn skip(list: &mut Vec<Skipped>, path: &Path, reason: String) {
+    list.push(Skipped {
+        path: path.display().to_string(),
+        reason,
+    })
+}
+
+impl Walk<'_> {
+    /// Adds a named path (file or folder, a link or not) to `found`,
+    /// walking folders.
+    fn collect(&mut self, path: &Path, d: &mut Discovery) -> Result<()> {
+        let meta = fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+        if meta.is_dir() {
+            let folder: std::sync::Arc<str> = path.display().to_string().into();
+            self.walk(path, path, &folder, d);
+        } else {
+            self.push(path.to_path_buf(), String::new(), "".into(), d);
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
+        Ok(())
+    }
+
+    /// Adds a file; with `--follow`, a file already found under another
+    /// path is listed as ignored instead.
+    fn push(
+        &mut self,
+        path: PathBuf,
+        relative: String,
+        folder: std::sync::Arc<str>,
+        d: &mut Discovery,
+    ) {
+        if self.filter.follow {
+            if let Ok(canonical) = fs::canonicalize(&path) {
+                if let Some(first) = self.files.get(&canonical) {
+                    if Path::new(first) != path {
+                        skip(&mut d.ignored, &path, format!("same file as {first}"));
+                    }
+                    return;
+                }
+                self.files.insert(canonical, path.display().to_string());
+            }
+        }
+        self.found.push(Found {
+            path,
+            relative,
+            folder,
+        });
+    }
+
+    fn walk(&mut self, root: &Path, dir: &Path, folder: &std::sync::Arc<str>, d: &mut Discovery) {
+        let canonical = match fs::canonicalize(dir) {
+            Ok(c) => c,
+            Err(e) => return skip(&mut d.skipped, dir, describe_io(&e)),
+        };
+        if Some(&canonical) == self.filter.exclude.as_ref() {
+            return;
+        }
+        if self.ancestors.contains(&canonical) {
+            let reason = format!(
+                "symbolic link loop (leads back to {}, a folder that contains it)",
+                self.folders.get(&canonical).map_or("", String::as_str)
+            );
+            return skip(&mut d.skipped, dir, reason);
+        }
+        if let Some(first) = self.folders.get(&canonical) {
+            return skip(&mut d.ignored, dir, format!("same folder as {first}"));
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                let reason = format!("cannot list folder: {}", describe_io(&e));
+                return skip(&mut d.skipped, dir, reason);
+            }
+        };
+        self.folders
+            .insert(canonical.clone(), dir.display().to_string());
+        self.ancestors.push(canonical);
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            self.entry(root, p, folder, d);
+        }
+        self.ancestors.pop();
+    }
+
+    /// One entry of a folder being walked.
+    fn entry(&mut self, root: &Path, p: PathBuf, folder: &std::sync::Arc<str>, d: &mut Discovery) {
         if is_hidden(&p) {
-            skip(&mut d.ignored, &p, "hidden file or folder".into());
-            continue;
+            return skip(&mut d.ignored, &p, "hidden file or folder".into());
         }
-        match fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(root, &p, folder, filter, visited, found, d),
-            Ok(_) if !filter.takes(&p) => skip(
+        let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link && !self.filter.follow {
+            return skip(
                 &mut d.ignored,
                 &p,
-                format!("extension not in --ext {}", filter.extensions.join(",")),
+                "symbolic link; --follow reads it".into(),
+            );
+        }
+        match fs::metadata(&p) {
+            Ok(m) if m.is_dir() => self.walk(root, &p, folder, d),
+            Ok(_) if !self.filter.takes(&p) => skip(
+                &mut d.ignored,
+                &p,
+                format!(
+                    "extension not in --ext {}",
+                    self.filter.extensions.join(",")
+                ),
             ),
             Ok(_) => {
                 let relative = p
                     .strip_prefix(root)
                     .map(|r| r.display().to_string())
                     .unwrap_or_else(|_| p.display().to_string());
-                found.push(Found {
-                    path: p,
-                    relative,
-                    folder: folder.clone(),
-                })
+                self.push(p, relative, folder.clone(), d)
             }
             Err(e) => skip(&mut d.skipped, &p, describe_io(&e)),
         }
     }
+}
+
+/// Largest side file (stopword list, `--meta` CSV, codebook): 64 MiB, far
+/// above any real one (the LIWC 2015 dictionary is under 100 KB).
+pub const SIDE_FILE_CAP: u64 = 64 << 20;
+
+/// Reads a side file (`what` names it in errors: "stopword list",
+/// "codebook", …): a regular file of at most [`SIDE_FILE_CAP`] bytes. The
+/// metadata is checked before the file is opened (a FIFO would block,
+/// `/dev/zero` never ends), and the read stops after the cap in case the
+/// file grows meanwhile.
+pub fn read_side_file(path: &str, what: &str) -> Result<Vec<u8>> {
+    let fail = |message: String| Error::input(path, format!("cannot read {what}: {message}"));
+    let meta = fs::metadata(path).map_err(|e| fail(describe_io(&e)))?;
+    if meta.is_dir() {
+        return Err(fail("is a folder".into()));
+    }
+    if !meta.is_file() {
+        return Err(fail("not a regular file (FIFO, socket or device)".into()));
+    }
+    let too_large = || {
+        fail(format!(
+            "larger than the limit of {} MiB",
+            SIDE_FILE_CAP >> 20
+        ))
+    };
+    if meta.len() > SIDE_FILE_CAP {
+        return Err(too_large());
+    }
+    let file = fs::File::open(path).map_err(|e| fail(describe_io(&e)))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(SIDE_FILE_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(describe_io(&e)))?;
+    if bytes.len() as u64 > SIDE_FILE_CAP {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Reads a regular file; FIFOs, sockets and devices are refused without

@@ -33,6 +33,10 @@ pub const COLUMNS: &[&str] = &[
 /// Default context, in tokens on each side.
 pub const DEFAULT_WINDOW: usize = 5;
 
+/// Largest `--window` the flags accept (context is read by people; 1,000
+/// tokens is a few pages).
+pub const MAX_WINDOW: usize = 1000;
+
 /// One match in context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KwicRow {
@@ -88,13 +92,16 @@ pub fn find(
         for m in &matches {
             let start = tokens[m.first].start;
             let end = tokens[m.last].end;
-            let left_start = tokens[m.first.saturating_sub(window)].start;
-            let right_end = if window == 0 {
-                end
+            let (left_start, right_end) = if window == 0 {
+                (start, end)
             } else {
-                tokens[(m.last + window).min(tokens.len() - 1)].end
+                // Saturating: `window` may be any usize when called as a library.
+                let last = m.last.saturating_add(window).min(tokens.len() - 1);
+                (
+                    tokens[m.first.saturating_sub(window)].start,
+                    tokens[last].end,
+                )
             };
-            let left_start = if window == 0 { start } else { left_start };
             rows.push(KwicRow {
                 section_id: section.id,
                 theme: m.theme,
@@ -152,5 +159,10 @@ mod tests {
         assert_eq!(r.left, "We defend  ");
         assert_eq!(r.right, ", always and");
         assert_eq!(&text[r.start_byte..r.end_byte], r.matched);
+        // A window larger than the section (here usize::MAX, which once
+        // overflowed) gives the whole section as context.
+        let rows = find(text, &Mode::None, &analyzer, &matcher, usize::MAX);
+        assert_eq!(rows[0].left, "We defend  ");
+        assert_eq!(rows[0].right, ", always and everywhere");
     }
 }

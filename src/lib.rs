@@ -12,21 +12,25 @@
 //! `cli` holds the flags, `config` validates them into an [`config::AnalyzeConfig`],
 //! and `pipeline` is the only module that calls every stage.
 
-pub mod analyze;
-pub mod chart;
-pub mod cli;
-pub mod commands;
-pub mod compare;
-pub mod config;
-pub mod count;
-pub mod error;
+// The stages, in flow order.
 pub mod input;
-pub mod kwic;
-pub mod pipeline;
-pub mod progress;
 pub mod section;
-pub mod table;
-pub mod theme;
 pub mod token;
+pub mod analyze;
+pub mod theme;
 pub mod words;
+pub mod count;
+pub mod kwic;
+pub mod table;
 pub mod write;
+pub mod chart;
+pub mod compare;
+
+// Around the stages: errors, progress, flags, validated settings, the
+// commands, and the driver that calls every stage.
+pub mod error;
+pub mod progress;
+pub mod cli;
+pub mod config;
+pub mod commands;
+pub mod pipeline;

@@ -5,11 +5,21 @@
 //!   line at all has one paragraph per line (the UN corpus layout);
 //! * a line that starts with a list marker (– — - • * · `1.` `a)` `(i)`)
 //!   starts a `list_item`;
-//! * the first block is the `title` when it is one short line without end
-//!   punctuation (and not cut mid-sentence: it does not end in a function
-//!   word like `the`, and the next block does not start in lowercase); a one-line block that is only a date is `date`; the last
-//!   block is the `signature` when it is one short line without end
-//!   punctuation that follows the body.
+//! * the first block is the `title` when it is one line that looks like one
+//!   ([`is_title`]): short, with a letter, without end punctuation, not a
+//!   salutation or invocation (`Mr President`, `Excellencies,`, `In the name
+//!   of God`), and not cut mid-sentence (no sentence break or `, I`/`, we`
+//!   clause inside, no function word like `the` at its end, no next block
+//!   starting in lowercase). Markdown emphasis (`**Title**`) is not part of
+//!   it. Speeches open with a salutation far more often than with a title,
+//!   and a salutation is a paragraph, not a heading;
+//! * a one-line block that is only a date is `date`; the last block is the
+//!   `signature` when it is one short line without end punctuation that
+//!   follows the body.
+//!
+//! A section's `label` is its first [`LABEL_WORDS`] words, at most
+//! [`LABEL_CHARS`] characters (so a Chinese or Thai paragraph without spaces
+//! gets a short label too), without a list marker or Markdown emphasis.
 //!
 //! Other modes: `paragraphs` (blank-line blocks only), `lines`, `none` (one
 //! section for the whole document) and `heading` (a section starts at every
@@ -47,7 +57,9 @@ pub struct Section {
 /// Longest line (in characters) that may be a title or a signature.
 const SHORT_LINE: usize = 160;
 /// Words in a label.
-const LABEL_WORDS: usize = 4;
+pub const LABEL_WORDS: usize = 4;
+/// Characters in a label at most.
+pub const LABEL_CHARS: usize = 60;
 
 /// A non-blank line: its byte range without the line end.
 #[derive(Debug, Clone)]
@@ -117,14 +129,60 @@ const CONTINUATION_WORDS: &[&str] = &[
     "that", "the", "to", "was", "which", "with",
 ];
 
-/// A title is one short line without end punctuation, not ending in a
-/// function word, and not continued by a next block that starts in lowercase.
+/// Openings of a salutation or invocation, which start a speech but are
+/// not its title: `Mr President`, `Mr. Secretary-General`, `Madam
+/// President`, `Excellencies`, `Your Excellency …`, `Distinguished
+/// delegates`, `Ladies and gentlemen`, `In the name of God …`, `Bismillah …`.
+fn salutation() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)^(?:(?:mr|mrs|ms|mister|madam|madame|mdm|sir)\b|excellenc|(?:your|his|her)\s+(?:excellenc|majest|highness|royal)|hon(?:ou?rable\b|['’]ble\b|\.)|distinguished\b|dear\b|ladies\b|secretary-general\b|bismill|in\s+the\s+(?:holy\s+)?name\s+of\b)",
+        )
+        .expect("static regex")
+    })
+}
+
+/// A sentence break inside a line: end punctuation after a word of four or
+/// more letters (not `Mr.` or `No.`), then a capital.
+fn sentence_break() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"\p{L}{4}[.!?]\s+\p{Lu}|,\s*(?:I|[Ww]e)\s").expect("static regex")
+    })
+}
+
+/// Whether the first block of a document (one line, emphasis removed by
+/// [`plain`]) looks like a title, as described in the module header.
 fn is_title(line: &str, next: Option<char>) -> bool {
     let last_word = line.split_whitespace().last().unwrap_or("").to_lowercase();
     is_short(line)
+        && line.chars().any(char::is_alphabetic)
         && !ends_with_punctuation(line)
+        && !salutation().is_match(line)
+        && !sentence_break().is_match(line)
         && !CONTINUATION_WORDS.contains(&last_word.as_str())
         && !next.is_some_and(char::is_lowercase)
+}
+
+/// A block's words without Markdown emphasis, joined by single spaces: a
+/// `*` or `_` goes unless it stands between two letters or digits
+/// (`**Mr President,**` → `Mr President,`, `_that_.` → `that.`, while
+/// `snake_case` and `2*3` stay).
+pub fn plain(block: &str) -> String {
+    let chars: Vec<char> = block.chars().collect();
+    let inside_word = |i: usize| {
+        i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric())
+    };
+    let kept: String = chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| !matches!(c, '*' | '_') || inside_word(i))
+        .map(|(_, c)| c)
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The first non-space character after a block.
@@ -212,7 +270,12 @@ fn auto_blocks(text: &str, lines: &[Line]) -> Vec<(Range<usize>, &'static str)> 
                 "list_item"
             } else if one_line && date_line().is_match(block) {
                 "date"
-            } else if i == 0 && n > 1 && one_line && is_title(block, next_block_start(text, &r)) {
+            } else if i == 0
+                && n > 1
+                && one_line
+                && is_short(block)
+                && is_title(&plain(block), next_block_start(text, &r))
+            {
                 "title"
             } else if i + 1 == n
                 && i >= 2
@@ -229,18 +292,41 @@ fn auto_blocks(text: &str, lines: &[Line]) -> Vec<(Range<usize>, &'static str)> 
         .collect()
 }
 
-/// The first few words of a section, without a list marker or trailing
-/// punctuation.
+/// The first few words of a section (at most [`LABEL_WORDS`] words and
+/// [`LABEL_CHARS`] characters), without a list marker, Markdown emphasis or
+/// trailing punctuation.
 pub fn label(block: &str) -> String {
     let body = match list_marker().find(block) {
         Some(m) => &block[m.end()..],
         None => block,
     };
-    let words: Vec<&str> = body.split_whitespace().take(LABEL_WORDS).collect();
+    // Only the first characters of the first words are copied, however
+    // long the block (a 200 MB paragraph without spaces is one word).
+    let first: Vec<&str> = body
+        .split_whitespace()
+        .take(LABEL_WORDS * 2)
+        .map(|w| first_chars(w, LABEL_CHARS + 1))
+        .collect();
+    let words = plain(&first.join(" "));
+    let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
     let joined = words.join(" ");
-    joined
-        .trim_end_matches(|c: char| !c.is_alphanumeric())
-        .to_string()
+    let cut = first_chars(&joined, LABEL_CHARS);
+    match trailing_punctuation().find(cut) {
+        Some(m) => cut[..m.start()].to_string(),
+        None => cut.to_string(),
+    }
+}
+
+/// The first `n` characters of `s` (all of it when shorter).
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
+}
+
+/// Characters at the end of a label that are not letters, digits or marks
+/// (a Thai or Devanagari vowel sign is a mark and stays).
+fn trailing_punctuation() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"[^\p{L}\p{N}\p{M}]+$").expect("static regex"))
 }
 
 #[cfg(test)]
@@ -282,8 +368,70 @@ mod tests {
             ["paragraph"; 3]
         );
         assert_eq!(
-            kinds("Mr. President\nWe meet.\nThanks."),
+            kinds("A Short Title\nWe meet.\nThanks."),
             ["title", "paragraph", "paragraph"]
+        );
+    }
+
+    /// Issue #14: salutations, bare numbers and sentences were titles.
+    #[test]
+    fn only_a_line_that_looks_like_a_title_is_one() {
+        for first in [
+            "Mr President",
+            "Mr. President",
+            "**Mr President,**",
+            "__MR PRESIDENT__",
+            "Madam President",
+            "Mr. Secretary-General",
+            "Excellencies",
+            "Excellencies,",
+            "Your Excellency Abdulla Shahid",
+            "In the Name of God, the Compassionate, the Merciful",
+            "Bismillahirrahmanirrahim",
+            "Hon’ble Prime Minister",
+            "1",
+            "2.1 -- 3",
+            "We are at a time fraught with challenges. The coronavirus disease",
+            "At the outset, I have the pleasure of congratulating",
+        ] {
+            assert_eq!(
+                kinds(&format!("{first}\n\nWe meet.\n\nThanks.")),
+                ["paragraph"; 3],
+                "{first}"
+            );
+        }
+        for title in [
+            "Joint Statement by the Republic of Belarus and the Russian Federation on Security Crisis and Co-operation in the OSCE",
+            "**Address by Mr. Sooronbai Zheenbekov, President of the Kyrgyz Republic**",
+            "UNGA79 Plenary Speech September 2024",
+            "Honduras at the General Assembly",
+        ] {
+            let text = format!("{title}\n\nWe meet.\n\nThanks.");
+            assert_eq!(kinds(&text)[0], "title", "{title}");
+        }
+        assert_eq!(plain("**Address by  Mr. X**"), "Address by Mr. X");
+        assert_eq!(plain("I hope not _that_.--It"), "I hope not that.--It");
+        assert_eq!(plain("snake_case 2*3 __init__ * *"), "snake_case 2*3 init");
+    }
+
+    #[test]
+    fn labels_are_short_in_any_script() {
+        // 4 words at most, emphasis and trailing punctuation removed.
+        assert_eq!(
+            label("**Mr President,** we meet here today."),
+            "Mr President, we meet"
+        );
+        assert_eq!(label("– _item_ one"), "item one");
+        // No spaces: the first 60 characters (counted by hand: 60 × 和).
+        let cjk = "和".repeat(500);
+        assert_eq!(label(&cjk), "和".repeat(60));
+        let thai = "สวัสดีครับ".repeat(40);
+        assert_eq!(label(&thai).chars().count(), 60);
+        // Four long words: cut at 60 characters, on a character boundary.
+        let long = format!("{} {} é", "a".repeat(40), "b".repeat(40));
+        assert_eq!(
+            label(&long),
+            format!("{} {}", "a".repeat(40), "b".repeat(19))
         );
     }
 

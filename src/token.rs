@@ -1,25 +1,44 @@
-//! Tokens: Unicode word segmentation (UAX #29, `unicode-segmentation`).
+//! Tokens: Unicode word segmentation as ICU does it by default.
 //!
-//! A token is a word segment that contains at least one letter or digit.
+//! A token is a word segment that ICU gives a word status: one that holds a
+//! letter or a number, or joins two connectors such as `__` (see
+//! [`is_word`]); tidytext counts exactly these. Segments follow ICU's default word-break rules (ICU 72, the root locale),
+//! which is what `stringi` and therefore tidytext and quanteda use: UAX #29
+//! (`unicode-segmentation`) with the two tailorings of ICU's `word.txt`
+//! (from CLDR's root rules) that matter for text:
+//!
+//! - the colons `:` U+FE55 U+FF1A are not MidLetter, so `ci:zens` (a PDF
+//!   ligature artefact), `say:be` and `Note:This` are two words each;
+//! - `@` is ALetter, so `name@host.org` and `unep@50` are one word each.
+//!
+//! Both are changes of a character's word-break class, so [`segments`] runs
+//! the crate on a copy of the text in which each such character is replaced
+//! by one of the new class and the same UTF-8 length (`@` → `a`, a colon →
+//! `!` or `†`), and maps the segments back to the original by offset.
+//!
 //! Byte offsets into the document are set here once and never changed by
 //! later stages. Segmentation runs line by line: UAX #29 always breaks at a
 //! line end (rules WB3a/WB3b), so the tokens are the same as for the whole
-//! text, and the crate's ASCII fast path applies to each line.
+//! text.
 //!
-//! ASCII text takes a hand-written path that gives exactly the UAX #29
-//! word segments (rules WB5–WB13b restricted to ASCII, see [`ascii_words`]);
-//! a line with other characters is cut into pieces at spaces where UAX #29
-//! always breaks and no rule looks across (see [`pieces`]), so only the
-//! pieces with a non-ASCII character go through the crate. Tests compare
-//! the result with `unicode-segmentation` on whole lines: every line of the
-//! UN corpus and the Austen novels, and random text.
+//! ASCII text takes a hand-written path that gives exactly the same word
+//! segments (rules WB5–WB13b restricted to ASCII, with the tailoring, see
+//! [`ascii_words`]); a line with other characters is cut into pieces at
+//! spaces where UAX #29 always breaks and no rule looks across (see
+//! [`pieces`]), so only the pieces with a non-ASCII character go through the
+//! crate. Tests compare the result with [`segments`] on whole lines: every
+//! line of the UN corpus and the Austen novels, and random text; and
+//! `tests/fixtures/tidytext_token_diffs.md` compares the totals with
+//! tidytext's on the UN corpus.
 //!
 //! The tokenizer also records whether a token is joined to the previous one
 //! by exactly one hyphen (U+002D, U+2010 or U+2011) — `co-operation`,
 //! `pre‑eminent` — so that the analyzer can rebuild compounds.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// A token: a byte range of the document.
@@ -37,29 +56,84 @@ impl Token {
     }
 }
 
+/// Whether a word segment is a token: ICU gives it a word status (letter,
+/// number, kana or ideograph), as `stringi`'s `skip_word_none` keeps it.
+/// That is, it holds a letter (`@` included) or a number, or joins two
+/// connectors (`__`, rule WB13a). A letter is a character of general
+/// category L or of Word_Break ALetter (`Ⅷ`) or Katakana; a number one of
+/// Word_Break Numeric: combining marks (Hebrew points after a space), `²`,
+/// `₂`, `½` and `①` are neither.
 fn is_word(segment: &str) -> bool {
     if segment.is_ascii() {
-        segment.bytes().any(|b| b.is_ascii_alphanumeric())
+        is_ascii_word(segment.as_bytes())
     } else {
-        segment.chars().any(char::is_alphanumeric)
+        WORD.is_match(segment)
     }
+}
+
+/// The test of [`is_word`] for any text.
+static WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{L}\p{wb=ALetter}\p{wb=Katakana}\p{wb=Numeric}@]|\p{wb=ExtendNumLet}.*\p{wb=ExtendNumLet}")
+        .expect("valid pattern")
+});
+
+/// [`is_word`] for ASCII: a letter, digit or `@`, or two `_`.
+fn is_ascii_word(segment: &[u8]) -> bool {
+    segment
+        .iter()
+        .any(|&b| b.is_ascii_alphanumeric() || b == b'@')
+        || segment.iter().filter(|&&b| b == b'_').count() >= 2
 }
 
 fn is_hyphen(between: &str) -> bool {
     matches!(between, "-" | "\u{2010}" | "\u{2011}")
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+/// The stand-in for a character whose word-break class ICU changes: one of
+/// the new class with the same UTF-8 length (`!` and `†` are Other).
+fn icu_stand_in(c: char) -> Option<char> {
+    match c {
+        '@' => Some('a'),
+        ':' => Some('!'),
+        '\u{FE55}' | '\u{FF1A}' => Some('\u{2020}'),
+        _ => None,
+    }
 }
 
-/// Calls `emit(start, end)` for each UAX #29 word segment of an ASCII line
-/// that contains a letter, digit or `_` (other segments are single
+/// Calls `emit(offset, segment)` for each word-break segment of `text` by
+/// ICU's default rules: the crate's UAX #29 segments of `text`, where each
+/// `@` or colon was first replaced by its [`icu_stand_in`].
+fn segments(text: &str, mut emit: impl FnMut(usize, &str)) {
+    if !text.chars().any(|c| icu_stand_in(c).is_some()) {
+        for (offset, segment) in text.split_word_bound_indices() {
+            emit(offset, segment);
+        }
+        return;
+    }
+    let stand_in: String = text.chars().map(|c| icu_stand_in(c).unwrap_or(c)).collect();
+    for (offset, segment) in stand_in.split_word_bound_indices() {
+        emit(offset, &text[offset..offset + segment.len()]);
+    }
+}
+
+/// Letters, digits, `_` (ExtendNumLet) and `@` (a letter for ICU).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'@'
+}
+
+/// ASCII ALetter for ICU: the letters and `@`.
+fn is_ascii_letter(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'@'
+}
+
+/// Calls `emit(start, end)` for each word segment (ICU's rules) of an ASCII
+/// line that contains a letter, digit, `_` or `@` (other segments are single
 /// characters or runs of spaces, never words). In ASCII the rules say:
-/// letters, digits and `_` never break between each other (WB5, WB8–WB10,
-/// WB13a–b); a single `:` `.` `'` between two letters (WB6–7) and a single
-/// `,` `;` `.` `'` between two digits (WB11–12) stay inside the word;
-/// everything else breaks (WB999). Expects a line without `\n`.
+/// letters (with `@`), digits and `_` never break between each other (WB5,
+/// WB8–WB10, WB13a–b); a single `.` `'` between two letters (WB6–7; `:`
+/// is not MidLetter for ICU) and a single `,` `;` `.` `'` between two
+/// digits (WB11–12) stay inside the word; everything else breaks (WB999).
+/// Expects a line without `\n`.
 fn ascii_words(line: &[u8], mut emit: impl FnMut(usize, usize)) {
     let n = line.len();
     let mut i = 0;
@@ -75,9 +149,9 @@ fn ascii_words(line: &[u8], mut emit: impl FnMut(usize, usize)) {
                 i += 1;
             } else if i + 1 < n {
                 let (before, mid, after) = (line[i - 1], line[i], line[i + 1]);
-                let letters = before.is_ascii_alphabetic()
-                    && after.is_ascii_alphabetic()
-                    && matches!(mid, b':' | b'.' | b'\'');
+                let letters = is_ascii_letter(before)
+                    && is_ascii_letter(after)
+                    && matches!(mid, b'.' | b'\'');
                 let digits = before.is_ascii_digit()
                     && after.is_ascii_digit()
                     && matches!(mid, b',' | b';' | b'.' | b'\'');
@@ -164,7 +238,7 @@ pub fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
         if line.is_ascii() {
             let bytes = line.as_bytes();
             ascii_words(bytes, |start, end| {
-                if bytes[start..end].iter().any(u8::is_ascii_alphanumeric) {
+                if is_ascii_word(&bytes[start..end]) {
                     push(start, end - start);
                 }
             });
@@ -173,19 +247,16 @@ pub fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
             pieces(bytes, |from, to, ascii| {
                 if ascii {
                     ascii_words(&bytes[from..to], |start, end| {
-                        if bytes[from + start..from + end]
-                            .iter()
-                            .any(u8::is_ascii_alphanumeric)
-                        {
+                        if is_ascii_word(&bytes[from + start..from + end]) {
                             push(from + start, end - start);
                         }
                     });
                 } else {
-                    for (offset, segment) in line[from..to].split_word_bound_indices() {
+                    segments(&line[from..to], |offset, segment| {
                         if is_word(segment) {
                             push(from + offset, segment.len());
                         }
-                    }
+                    });
                 }
             });
         }
@@ -205,20 +276,27 @@ mod tests {
             .collect()
     }
 
-    /// The word segments (with offsets) the crate finds in an ASCII line.
-    fn crate_words(line: &str) -> Vec<(usize, usize)> {
-        line.split_word_bound_indices()
-            .filter(|(_, s)| s.bytes().any(is_word_byte))
-            .map(|(o, s)| (o, o + s.len()))
-            .collect()
+    /// The word segments (with offsets) that [`segments`] (the crate with
+    /// ICU's tailoring) finds in an ASCII line.
+    fn icu_words(line: &str) -> Vec<(usize, usize)> {
+        let mut got = Vec::new();
+        segments(line, |o, s| {
+            if s.bytes().any(is_word_byte) {
+                got.push((o, o + s.len()));
+            }
+        });
+        got
     }
 
-    /// The word tokens the crate finds in a whole line (any text).
-    fn crate_tokens(line: &str) -> Vec<(usize, usize)> {
-        line.split_word_bound_indices()
-            .filter(|(_, s)| is_word(s))
-            .map(|(o, s)| (o, o + s.len()))
-            .collect()
+    /// The tokens [`segments`] finds in a whole line (any text).
+    fn icu_tokens(line: &str) -> Vec<(usize, usize)> {
+        let mut got = Vec::new();
+        segments(line, |o, s| {
+            if is_word(s) {
+                got.push((o, o + s.len()));
+            }
+        });
+        got
     }
 
     /// The tokens `tokenize` finds in a line.
@@ -236,12 +314,20 @@ mod tests {
 
     #[test]
     fn ascii_path_cases() {
-        // Expected segments from UAX #29 (WB6-7, WB11-12, WB13a-b), checked
-        // against unicode-segmentation below.
+        // Expected segments from UAX #29 (WB6-7, WB11-12, WB13a-b) with
+        // ICU's tailoring, checked against `segments` below.
         for (line, want) in [
             (
                 "U.S. 3.14 1,000 don't a:b 1;2 a__b __",
-                vec!["U.S", "3.14", "1,000", "don't", "a:b", "1;2", "a__b", "__"],
+                vec![
+                    "U.S", "3.14", "1,000", "don't", "a", "b", "1;2", "a__b", "__",
+                ],
+            ),
+            (
+                "a@b.org unep@50 @ @@ a.@ @.a _@_ @'s a:@ 1@2",
+                vec![
+                    "a@b.org", "unep@50", "@", "@@", "a.@", "@.a", "_@_", "@'s", "a", "@", "1@2",
+                ],
             ),
             (
                 "a..b 1,,2 a.1 1.a x1.5 5a.b a'1 1'2 'a' a. .a",
@@ -254,20 +340,21 @@ mod tests {
         ] {
             let got: Vec<&str> = fast_words(line).iter().map(|&(s, e)| &line[s..e]).collect();
             assert_eq!(got, want, "{line:?}");
-            assert_eq!(fast_words(line), crate_words(line), "{line:?}");
+            assert_eq!(fast_words(line), icu_words(line), "{line:?}");
         }
     }
 
     /// Every line of the shared corpora (UN speeches, Austen novels): the
-    /// tokens are exactly the crate's word segments of the whole line (and
-    /// the ASCII path alone gives the crate's segments on ASCII lines).
+    /// tokens are exactly the word segments [`segments`] finds in the whole
+    /// line (and the ASCII path alone gives them on ASCII lines).
     #[test]
-    fn ascii_path_equals_crate_on_real_lines() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-        if !root.is_dir() {
-            eprintln!("SKIP: {} not found", root.display());
-            return;
-        }
+    fn ascii_path_equals_icu_segments_on_real_lines() {
+        // The shared corpora sit beside the checkout (or a worktree's parent).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|dir| dir.join("shared/corpora"))
+            .find(|dir| dir.is_dir())
+            .expect("shared/corpora beside the checkout or a parent");
         let mut stack = vec![root];
         let (mut lines, mut ascii, mut files) = (0usize, 0usize, 0usize);
         while let Some(dir) = stack.pop() {
@@ -285,7 +372,7 @@ mod tests {
                     if line.is_ascii() {
                         assert_eq!(
                             fast_words(line),
-                            crate_words(line),
+                            icu_words(line),
                             "{}: {line:?}",
                             path.display()
                         );
@@ -293,7 +380,7 @@ mod tests {
                     }
                     assert_eq!(
                         our_tokens(line),
-                        crate_tokens(line),
+                        icu_tokens(line),
                         "{}: {line:?}",
                         path.display()
                     );
@@ -307,25 +394,33 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
         /// Random ASCII lines rich in the characters the rules treat
-        /// specially: the fast path gives exactly the crate's segments.
+        /// specially: the fast path gives exactly the segments of the crate
+        /// with ICU's tailoring.
         #[test]
-        fn ascii_path_equals_crate_on_random_lines(line in "[aZ09_.:',; \"\\-#\r\t\x0b\x0c\x00\x7f]{0,24}") {
-            proptest::prop_assert_eq!(fast_words(&line), crate_words(&line));
+        fn ascii_path_equals_icu_segments_on_random_lines(line in "[aZ09_.:@',; \"\\-#!\r\t\x0b\x0c\x00\x7f]{0,24}") {
+            proptest::prop_assert_eq!(fast_words(&line), icu_words(&line));
         }
 
         /// Random lines mixing ASCII with characters of every word-break
         /// class that matters next to a space: MidNumLet ’ ‘, quotes “ ”,
         /// dashes, letters é, NBSP, the ideographic space (WSegSpace),
         /// Extend U+0301, Format U+00AD, ZWJ, regional indicators, emoji,
-        /// Katakana, Han, Hebrew letters with ״ and ", ExtendNumLet ‿.
+        /// Katakana, Han, Hebrew letters with ״ and ", ExtendNumLet ‿, and
+        /// the characters ICU reclassifies: `@` and the colons : ﹕ ：.
         #[test]
-        fn lines_equal_crate_on_mixed_text(line in "[a1 .,:'\"\\-_’‘“”–é\u{a0}\u{3000}\u{301}\u{ad}\u{200d}🇺🇸👍カ日אב״‿\r\t]{0,30}") {
-            proptest::prop_assert_eq!(our_tokens(&line), crate_tokens(&line));
+        fn lines_equal_icu_segments_on_mixed_text(line in "[a1 .,:@'\"\\-_’‘“”–é\u{a0}\u{3000}\u{301}\u{ad}\u{200d}🇺🇸👍カ日אב״‿﹕：\r\t]{0,30}") {
+            proptest::prop_assert_eq!(our_tokens(&line), icu_tokens(&line));
+        }
+
+        /// The ASCII test of a word agrees with the general one.
+        #[test]
+        fn ascii_word_test_equals_general(segment in "[a9_@.:' \u{7f}]{0,5}") {
+            proptest::prop_assert_eq!(is_ascii_word(segment.as_bytes()), WORD.is_match(&segment));
         }
 
         #[test]
-        fn ascii_path_equals_crate_on_any_ascii(line in "[\x00-\x09\x0b-\x7f]{0,40}") {
-            proptest::prop_assert_eq!(fast_words(&line), crate_words(&line));
+        fn ascii_path_equals_icu_segments_on_any_ascii(line in "[\x00-\x09\x0b-\x7f]{0,40}") {
+            proptest::prop_assert_eq!(fast_words(&line), icu_words(&line));
         }
     }
 
@@ -347,6 +442,74 @@ mod tests {
                 ("eminent", true)
             ]
         );
+    }
+
+    /// Expected segments from ICU 72.1 itself: `stringi::stri_split_boundaries(
+    /// x, type = "word", skip_word_none = TRUE)` (R 4.2.2, stringi 1.7.12,
+    /// Debian bookworm).
+    #[test]
+    fn icu_tailoring_of_colon_and_at() {
+        let text =
+            "a\u{FE13}b a\u{FE55}b a\u{FF1A}b a\u{B7}b a\u{FF20}b a@b a:\u{301}b a.@ @.a 1@2 \
+                    _@_ a@\u{301}b @ @@ e:g:h 1:2 a@.b a.@b @'s ci:zens verbatimrecords@un.org";
+        let got: Vec<&str> = words(text).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(
+            got,
+            [
+                "a\u{FE13}b",
+                "a",
+                "b",
+                "a",
+                "b",
+                "a\u{B7}b",
+                "a",
+                "b",
+                "a@b",
+                "a",
+                "b",
+                "a.@",
+                "@.a",
+                "1@2",
+                "_@_",
+                "a@\u{301}b",
+                "@",
+                "@@",
+                "e",
+                "g",
+                "h",
+                "1",
+                "2",
+                "a@.b",
+                "a.@b",
+                "@'s",
+                "ci",
+                "zens",
+                "verbatimrecords@un.org"
+            ]
+        );
+    }
+
+    /// Which segments are words, from ICU 72.1 as in
+    /// `icu_tailoring_of_colon_and_at`: `__` and two U+202F (ExtendNumLet)
+    /// are, a lone `_` is not; combining marks, `²` `₂` `½` `①` are not,
+    /// `Ⅷ` (ALetter) and Arabic-Indic digits are.
+    #[test]
+    fn word_status_as_icu() {
+        for (text, want) in [
+            ("a _ b\n_\n__ _\u{301} ._ _@", vec!["a", "b", "__", "_@"]),
+            (
+                "x\n\u{202F}\n\u{202F}\u{202F}",
+                vec!["x", "\u{202F}\u{202F}"],
+            ),
+            (" \u{5B4}\u{5A3} \n\u{5B4}x", vec!["x"]),
+            (
+                "CO\u{2082} km\u{B2} \u{BD} \u{2460} \u{2167} \u{661}\u{662}",
+                vec!["CO", "km", "\u{2167}", "\u{661}\u{662}"],
+            ),
+        ] {
+            let got: Vec<&str> = words(text).into_iter().map(|(w, _)| w).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     #[test]

@@ -262,6 +262,48 @@ fn austen_token_totals_match_icu_word_breaks() {
     }
 }
 
+/// The speeches whose token totals differed from tidytext's before tokens
+/// followed ICU (tests/fixtures/tidytext_token_diffs.md, tidytext 0.4.1 on
+/// ICU 72.1, computed with tools/ref/tidytext_tokens.R): themata now gives
+/// tidytext's total for each.
+#[test]
+fn token_totals_match_tidytext_where_they_differed() {
+    // The shared corpora sit beside the checkout (or a worktree's parent).
+    let ungdc = root()
+        .ancestors()
+        .map(|dir| dir.join("shared/corpora/ungdc"))
+        .find(|dir| dir.is_dir())
+        .expect("shared/corpora/ungdc beside the checkout or a parent");
+    let fixture =
+        fs::read_to_string(root().join("tests/fixtures/tidytext_token_diffs.md")).unwrap();
+    let expected: Vec<(&str, &str)> = fixture
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let year = cells.get(1)?.rsplit('_').next()?;
+            (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| (cells[1], cells[2]))
+        })
+        .collect();
+    assert_eq!(expected.len(), 11);
+    let dir = tempdir();
+    let mut cmd = themata(&root());
+    cmd.args(["analyze", "--quiet", "--tables", "documents", "-o"])
+        .arg(dir.path());
+    for (id, _) in &expected {
+        cmd.arg(
+            ungdc
+                .join(id.rsplit('_').next().unwrap())
+                .join(format!("{id}.txt")),
+        );
+    }
+    cmd.assert().success();
+    let docs = Table::read(&dir.path().join("documents.csv"));
+    for (id, tidytext) in expected {
+        assert_eq!(docs.filter("doc_id", id)[0]["n_tokens"], tidytext, "{id}");
+    }
+}
+
 #[test]
 fn stems_agree_with_official_snowball_on_every_austen_word() {
     // tests/fixtures/austen_snowball_english.tsv: every word type of the six

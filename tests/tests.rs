@@ -7,6 +7,7 @@ mod compare;
 mod core;
 mod experience;
 mod importers;
+mod limits;
 mod perf;
 mod robustness;
 mod themes;

@@ -1,6 +1,6 @@
 //! Test helpers: a temporary work folder, running the binary, reading CSV
-//! tables as records, and locating the shared corpora (tests that need them
-//! skip with a message when they are absent).
+//! tables as records, and locating the shared corpora (a test that needs
+//! them fails when they are absent).
 
 #![allow(dead_code)]
 
@@ -14,19 +14,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpora/<name>` when present; otherwise prints why the calling
-/// test is skipped and returns None.
+/// `../shared/corpora/<name>`. CI always has the shared corpora, so a
+/// missing corpus fails the calling test (it never passes by skipping).
 pub fn corpus(name: &str) -> Option<PathBuf> {
     let path = root().join("..").join("shared").join("corpora").join(name);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIP: {} not found; this test needs the shared corpora",
-            path.display()
-        );
-        None
-    }
+    assert!(
+        path.is_dir(),
+        "{} not found: this test needs the shared corpora (../shared beside the repository)",
+        path.display()
+    );
+    Some(path)
 }
 
 /// The `themata` binary, run from `dir`.

@@ -186,7 +186,7 @@ fn compile_pattern(pattern: &str) -> Result<(regex::Regex, Vec<String>)> {
 }
 
 fn read_sidecar(path: &str) -> Result<Sidecar> {
-    let bytes = std::fs::read(path).map_err(|e| Error::input(path, e))?;
+    let bytes = crate::input::read_side_file(path, "--meta file")?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let header: Vec<String> = reader

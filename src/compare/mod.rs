@@ -157,16 +157,19 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let plan = Plan::new(args, &corpus)?;
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
-    write_tfidf(&mut out, &corpus, cfg.jobs)?;
+    write_tfidf(&mut out, &corpus, cfg.threads(corpus.docs.len()).0)?;
     let similarity = write_similarity(&mut out, &corpus, &plan)?;
     write_themes(&mut out, &corpus, &plan)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
     let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
     let workbook = match &cfg.xlsx {
-        Some(path) => Some(crate::write::xlsx::stage(
-            path,
-            &crate::write::xlsx::workbook(&out.staged_tables())?.0,
-        )?),
+        Some(path) => {
+            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+            for note in notes.iter().filter(|_| !cfg.quiet) {
+                eprintln!("note: {}: {note}", path.display());
+            }
+            Some(crate::write::xlsx::stage(path, &bytes)?)
+        }
         None => None,
     };
     let dir = out.dir().display().to_string();
@@ -250,8 +253,12 @@ impl Corpus {
         for s in &skipped {
             say(format!("skipped: {}: {}", s.path, s.reason));
         }
+        let (threads, note) = cfg.threads(discovery.sources.len());
+        if let Some(note) = note {
+            say(note);
+        }
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(cfg.jobs)
+            .num_threads(threads)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
         let n_themes = cfg.matcher.keys().len();

@@ -281,8 +281,7 @@ pub(crate) type NotUtf8 = (Vec<u8>, usize, usize);
 
 /// Reads a codebook file without its BOM; the inner `Err` when it is not UTF-8.
 pub(crate) fn read_utf8(path: &str) -> Result<std::result::Result<String, NotUtf8>> {
-    let mut bytes = std::fs::read(path)
-        .map_err(|e| Error::input(path, format!("cannot read codebook: {e}")))?;
+    let mut bytes = crate::input::read_side_file(path, "codebook")?;
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }

@@ -9,7 +9,10 @@
 //! before `=`, `+`, `-`, `@`); XLSX stores them as text either way.
 //!
 //! A sheet holds at most 1,048,575 data rows (Excel's limit); a longer table
-//! is cut and the README sheet says so. The creation date is fixed, so
+//! is cut and the README sheet says so. A cell holds at most 32,767
+//! characters (Excel's limit, counted in UTF-16 units as Excel does); a
+//! longer text is cut to end in `… [cut: N characters]` within the limit,
+//! with a note per sheet, rather than failing the run ([`fit_cell`]). The creation date is fixed, so
 //! reruns give identical bytes. The file is written to a temporary file
 //! beside the target and renamed into place after the tables ([`stage`]).
 
@@ -193,6 +196,8 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
         let mut columns = 0u16;
         let mut record = csv::StringRecord::new();
         let mut r = 0usize;
+        // Cells cut to fit Excel's limit.
+        let mut cut = 0usize;
         while reader
             .read_record(&mut record)
             .map_err(|err| Error::output(path, err))?
@@ -214,7 +219,7 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                 widths = record.iter().map(|h| h.chars().count() + 3).collect();
                 for (c, h) in record.iter().enumerate().take(columns as usize) {
                     sheet
-                        .write_string_with_format(0, c as u16, h, &bold)
+                        .write_string_with_format(0, c as u16, fit_cell(h), &bold)
                         .map_err(e)?;
                 }
                 r += 1;
@@ -239,14 +244,23 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                         }
                         _ if cell.is_empty() => {}
                         _ => {
-                            sheet.write_string(row, col, cell).map_err(e)?;
+                            let fitted = fit_cell(cell);
+                            cut += usize::from(fitted.len() != cell.len());
+                            sheet.write_string(row, col, fitted).map_err(e)?;
                         }
                     }
                 } else if !cell.is_empty() {
-                    sheet.write_string(row, col, cell).map_err(e)?;
+                    let fitted = fit_cell(cell);
+                    cut += usize::from(fitted.len() != cell.len());
+                    sheet.write_string(row, col, fitted).map_err(e)?;
                 }
             }
             r += 1;
+        }
+        if cut > 0 {
+            notes.push(format!(
+                "{name}: {cut} cell(s) longer than Excel's {MAX_CELL} characters cut to end in \"… [cut: N characters]\"; the CSV file has them in full"
+            ));
         }
         if columns > 0 {
             sheet.set_freeze_panes(1, 0).map_err(e)?;
@@ -268,6 +282,37 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
         .save_to_buffer()
         .map_err(|err| Error::Usage(format!("cannot build the workbook: {err}")))?;
     Ok((bytes, notes))
+}
+
+/// Longest text in a cell (Excel's limit, in UTF-16 units).
+pub const MAX_CELL: usize = 32_767;
+
+/// A cell's text as it fits in Excel: unchanged when it is at most
+/// [`MAX_CELL`] UTF-16 units long, else its first characters followed by
+/// `… [cut: N characters]` (N characters left out), all within the limit.
+pub fn fit_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    // A UTF-8 byte is at most one UTF-16 unit: short cells need no count.
+    if cell.len() <= MAX_CELL || cell.encode_utf16().count() <= MAX_CELL {
+        return cell.into();
+    }
+    let total = cell.chars().count();
+    // The longest marker (all characters cut) bounds the room for text.
+    let room = MAX_CELL - marker(total).encode_utf16().count();
+    let (mut units, mut end, mut kept) = (0, 0, 0);
+    for c in cell.chars() {
+        if units + c.len_utf16() > room {
+            break;
+        }
+        units += c.len_utf16();
+        end += c.len_utf8();
+        kept += 1;
+    }
+    format!("{}{}", &cell[..end], marker(total - kept)).into()
+}
+
+/// The end of a cut cell.
+fn marker(cut: usize) -> String {
+    format!("… [cut: {cut} characters]")
 }
 
 /// Widest column, in characters.
@@ -418,5 +463,43 @@ impl Staged {
             .persist(&path)
             .map_err(|e| Error::output(&path, e.error))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Length in UTF-16 units, as Excel counts.
+    fn units(s: &str) -> usize {
+        s.encode_utf16().count()
+    }
+
+    #[test]
+    fn cells_within_the_limit_are_unchanged() {
+        let full = "x".repeat(MAX_CELL);
+        assert_eq!(fit_cell(&full), full.as_str());
+        // 32,767 characters of 3 bytes each: 98,301 bytes, still one unit each.
+        let cjk = "和".repeat(MAX_CELL);
+        assert_eq!(fit_cell(&cjk), cjk.as_str());
+    }
+
+    #[test]
+    fn long_cells_end_in_a_marker_within_the_limit() {
+        let cell = "和".repeat(40_000);
+        let fitted = fit_cell(&cell);
+        // Room is reserved for the longest marker, "… [cut: 40000
+        // characters]" (25 units): 32,767 - 25 = 32,742 characters kept,
+        // 40,000 - 32,742 = 7,258 cut, and the marker actually written is
+        // 24 units, so the cell is 32,766 units long.
+        assert!(fitted.ends_with("… [cut: 7258 characters]"));
+        assert!(fitted.starts_with(&"和".repeat(32_742)));
+        assert_eq!(units(&fitted), 32_766);
+        // Characters outside the BMP are two units each: never split.
+        let emoji = "😀".repeat(20_000);
+        let fitted = fit_cell(&emoji);
+        assert!(units(&fitted) <= MAX_CELL);
+        let kept = fitted.chars().filter(|&c| c == '😀').count();
+        assert!(fitted.ends_with(&format!("… [cut: {} characters]", 20_000 - kept)));
     }
 }
