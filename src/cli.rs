@@ -91,7 +91,9 @@ Tables written to the output folder (CSV, one header row, long format):
   terms_by_document.csv   doc_id, stem, term, count, per_1000, n_sections
   themes_by_section.csv   doc_id, section_id, theme, count, per_1000   (every theme in every section)
   themes_by_document.csv  doc_id, theme, count, per_1000, n_sections
-  theme_matches.csv       doc_id, section_id, theme, pattern, matched, count
+  theme_matches.csv       doc_id, section_id, theme, pattern, matched, count, excluded
+                          (excluded=true rows: exclusion matches, counted nowhere;
+                          counts of excluded=false rows sum to the theme counts)
   ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
   term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
   kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,

@@ -112,6 +112,7 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
                 line: 0,
                 column: 0,
             }],
+            exclude: Vec::new(),
             line: 0,
             column: 0,
         }],

@@ -44,6 +44,8 @@ pub struct MatchRow {
     pub pattern: u32,
     /// The matched source text, lowercased, white space collapsed.
     pub matched: Arc<str>,
+    /// An exclusion match (`pattern` is the exclusion): counted nowhere.
+    pub excluded: bool,
     pub count: u32,
 }
 
@@ -515,7 +517,7 @@ pub fn count_document(
     let mut bigram_counts = std::mem::take(&mut cache.bigram_counts);
     let max_ngram = max_ngram.min(MAX_NGRAM);
     // Matched texts interned per document: one string per distinct text.
-    let mut match_rows: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
+    let mut match_rows: FxHashMap<(u32, u32, u32, u32, bool), u32> = FxHashMap::default();
     let mut matched_ids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
     let mut matched_texts: Vec<Arc<str>> = Vec::new();
     let mut scratch = String::new();
@@ -604,8 +606,10 @@ pub fn count_document(
         }
         let mut themes = vec![0u32; matcher.len()];
         for m in &matches {
-            themes[m.theme as usize] += 1;
-            covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+            if !m.excluded {
+                themes[m.theme as usize] += 1;
+                covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+            }
             let start = tokens[m.first].start;
             let end = tokens[m.last].end;
             scratch.clear();
@@ -621,7 +625,7 @@ pub fn count_document(
                 }
             };
             *match_rows
-                .entry((section.id, m.theme, m.pattern, matched))
+                .entry((section.id, m.theme, m.pattern, matched, m.excluded))
                 .or_insert(0) += 1;
         }
 
@@ -793,13 +797,16 @@ pub fn count_document(
 
     let mut rows: Vec<MatchRow> = match_rows
         .into_iter()
-        .map(|((section_id, theme, pattern, matched), count)| MatchRow {
-            section_id,
-            theme,
-            pattern,
-            matched: matched_texts[matched as usize].clone(),
-            count,
-        })
+        .map(
+            |((section_id, theme, pattern, matched, excluded), count)| MatchRow {
+                section_id,
+                theme,
+                pattern,
+                matched: matched_texts[matched as usize].clone(),
+                excluded,
+                count,
+            },
+        )
         .collect();
     rows.sort_unstable();
     doc.matches = rows;

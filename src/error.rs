@@ -25,6 +25,10 @@ pub enum Error {
     /// Flags or options that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// Every problem found in one codebook (each an [`Error::Codebook`]),
+    /// in file order; shown one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Problems(Vec<Error>),
 }
 
 impl Error {
@@ -53,6 +57,25 @@ impl Error {
             line,
             column,
             message: message.to_string(),
+        }
+    }
+
+    /// One error for a list of problems: the problem itself when there is
+    /// one, [`Error::Problems`] when there are several.
+    pub fn all(mut problems: Vec<Error>) -> Self {
+        if problems.len() == 1 {
+            problems.remove(0)
+        } else {
+            Error::Problems(problems)
+        }
+    }
+
+    /// The lines a user reads: one per problem, each with its control
+    /// characters escaped by [`one_line`].
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Error::Problems(list) => list.iter().flat_map(Error::lines).collect(),
+            e => vec![one_line(&e.to_string())],
         }
     }
 

@@ -145,6 +145,7 @@ mod tests {
                     line: 0,
                     column: 0,
                 }],
+                exclude: Vec::new(),
                 line: 0,
                 column: 0,
             }],

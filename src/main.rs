@@ -122,10 +122,9 @@ fn main() -> ExitCode {
     match themata::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "themata: error: {}",
-                themata::error::one_line(&e.to_string())
-            );
+            for line in e.lines() {
+                eprintln!("themata: error: {line}");
+            }
             ExitCode::from(2)
         }
     }

@@ -742,6 +742,7 @@ fn render_document(
                         Cell::Str(cfg.matcher.pattern_text(m.pattern)),
                         Cell::Str(&m.matched),
                         Cell::Int(u64::from(m.count)),
+                        Cell::Str(if m.excluded { "true" } else { "false" }),
                     ]);
                 }
             }

@@ -86,6 +86,7 @@ pub const ANALYZE_TABLES: &[(&str, &[&str])] = &[
             "pattern",
             "matched",
             "count",
+            "excluded",
         ],
     ),
     (

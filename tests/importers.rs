@@ -328,3 +328,94 @@ fn analyze_with_a_malformed_dictionary_fails_before_writing() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn every_problem_is_reported_one_per_line_in_every_format() {
+    // Each file holds several problems; positions counted by hand (columns
+    // in characters, 1-based). `themes check` and `analyze --themes` list
+    // them all, in file order, one line each, and exit 2.
+    // (file name, text, [(line:column, message fragment)]).
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
+        (
+            "book.toml",
+            "[[theme]]\nkey = \"a\"\nlabels = \"x\"\npatterns = [\"x\", \"\"]\nexclude = [\"**\"]\n\n[[theme]]\nkey = \"a\"\ncolour = \"red\"\n",
+            &[
+                ("3:1", "unknown field `labels`"),
+                // `patterns = ["x", ""]`: the empty string's content, column 19.
+                ("4:19", "theme `a`: empty pattern"),
+                // `exclude = ["**"]`: the content starts at column 13.
+                ("5:13", "theme `a`: exclude: pattern `**`: `**` matches every word"),
+                ("8:7", "duplicate theme `a`"),
+                ("9:1", "unknown field `colour`"),
+            ],
+        ),
+        (
+            "t.yml",
+            "a: [x, \"\"]\nb:\n  - \"*\"\n  - ok\na: [y]\n",
+            &[
+                ("1:8", "theme `a`: empty pattern"),
+                ("3:5", "theme `b`: pattern `*`: `*` matches every word"),
+                ("5:1", "duplicate category `a` (first defined on line 1)"),
+            ],
+        ),
+        (
+            "t.dic",
+            "%\n1\ta\n1\tb\n%\nx\t1\t7\ny\t1\tb\n:)\t1\n",
+            &[
+                ("3:1", "category id 1 is defined twice (first on line 2)"),
+                // `x<TAB>1<TAB>7`: the 7 is character 5.
+                ("5:5", "`x`: category id 7 is not in the category list"),
+                ("6:5", "`y`: category id `b` is not a number"),
+                ("7:1", "theme `a`: pattern `:)`: `:` never occurs inside a word"),
+            ],
+        ),
+        (
+            "t.cat",
+            "ART (1)\nA\n\tX (1)\n\t** (1)\nA\n",
+            &[
+                ("1:1", "entry `ART (1)` is not indented under a category"),
+                ("4:2", "theme `a`: pattern `**`: `**` matches every word"),
+                ("5:1", "duplicate category `A` (first defined on line 2)"),
+            ],
+        ),
+        (
+            "t.lc3",
+            "abandon*\n+neg\n  *\n+\norphan\n+neg\n",
+            &[
+                ("1:1", "entry `abandon*` comes before the first category"),
+                ("3:3", "theme `neg`: pattern `*`: `*` matches every word"),
+                // The entry `orphan` under the nameless category is skipped.
+                ("4:1", "`+` must be followed by a category name"),
+                ("6:2", "duplicate category `neg` (first defined on line 2)"),
+            ],
+        ),
+    ];
+    for (file, text, expected) in cases {
+        let dir = tempdir();
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let check = themata(dir.path())
+            .args(["themes", "check", file])
+            .output()
+            .unwrap();
+        let analyze = themata(dir.path())
+            .args(["analyze", "--quiet", "--themes", file, "-o", "out"])
+            .arg(root().join("data/corpus"))
+            .output()
+            .unwrap();
+        assert!(!dir.path().join("out").exists(), "{file}: output written");
+        for out in [check, analyze] {
+            assert_eq!(out.status.code(), Some(2), "{file}");
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            let lines: Vec<&str> = err.lines().collect();
+            assert_eq!(lines.len(), expected.len(), "{file}: {err}");
+            for (line, (at, fragment)) in lines.iter().zip(expected.iter()) {
+                let prefix = format!("themata: error: {file}:{at}: ");
+                assert!(
+                    line.starts_with(&prefix) && line.contains(fragment),
+                    "{file}: expected {prefix}…{fragment}…, got {line:?}"
+                );
+            }
+        }
+    }
+}

@@ -79,10 +79,23 @@ fn theme_tables_are_complete_and_explained_by_the_matches() {
             "section {section} unmatched"
         );
     }
-    // theme_matches.csv sums to the counts, row by row.
+    // theme_matches.csv sums to the counts, row by row, over the counted
+    // rows (excluded=false); the one exclusion match of the statement is
+    // "Security Council" in section 4 (tests/fixtures/themes_hand_counts.md).
     let matches = Table::read(&dir.path().join("out/theme_matches.csv"));
+    let excluded: Vec<String> = matches
+        .records()
+        .iter()
+        .filter(|r| r["excluded"] == "true")
+        .map(|r| format!("{} {} {}", r["section_id"], r["theme"], r["matched"]))
+        .collect();
+    assert_eq!(excluded, ["4 security security council"]);
     let mut sums: HashMap<(u32, String), u32> = HashMap::new();
-    for r in matches.records() {
+    for r in matches
+        .records()
+        .iter()
+        .filter(|r| r["excluded"] == "false")
+    {
         *sums
             .entry((r["section_id"].parse().unwrap(), r["theme"].to_string()))
             .or_default() += r["count"].parse::<u32>().unwrap();
@@ -261,4 +274,209 @@ fn default_codebook_runs_over_the_un_corpus() {
         }
     }
     assert!(zero < 20, "{zero} speeches without a security match");
+}
+
+/// (doc_id, theme) → count from a themes_by_document.csv.
+fn doc_counts(path: &std::path::Path) -> HashMap<(String, String), u32> {
+    Table::read(path)
+        .records()
+        .iter()
+        .map(|r| {
+            (
+                (r["doc_id"].to_string(), r["theme"].to_string()),
+                r["count"].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn security_council_adds_nothing_to_security() {
+    // Hand count (grep -oi 'security[[:space:]]*council' data/ungdc-2022/*.txt):
+    // RUS 4, UKR 2, USA 3, BLR 0 "Security Council"; RUS also names the
+    // "Organization for Security and Cooperation in Europe" once, the other
+    // exclusion of `security` that occurs there. Run once with the default
+    // codebook and once with the same codebook without `security`'s
+    // exclusions: the difference in `security` is exactly those matches.
+    let dir = tempdir();
+    let book = fs::read_to_string(root().join("data/themes.toml")).unwrap();
+    let start = book.find("exclude = [\n  \"security council\"").unwrap();
+    let end = start + book[start..].find("]\n").unwrap() + 2;
+    let without = dir.path().join("without.toml");
+    fs::write(&without, format!("{}{}", &book[..start], &book[end..])).unwrap();
+    let run = |out: &str, themes: &std::path::Path| {
+        themata(&root())
+            .args(["analyze", "--quiet", "--kwic", "--themes"])
+            .arg(themes)
+            .args(["--tables", "themes_by_document,theme_matches", "-o"])
+            .arg(dir.path().join(out))
+            .arg("data/ungdc-2022")
+            .assert()
+            .success();
+        doc_counts(&dir.path().join(out).join("themes_by_document.csv"))
+    };
+    let with = run("with", &root().join("data/themes.toml"));
+    let without = run("without", &without);
+    for (doc, council, osce) in [("RUS", 4, 1), ("UKR", 2, 0), ("USA", 3, 0), ("BLR", 0, 0)] {
+        let key = (format!("{doc}_77_2022"), "security".to_string());
+        assert_eq!(without[&key] - with[&key], council + osce, "{doc}");
+        // Every other theme is the same (no other exclusion occurs here but
+        // the OSCE's name, which `cooperation` also excludes).
+        for ((d, theme), count) in &with {
+            if d == &key.0 && theme != "security" && theme != "cooperation" {
+                assert_eq!(without[&(d.clone(), theme.clone())], *count, "{d} {theme}");
+            }
+        }
+    }
+    let out = dir.path().join("with");
+    let matches = Table::read(&out.join("theme_matches.csv"));
+    assert_eq!(matches.header.last().unwrap(), "excluded");
+    for (doc, council) in [("RUS", 4), ("UKR", 2), ("USA", 3)] {
+        let shown: u32 = matches
+            .records()
+            .iter()
+            .filter(|r| {
+                r["doc_id"] == format!("{doc}_77_2022")
+                    && r["theme"] == "security"
+                    && r["pattern"] == "security council"
+            })
+            .map(|r| {
+                assert_eq!(r["excluded"], "true");
+                assert_eq!(r["matched"], "security council");
+                r["count"].parse::<u32>().unwrap()
+            })
+            .sum();
+        assert_eq!(shown, council, "{doc}");
+    }
+    // Counted rows sum to the theme counts; excluded rows count nowhere.
+    let mut sums: HashMap<(String, String), u32> = HashMap::new();
+    for r in matches
+        .records()
+        .iter()
+        .filter(|r| r["excluded"] == "false")
+    {
+        *sums
+            .entry((r["doc_id"].to_string(), r["theme"].to_string()))
+            .or_default() += r["count"].parse::<u32>().unwrap();
+    }
+    for (key, count) in &with {
+        assert_eq!(sums.get(key).copied().unwrap_or(0), *count, "{key:?}");
+    }
+    // kwic.csv shows counted matches only: no security match is followed
+    // by "Council".
+    let kwic = Table::read(&out.join("kwic.csv"));
+    assert!(!kwic.records().iter().any(|r| r["theme"] == "security"
+        && r["match"].eq_ignore_ascii_case("security")
+        && r["right"].trim_start().starts_with("Council")));
+    assert!(kwic.records().iter().any(|r| r["theme"] == "security"));
+}
+
+#[test]
+fn nested_exclusions_on_a_hand_counted_text() {
+    // "The Security Council met. Security matters, said the council, and
+    // the peace council agreed." Hand count, one section:
+    // * `pol` (parent, pattern `council`, exclusion `peace council`);
+    //   `pol.sec` (child, `secur*` and `peace`, exclusion `security council`).
+    // * pol.sec: "Security" of "Security Council" is excluded (its own
+    //   exclusion); "Security" (matters) counts; "peace" is inside
+    //   "peace council", its parent's exclusion: not counted. = 1.
+    // * pol: "Council" (of Security Council) counts (a child's exclusion
+    //   does not block the parent's own pattern); "council" (said the
+    //   council) counts; "council" of "peace council" is excluded by its own
+    //   exclusion; plus the child's 1 = 3.
+    // * excluded rows: pol.sec `security council` 1, pol `peace council` 1.
+    let dir = tempdir();
+    fs::write(
+        dir.path().join("book.toml"),
+        r#"
+[[theme]]
+key = "pol"
+patterns = ["council"]
+exclude = ["peace council"]
+
+[[theme]]
+key = "pol.sec"
+patterns = ["secur*", "peace"]
+exclude = ["security council"]
+"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("t.txt"),
+        "The Security Council met. Security matters, said the council, and the peace council agreed.\n",
+    )
+    .unwrap();
+    themata(dir.path())
+        .args([
+            "analyze",
+            "--quiet",
+            "--themes",
+            "book.toml",
+            "-o",
+            "out",
+            "t.txt",
+        ])
+        .assert()
+        .success();
+    let counts = doc_counts(&dir.path().join("out/themes_by_document.csv"));
+    assert_eq!(counts[&("t".into(), "pol.sec".into())], 1);
+    assert_eq!(counts[&("t".into(), "pol".into())], 3);
+    let m = Table::read(&dir.path().join("out/theme_matches.csv"));
+    let rows: Vec<String> = m
+        .records()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {}",
+                r["theme"], r["pattern"], r["matched"], r["count"], r["excluded"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "pol council council 2 false",
+            "pol peace council peace council 1 true",
+            "pol secur* security 1 false",
+            "pol.sec secur* security 1 false",
+            "pol.sec security council security council 1 true",
+        ]
+    );
+    // `themes convert` keeps the exclusions.
+    let out = themata(dir.path())
+        .args(["themes", "convert", "book.toml", "-"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("exclude = [\"security council\"]"), "{text}");
+}
+
+#[test]
+fn a_hostile_glob_on_a_long_word_finishes() {
+    // Issue #13: `*a*a*a*a*a*a*a*a*a*a*b` against 40 letters `a` took 28 s
+    // with the backtracking matcher, 50 never ended. The timeout is
+    // generous (the release binary takes well under a second).
+    let dir = tempdir();
+    fs::write(
+        dir.path().join("book.toml"),
+        "[[theme]]\nkey = \"x\"\npatterns = [\"*a*a*a*a*a*a*a*a*a*a*b\", \"*a*a*a*a*a*a*a*a*a*a\"]\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("t.txt"), "a".repeat(100_000)).unwrap();
+    themata(dir.path())
+        .args([
+            "analyze",
+            "--quiet",
+            "--themes",
+            "book.toml",
+            "-o",
+            "out",
+            "t.txt",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    let counts = doc_counts(&dir.path().join("out/themes_by_document.csv"));
+    // The second pattern matches the word once; the first never does.
+    assert_eq!(counts[&("t".into(), "x".into())], 1);
 }

@@ -6,7 +6,12 @@
 //! label = "Security and stability"
 //! definition = "One sentence."
 //! patterns = ["secur*", "stabil*", "peace"]
+//! exclude = ["security council"]   # optional, same syntax as patterns
 //! ```
+//!
+//! `exclude` lists phrases and globs whose matches are not this theme's
+//! talk: a pattern match of the theme (or of one of its children) that
+//! overlaps an exclusion match is not counted (see [`crate::theme`]).
 //!
 //! Validation reports every problem with file, line and column: unknown
 //! keys, duplicate themes, bad keys, empty patterns, globs that match every
@@ -14,6 +19,9 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -26,6 +34,8 @@ pub struct Theme {
     pub label: String,
     pub definition: String,
     pub patterns: Vec<PatternDef>,
+    /// Exclusions: same syntax as patterns; see the module docs.
+    pub exclude: Vec<PatternDef>,
     /// Where the theme is defined (1-based; 0 when not from a file).
     pub line: usize,
     pub column: usize,
@@ -50,15 +60,25 @@ pub struct Codebook {
 pub const DEFAULT_PATH: &str = "data/themes.toml";
 pub const DEFAULT_TEXT: &str = include_str!("../../data/themes.toml");
 
+/// Unknown keys are found by [`unknown_keys`], not by serde's
+/// `deny_unknown_fields`, which stops at the first.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
     theme: Vec<Spanned<RawTheme>>,
 }
 
+/// The keys a [[theme]] table may hold.
+const THEME_KEYS: [&str; 5] = ["key", "label", "definition", "patterns", "exclude"];
+
+/// Every key of the file and of its [[theme]] tables, with its span.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+struct Keys {
+    #[serde(default)]
+    theme: Vec<BTreeMap<Spanned<String>, IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
 struct RawTheme {
     key: Spanned<String>,
     #[serde(default)]
@@ -67,6 +87,8 @@ struct RawTheme {
     definition: Option<String>,
     #[serde(default)]
     patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
 }
 
 /// A problem found in a codebook, before it is turned into an [`Error`].
@@ -78,13 +100,11 @@ pub struct Problem {
 }
 
 impl Codebook {
-    /// Reads and validates a native codebook; the first problem is the error.
+    /// Reads and validates a native codebook; the error lists every
+    /// problem found.
     pub fn load(path: &str) -> Result<Codebook> {
         let text = read_text(path)?;
-        Codebook::parse(path, &text).map_err(|problems| {
-            let p = &problems[0];
-            Error::codebook(path, p.line, p.column, &p.message)
-        })
+        Codebook::parse(path, &text).map_err(|problems| problems_error(path, &problems))
     }
 
     /// The shipped default codebook.
@@ -107,7 +127,7 @@ impl Codebook {
             let range = e.span().unwrap_or(0..0);
             vec![at(range, e.message().trim().to_string())]
         })?;
-        let mut problems = Vec::new();
+        let mut problems = unknown_keys(text, &index);
         let mut themes: Vec<Theme> = Vec::new();
         for raw in file.theme {
             let theme_span = raw.span();
@@ -119,29 +139,35 @@ impl Codebook {
             } else if themes.iter().any(|t| t.key == key) {
                 problems.push(at(raw.key.span(), format!("duplicate theme `{key}`")));
             }
-            let mut patterns = Vec::new();
-            for p in raw.patterns {
-                let span = p.span();
-                let value = p.get_ref().trim().to_string();
-                if let Err(message) = check_pattern(&value) {
-                    problems.push(at(
-                        span.start + 1..span.end,
-                        format!("theme `{key}`: {message}"),
-                    ));
-                    continue;
+            let mut check = |list: Vec<Spanned<String>>, what: &str| {
+                let mut defs = Vec::new();
+                for p in list {
+                    let span = p.span();
+                    let value = p.get_ref().trim().to_string();
+                    if let Err(message) = check_pattern(&value) {
+                        problems.push(at(
+                            span.start + 1..span.end,
+                            format!("theme `{key}`: {what}{message}"),
+                        ));
+                        continue;
+                    }
+                    let (pl, pc) = index.locate(span.start);
+                    defs.push(PatternDef {
+                        text: value,
+                        line: pl,
+                        column: pc,
+                    });
                 }
-                let (pl, pc) = index.locate(span.start);
-                patterns.push(PatternDef {
-                    text: value,
-                    line: pl,
-                    column: pc,
-                });
-            }
+                defs
+            };
+            let patterns = check(raw.patterns, "");
+            let exclude = check(raw.exclude, "exclude: ");
             themes.push(Theme {
                 label: raw.label.unwrap_or_else(|| key.clone()),
                 definition: raw.definition.unwrap_or_default(),
                 key,
                 patterns,
+                exclude,
                 line,
                 column,
             });
@@ -164,6 +190,7 @@ impl Codebook {
                 themes,
             })
         } else {
+            problems.sort_by_key(|p| (p.line, p.column));
             Err(problems)
         }
     }
@@ -183,9 +210,53 @@ impl Codebook {
             out.push_str(&format!("definition = {}\n", toml_string(&t.definition)));
             let patterns: Vec<String> = t.patterns.iter().map(|p| toml_string(&p.text)).collect();
             out.push_str(&format!("patterns = [{}]\n", patterns.join(", ")));
+            if !t.exclude.is_empty() {
+                let exclude: Vec<String> = t.exclude.iter().map(|p| toml_string(&p.text)).collect();
+                out.push_str(&format!("exclude = [{}]\n", exclude.join(", ")));
+            }
         }
         out
     }
+}
+
+/// One error for the problems of a codebook, in file order.
+pub fn problems_error(path: &str, problems: &[Problem]) -> Error {
+    Error::all(
+        problems
+            .iter()
+            .map(|p| Error::codebook(path, p.line, p.column, &p.message))
+            .collect(),
+    )
+}
+
+/// Every key that is neither `theme` at the top nor one of [`THEME_KEYS`]
+/// in a [[theme]] table, at its position. (The text has parsed as [`File`]
+/// already, so it parses here too; a failure finds nothing.)
+fn unknown_keys(text: &str, index: &LineIndex) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut report = |key: &Spanned<String>, expected: &str| {
+        let (line, column) = index.locate(key.span().start);
+        problems.push(Problem {
+            line,
+            column,
+            message: format!("unknown field `{}`, expected {expected}", key.get_ref()),
+        });
+    };
+    let top: BTreeMap<Spanned<String>, IgnoredAny> = toml::from_str(text).unwrap_or_default();
+    for key in top.keys().filter(|k| k.get_ref() != "theme") {
+        report(key, "`theme`");
+    }
+    let expected = format!("one of `{}`", THEME_KEYS.join("`, `"));
+    if let Ok(keys) = toml::from_str::<Keys>(text) {
+        for table in &keys.theme {
+            for key in table.keys() {
+                if !THEME_KEYS.contains(&key.get_ref().as_str()) {
+                    report(key, &expected);
+                }
+            }
+        }
+    }
+    problems
 }
 
 fn toml_string(s: &str) -> String {
@@ -302,6 +373,7 @@ fn add_implicit_parents(themes: &mut Vec<Theme>) -> std::result::Result<(), Prob
                             label: parent.to_string(),
                             definition: format!("Union of the `{parent}.*` themes."),
                             patterns: Vec::new(),
+                            exclude: Vec::new(),
                             line: themes[i].line,
                             column: themes[i].column,
                         },

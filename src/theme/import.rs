@@ -15,6 +15,10 @@
 //! lowercased and checked with [`check_pattern`]. Every problem is an
 //! [`Error::Codebook`] with the file, line and column (1-based, columns in
 //! characters) of the offending spot; nothing here panics on any input.
+//! An importer reports every problem it finds ([`Error::Problems`]): it
+//! records a bad pattern, category or entry and reads on, and stops only
+//! where the rest of the file cannot be read (a YAML syntax error, a LIWC
+//! category list that is never closed, nesting deeper than [`MAX_DEPTH`]).
 //! Things that are read but cannot be represented (LIWC conditional
 //! categories, WordStat weights) are dropped with a warning that names the
 //! line.
@@ -29,7 +33,7 @@ use std::path::Path;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
-use crate::theme::codebook::{check_pattern, read_text, read_utf8, PatternDef};
+use crate::theme::codebook::{check_pattern, problems_error, read_text, read_utf8, PatternDef};
 use crate::theme::{Codebook, Theme};
 
 /// A codebook read from a file, with the warnings the importer raised.
@@ -109,21 +113,28 @@ pub fn read(path: &str) -> Result<Imported> {
 /// Parses codebook text of a given (non-native) format.
 pub fn parse(path: &str, text: &str, format: Format, warnings: Vec<String>) -> Result<Imported> {
     let mut b = Builder::new(path, warnings);
-    match format {
+    let read = match format {
         Format::Native => {
             return Codebook::parse(path, text)
                 .map(|codebook| Imported {
                     codebook,
                     warnings: b.warnings,
                 })
-                .map_err(|p| Error::codebook(path, p[0].line, p[0].column, &p[0].message))
+                .map_err(|p| problems_error(path, &p))
         }
-        Format::QuantedaYaml => yaml::parse(text, &mut b)?,
-        Format::Liwc => liwc::parse(text, &mut b)?,
-        Format::WordStat => wordstat::parse(text, &mut b)?,
-        Format::Lexicoder => lexicoder::parse(text, &mut b)?,
+        Format::QuantedaYaml => yaml::parse(text, &mut b),
+        Format::Liwc => liwc::parse(text, &mut b),
+        Format::WordStat => wordstat::parse(text, &mut b),
+        Format::Lexicoder => lexicoder::parse(text, &mut b),
+    };
+    if let Err(fatal) = read {
+        b.problems.push(fatal);
     }
-    Ok(b.finish())
+    if b.problems.is_empty() {
+        Ok(b.finish())
+    } else {
+        Err(Error::all(b.problems))
+    }
 }
 
 /// Reads a file as UTF-8 (BOM allowed); if it is not valid UTF-8, decodes it
@@ -193,6 +204,8 @@ pub(crate) struct Builder<'a> {
     /// (theme index, pattern text) pairs already added, to skip duplicates.
     seen: FxHashSet<(usize, String)>,
     warnings: Vec<String>,
+    /// Problems recorded so far (the importer reads on after each).
+    problems: Vec<Error>,
 }
 
 impl<'a> Builder<'a> {
@@ -203,6 +216,7 @@ impl<'a> Builder<'a> {
             names: FxHashMap::default(),
             seen: FxHashSet::default(),
             warnings,
+            problems: Vec::new(),
         }
     }
 
@@ -211,14 +225,23 @@ impl<'a> Builder<'a> {
         Error::codebook(self.path, line, column, message)
     }
 
+    /// Records a problem and reads on.
+    fn problem(&mut self, line: usize, column: usize, message: impl std::fmt::Display) {
+        let e = self.error(line, column, message);
+        self.problems.push(e);
+    }
+
     fn warn(&mut self, line: usize, column: usize, message: impl std::fmt::Display) {
         self.warnings
             .push(format!("{}:{line}:{column}: {message}", self.path));
     }
 
     /// Adds a theme for category `name` under `parent` (a theme index) and
-    /// returns its index. The same name twice under one parent is an error;
-    /// two names that sanitise to the same key get `_2`, `_3`… with a warning.
+    /// returns its index. The same name twice under one parent, or a name
+    /// with nothing to make a key from, is a recorded problem (the category
+    /// is still added, so that its entries are read and checked); two names
+    /// that sanitise to the same key get `_2`, `_3`… with a warning. Nesting
+    /// deeper than [`MAX_DEPTH`] is the one error that stops the reading.
     fn category(
         &mut self,
         parent: Option<usize>,
@@ -229,12 +252,13 @@ impl<'a> Builder<'a> {
         column: usize,
     ) -> Result<usize> {
         let name = name.trim();
-        if let Some(first) = self.names.get(&(parent, name.to_string())) {
-            return Err(self.error(
+        let duplicate = self.names.get(&(parent, name.to_string())).copied();
+        if let Some(first) = duplicate {
+            self.problem(
                 line,
                 column,
                 format!("duplicate category `{name}` (first defined on line {first})"),
-            ));
+            );
         }
         if let Some(p) = parent {
             if self.themes[p].key.matches('.').count() + 1 >= MAX_DEPTH {
@@ -245,13 +269,14 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-        let part = key_part(name);
+        let mut part = key_part(name);
         if part.is_empty() {
-            return Err(self.error(
+            self.problem(
                 line,
                 column,
                 format!("category name `{name}` has no letters or digits to make a theme key from"),
-            ));
+            );
+            part = format!("line_{line}");
         }
         let base = match parent {
             Some(p) => format!("{}.{part}", self.themes[p].key),
@@ -263,14 +288,14 @@ impl<'a> Builder<'a> {
             n += 1;
             key = format!("{base}_{n}");
         }
-        if n > 1 {
+        if n > 1 && duplicate.is_none() {
             self.warn(
                 line,
                 column,
                 format!("category `{name}` gets key `{key}` because `{base}` is taken"),
             );
         }
-        self.names.insert((parent, name.to_string()), line);
+        self.names.entry((parent, name.to_string())).or_insert(line);
         let label = match label.trim() {
             "" => name,
             l => l,
@@ -280,6 +305,7 @@ impl<'a> Builder<'a> {
             label: label.to_string(),
             definition,
             patterns: Vec::new(),
+            exclude: Vec::new(),
             line,
             column,
         });
@@ -287,8 +313,9 @@ impl<'a> Builder<'a> {
     }
 
     /// Adds a pattern to a theme: lowercased, inner white space collapsed,
-    /// checked; an exact duplicate within the theme is skipped.
-    fn pattern(&mut self, theme: usize, raw: &str, line: usize, column: usize) -> Result<()> {
+    /// checked (a bad one is a recorded problem); an exact duplicate within
+    /// the theme is skipped.
+    fn pattern(&mut self, theme: usize, raw: &str, line: usize, column: usize) {
         let text = raw
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -296,14 +323,14 @@ impl<'a> Builder<'a> {
             .to_lowercase();
         let key = &self.themes[theme].key;
         if let Err(message) = check_pattern(&text) {
-            return Err(self.error(line, column, format!("theme `{key}`: {message}")));
+            let message = format!("theme `{key}`: {message}");
+            return self.problem(line, column, message);
         }
         if self.seen.insert((theme, text.clone())) {
             self.themes[theme]
                 .patterns
                 .push(PatternDef { text, line, column });
         }
-        Ok(())
     }
 
     fn finish(self) -> Imported {
@@ -358,11 +385,11 @@ mod tests {
             .unwrap();
         b.category(None, "=STATE=", "", String::new(), 2, 1)
             .unwrap();
-        let e = b
-            .category(None, "+STATE+", "", String::new(), 3, 1)
-            .unwrap_err();
+        // A duplicate is a recorded problem; the category is still added.
+        b.category(None, "+STATE+", "", String::new(), 3, 1)
+            .unwrap();
         assert_eq!(
-            e.to_string(),
+            b.problems[0].to_string(),
             "t.cat:3:1: duplicate category `+STATE+` (first defined on line 1)"
         );
         let mut parent = 0;
@@ -378,6 +405,7 @@ mod tests {
             e.to_string(),
             "t.cat:99:1: category `x` is nested more than 50 levels deep"
         );
+        assert_eq!(b.problems.len(), 1);
         let i = b.finish();
         assert_eq!(i.codebook.themes[1].key, "state_2");
         assert_eq!(i.codebook.themes[1].label, "=STATE=");
@@ -386,29 +414,111 @@ mod tests {
 }
 
 #[cfg(test)]
-mod never_panic {
+mod properties {
     use super::*;
     use proptest::prelude::*;
 
+    const FORMATS: [Format; 4] = [
+        Format::QuantedaYaml,
+        Format::Liwc,
+        Format::WordStat,
+        Format::Lexicoder,
+    ];
+
+    /// Every (line, column) of an error, one per problem.
+    fn positions(e: &Error) -> Vec<(usize, usize)> {
+        match e {
+            Error::Codebook { line, column, .. } => vec![(*line, *column)],
+            Error::Problems(list) => list.iter().flat_map(positions).collect(),
+            other => panic!("not a codebook error: {other}"),
+        }
+    }
+
+    /// The property every importer keeps on any text: either a codebook
+    /// that `themes convert` writes as TOML and the native reader reads
+    /// back to the same keys and patterns, or an error whose every problem
+    /// points inside the text (1-based line and column, the column at most
+    /// one past the line's last character).
+    fn check(text: &str, format: Format) -> std::result::Result<(), TestCaseError> {
+        match parse("t", text, format, Vec::new()) {
+            Ok(imported) => {
+                let toml = imported.codebook.to_toml();
+                let back = Codebook::parse("t.toml", &toml)
+                    .map_err(|p| TestCaseError::fail(format!("{p:?} in\n{toml}")))?;
+                let texts = |list: &[PatternDef]| -> Vec<String> {
+                    list.iter().map(|p| p.text.clone()).collect()
+                };
+                let themes = |c: &Codebook| -> Vec<(String, Vec<String>, Vec<String>)> {
+                    c.themes
+                        .iter()
+                        .map(|t| (t.key.clone(), texts(&t.patterns), texts(&t.exclude)))
+                        .collect()
+                };
+                prop_assert_eq!(themes(&back), themes(&imported.codebook));
+            }
+            Err(e) => {
+                let lines: Vec<&str> = text.split('\n').collect();
+                for (line, column) in positions(&e) {
+                    prop_assert!(line >= 1 && line <= lines.len(), "{} for {:?}", e, text);
+                    let width = lines[line - 1].chars().count();
+                    prop_assert!(column >= 1 && column <= width + 1, "{} for {:?}", e, text);
+                }
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
-        /// Any text, in any format, gives a codebook or an error with a
-        /// position; never a panic.
+        /// Text made of each format's own punctuation.
         #[test]
-        fn any_text_parses_or_errors(text in "[%+\t \n\r()a-z0-9*:_#\\[\\]\"'-]{0,80}") {
-            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
-                let _ = parse("t", &text, format, Vec::new());
+        fn any_text_imports_or_points_inside_it(text in "[%+\t \n\r()a-z0-9*:_#\\[\\]\"'-]{0,80}") {
+            for format in FORMATS {
+                check(&text, format)?;
             }
         }
 
         #[test]
-        fn yaml_like_text_parses_or_errors(text in "[\\[\\]{}:,\"' \n\t&*!|>#?%@a-c_-]{0,80}") {
-            let _ = parse("t", &text, Format::QuantedaYaml, Vec::new());
+        fn yaml_like_text_imports_or_points_inside_it(text in "[\\[\\]{}:,\"' \n\t&*!|>#?%@a-c_-]{0,80}") {
+            check(&text, Format::QuantedaYaml)?;
+        }
+
+        /// Native TOML: [[theme]] tables with keys, patterns and exclusions
+        /// from a small alphabet (so many are valid, and many are not: empty
+        /// or all-wildcard patterns, bad or duplicate keys, children before
+        /// parents), sometimes with a junk line.
+        #[test]
+        fn native_text_parses_or_points_inside_it(
+            themes in proptest::collection::vec(
+                (
+                    "[a-e]{1,2}(\\.[a-c])?|",
+                    proptest::collection::vec("[a-c]{1,3}[*?]?( [a-c]{1,2})?|[a-c*? :]{0,3}", 0..3),
+                    proptest::collection::vec("[a-c]{1,3}[*?]?( [a-c]{1,2})?|[a-c*? :]{0,3}", 0..2),
+                    proptest::option::weighted(0.2, "labels = 1|[a-c\"=\\[ ]{0,4}"),
+                ),
+                0..4,
+            )
+        ) {
+            let quoted = |list: &[String]| -> String {
+                list.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+            };
+            let text: String = themes
+                .iter()
+                .map(|(key, patterns, exclude, junk)| {
+                    format!(
+                        "[[theme]]\nkey = {key:?}\npatterns = [{}]\nexclude = [{}]\n{}\n",
+                        quoted(patterns),
+                        quoted(exclude),
+                        junk.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            check(&text, Format::Native)?;
         }
 
         #[test]
-        fn any_unicode_parses_or_errors(text in "\\PC{0,60}") {
-            for format in [Format::QuantedaYaml, Format::Liwc, Format::WordStat, Format::Lexicoder] {
-                let _ = parse("t", &text, format, Vec::new());
+        fn any_unicode_imports_or_points_inside_it(text in "\\PC{0,60}") {
+            for format in FORMATS {
+                check(&text, format)?;
             }
         }
     }

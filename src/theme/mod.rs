@@ -16,6 +16,16 @@
 //! once, longest match first; a token may count for several themes. A
 //! parent theme (`economy` for `economy.trade`) counts the union of its own
 //! and its children's patterns.
+//!
+//! Exclusions (`exclude = ["security council"]`, same syntax) say which
+//! matches are not the theme's talk: an exclusion match covers its tokens,
+//! and a pattern match of theme `t` that overlaps tokens covered by an
+//! exclusion match of `t` or of an ancestor of `t` is not counted, neither
+//! for `t` nor for its ancestors. So a parent's exclusion applies to its
+//! children's patterns, while a child's exclusion leaves the parent's own
+//! patterns alone. Exclusion matches are found like pattern matches (every
+//! one, overlapping or not) and reported with `excluded` set, so that
+//! `theme_matches.csv` shows what was left out; they never count.
 
 pub mod codebook;
 pub mod import;
@@ -65,6 +75,9 @@ pub struct Match {
     pub pattern: u32,
     pub first: usize,
     pub last: usize,
+    /// An exclusion match of `theme` (`pattern` is the exclusion), which
+    /// counts for nothing.
+    pub excluded: bool,
 }
 
 /// One element of a pattern, matched against a single word.
@@ -124,25 +137,42 @@ impl Element {
     }
 }
 
-/// Matches a glob against the whole text (backtracking on `*`).
+/// Matches a glob against the whole text in O(len(text) x len(glob)): the
+/// classic wildcard algorithm that keeps only the last `*` seen. When a part
+/// after that `*` fails, the `*` takes one more character and the parts after
+/// it are tried again; an earlier `*` never needs to grow, because the last
+/// one can absorb whatever it would have taken. So a hostile glob such as
+/// `*a*a*a*a*b` cannot backtrack exponentially.
 fn glob_match(parts: &[GlobPart], text: &str) -> bool {
-    match parts.first() {
-        None => text.is_empty(),
-        Some(GlobPart::Literal(l)) => text
-            .strip_prefix(l.as_str())
-            .is_some_and(|rest| glob_match(&parts[1..], rest)),
-        Some(GlobPart::One) => {
-            let mut chars = text.chars();
-            chars.next().is_some() && glob_match(&parts[1..], chars.as_str())
-        }
-        Some(GlobPart::Any) => {
-            if parts.len() == 1 {
-                return true;
+    let (mut p, mut s) = (0, 0);
+    // (part index of the last `*`, text offset it is tried from next).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        let step = match parts.get(p) {
+            Some(GlobPart::Literal(l)) if text[s..].starts_with(l.as_str()) => Some(l.len()),
+            Some(GlobPart::One) => text[s..].chars().next().map(char::len_utf8),
+            Some(GlobPart::Any) => {
+                star = Some((p, s));
+                p += 1;
+                continue;
             }
-            text.char_indices()
-                .map(|(i, _)| i)
-                .chain([text.len()])
-                .any(|i| glob_match(&parts[1..], &text[i..]))
+            None if s == text.len() => return true,
+            _ => None,
+        };
+        match (step, star) {
+            (Some(n), _) => {
+                p += 1;
+                s += n;
+            }
+            (None, Some((sp, ss))) => match text[ss..].chars().next() {
+                Some(c) => {
+                    star = Some((sp, ss + c.len_utf8()));
+                    p = sp + 1;
+                    s = ss + c.len_utf8();
+                }
+                None => return false,
+            },
+            (None, None) => return false,
         }
     }
 }
@@ -152,8 +182,12 @@ fn glob_match(parts: &[GlobPart], text: &str) -> bool {
 struct Pattern {
     /// Element ids, one per word.
     elements: Vec<u32>,
-    /// The themes it counts for: its own and every ancestor.
+    /// The themes it counts for: its own and every ancestor. For an
+    /// exclusion, the themes whose pattern matches it blocks: its own and
+    /// every ancestor of those.
     themes: Vec<u32>,
+    /// An exclusion rather than a pattern.
+    exclude: bool,
 }
 
 /// The compiled codebook.
@@ -172,6 +206,7 @@ pub struct Matcher {
     /// Elements that need a test per word (globs, stems).
     tested: Vec<u32>,
     has_stem_elements: bool,
+    has_exclusions: bool,
     /// With `join`, the parts of a hyphenated compound do not match alone.
     hyphens: Hyphens,
     /// See [`Matcher::id`].
@@ -189,6 +224,7 @@ impl Default for Matcher {
             exact: FxHashMap::default(),
             tested: Vec::new(),
             has_stem_elements: false,
+            has_exclusions: false,
             hyphens: Hyphens::Join,
             id: 0,
         }
@@ -221,41 +257,56 @@ impl Matcher {
                 }
             }
             for pattern in &theme.patterns {
-                let words = pattern_words(&pattern.text, analyzer);
-                let mut elements = Vec::new();
-                for w in words {
-                    let next = element_ids.len() as u32;
-                    let id = *element_ids.entry(w.clone()).or_insert(next);
-                    if id == next {
-                        let element = Element::parse(&w);
-                        match &element {
-                            Element::Exact(word) => {
-                                m.exact.entry(word.clone()).or_default().push(id)
-                            }
-                            Element::Stem(_) => {
-                                m.has_stem_elements = true;
-                                m.tested.push(id)
-                            }
-                            Element::Glob(_) => m.tested.push(id),
-                        }
-                        m.elements.push(element);
-                        m.by_first.push(Vec::new());
-                    }
-                    elements.push(id);
-                }
-                if elements.is_empty() {
-                    continue;
-                }
-                let pid = m.patterns.len() as u32;
-                m.by_first[elements[0] as usize].push(pid);
-                m.pattern_texts.push(pattern.text.clone());
-                m.patterns.push(Pattern {
-                    elements,
-                    themes: themes.clone(),
-                });
+                m.add_pattern(&pattern.text, &themes, false, analyzer, &mut element_ids);
+            }
+            for pattern in &theme.exclude {
+                m.add_pattern(&pattern.text, &[t as u32], true, analyzer, &mut element_ids);
             }
         }
         Ok(m)
+    }
+
+    /// Compiles one pattern (or exclusion) of a theme; `themes` are the ones
+    /// it counts for (or, for an exclusion, the theme that owns it).
+    fn add_pattern(
+        &mut self,
+        text: &str,
+        themes: &[u32],
+        exclude: bool,
+        analyzer: &Analyzer,
+        element_ids: &mut FxHashMap<String, u32>,
+    ) {
+        let mut elements = Vec::new();
+        for w in pattern_words(text, analyzer) {
+            let next = element_ids.len() as u32;
+            let id = *element_ids.entry(w.clone()).or_insert(next);
+            if id == next {
+                let element = Element::parse(&w);
+                match &element {
+                    Element::Exact(word) => self.exact.entry(word.clone()).or_default().push(id),
+                    Element::Stem(_) => {
+                        self.has_stem_elements = true;
+                        self.tested.push(id)
+                    }
+                    Element::Glob(_) => self.tested.push(id),
+                }
+                self.elements.push(element);
+                self.by_first.push(Vec::new());
+            }
+            elements.push(id);
+        }
+        if elements.is_empty() {
+            return;
+        }
+        let pid = self.patterns.len() as u32;
+        self.by_first[elements[0] as usize].push(pid);
+        self.pattern_texts.push(text.to_string());
+        self.has_exclusions |= exclude;
+        self.patterns.push(Pattern {
+            elements,
+            themes: themes.to_vec(),
+            exclude,
+        });
     }
 
     /// Number of themes.
@@ -297,8 +348,16 @@ impl Matcher {
         self.id
     }
 
-    /// Finds the accepted matches in one section's words.
+    /// Finds the counted matches in one section's words (what kwic shows):
+    /// [`Matcher::find_all`] without the exclusion matches.
     pub fn find(&self, words: &[Word], out: &mut Vec<Match>) {
+        self.find_all(words, out);
+        out.retain(|m| !m.excluded);
+    }
+
+    /// Finds the counted matches and the exclusion matches in one section's
+    /// words.
+    pub fn find_all(&self, words: &[Word], out: &mut Vec<Match>) {
         out.clear();
         if self.patterns.is_empty() || words.is_empty() {
             return;
@@ -345,7 +404,7 @@ impl Matcher {
         self.find_elements(&per_word, &chains, out);
     }
 
-    /// [`Matcher::find`] with the work per word done by the caller:
+    /// [`Matcher::find_all`] with the work per word done by the caller:
     /// `per_word[i]` holds the element ids of word `i` (from
     /// [`Matcher::word_elements`]), and `chains` each maximal hyphen-joined
     /// run of words `first..=last` (in order) with its joined form's ids.
@@ -407,6 +466,9 @@ impl Matcher {
         if candidates.is_empty() {
             return;
         }
+        if self.has_exclusions {
+            self.apply_exclusions(&mut candidates, per_word.len(), out);
+        }
         // Longest first, then leftmost, then codebook order.
         candidates.sort_by(|a, b| {
             (b.2 - b.1)
@@ -429,10 +491,51 @@ impl Matcher {
                     pattern: p,
                     first,
                     last,
+                    excluded: false,
                 });
             }
         }
-        out.sort_by_key(|m| (m.first, m.theme, m.last, m.pattern));
+        out.sort_by_key(|m| (m.first, m.theme, m.last, m.excluded, m.pattern));
+    }
+
+    /// Moves the exclusion candidates to `out` (as excluded matches of the
+    /// theme that owns them) and drops every pattern candidate that overlaps
+    /// an exclusion match of its theme or of one of that theme's ancestors.
+    fn apply_exclusions(
+        &self,
+        candidates: &mut Vec<(u32, usize, usize)>,
+        n_words: usize,
+        out: &mut Vec<Match>,
+    ) {
+        // Tokens covered by each theme's exclusion matches.
+        let mut covered: FxHashMap<u32, Vec<bool>> = FxHashMap::default();
+        for &(p, first, last) in candidates.iter() {
+            let pattern = &self.patterns[p as usize];
+            if pattern.exclude {
+                let theme = pattern.themes[0];
+                let marks = covered.entry(theme).or_insert_with(|| vec![false; n_words]);
+                marks[first..=last].iter_mut().for_each(|c| *c = true);
+                out.push(Match {
+                    theme,
+                    pattern: p,
+                    first,
+                    last,
+                    excluded: true,
+                });
+            }
+        }
+        if covered.is_empty() {
+            return;
+        }
+        candidates.retain(|&(p, first, last)| {
+            let pattern = &self.patterns[p as usize];
+            !pattern.exclude
+                && !pattern.themes.iter().any(|t| {
+                    covered
+                        .get(t)
+                        .is_some_and(|marks| marks[first..=last].iter().any(|&c| c))
+                })
+        });
     }
 }
 
@@ -475,26 +578,42 @@ mod tests {
     use codebook::{PatternDef, Theme};
 
     fn theme(key: &str, patterns: &[&str]) -> Theme {
-        Theme {
-            key: key.into(),
-            label: key.into(),
-            definition: String::new(),
-            patterns: patterns
-                .iter()
+        excluding(key, patterns, &[])
+    }
+
+    fn excluding(key: &str, patterns: &[&str], exclude: &[&str]) -> Theme {
+        let defs = |list: &[&str]| {
+            list.iter()
                 .map(|p| PatternDef {
                     text: p.to_string(),
                     line: 0,
                     column: 0,
                 })
-                .collect(),
+                .collect()
+        };
+        Theme {
+            key: key.into(),
+            label: key.into(),
+            definition: String::new(),
+            patterns: defs(patterns),
+            exclude: defs(exclude),
             line: 0,
             column: 0,
         }
     }
 
     /// Runs the matcher over a text as `count` would (split on whitespace
-    /// and hyphens, lowercase) and returns (theme key, matched words).
+    /// and hyphens, lowercase) and returns (theme key, matched words) of the
+    /// counted matches.
     fn run(themes: Vec<Theme>, text: &str) -> Vec<(String, String)> {
+        run_all(themes, text)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with('!'))
+            .collect()
+    }
+
+    /// [`run`] with the exclusion matches too, their key marked `!key`.
+    fn run_all(themes: Vec<Theme>, text: &str) -> Vec<(String, String)> {
         let analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
         let codebook = Codebook {
             path: "test".into(),
@@ -509,15 +628,80 @@ mod tests {
             .collect();
         let words = Word::from_tokens(&tokens, &forms, analyzer.hyphens);
         let mut out = Vec::new();
-        matcher.find(&words, &mut out);
+        matcher.find_all(&words, &mut out);
         out.iter()
             .map(|m| {
+                let key = &matcher.keys()[m.theme as usize];
                 (
-                    matcher.keys()[m.theme as usize].clone(),
+                    if m.excluded {
+                        format!("!{key}")
+                    } else {
+                        key.clone()
+                    },
                     text[tokens[m.first].start..tokens[m.last].end].to_string(),
                 )
             })
             .collect()
+    }
+
+    /// The backtracking matcher this module used before (exponential on
+    /// `*a*a*a*b`), kept as the reference for [`glob_match`].
+    fn glob_match_backtracking(parts: &[GlobPart], text: &str) -> bool {
+        match parts.first() {
+            None => text.is_empty(),
+            Some(GlobPart::Literal(l)) => text
+                .strip_prefix(l.as_str())
+                .is_some_and(|rest| glob_match_backtracking(&parts[1..], rest)),
+            Some(GlobPart::One) => {
+                let mut chars = text.chars();
+                chars.next().is_some() && glob_match_backtracking(&parts[1..], chars.as_str())
+            }
+            Some(GlobPart::Any) => {
+                if parts.len() == 1 {
+                    return true;
+                }
+                text.char_indices()
+                    .map(|(i, _)| i)
+                    .chain([text.len()])
+                    .any(|i| glob_match_backtracking(&parts[1..], &text[i..]))
+            }
+        }
+    }
+
+    fn glob_parts(pattern: &str) -> Vec<GlobPart> {
+        match Element::parse(pattern) {
+            Element::Glob(parts) => parts,
+            _ => unreachable!("{pattern} is not a glob"),
+        }
+    }
+
+    proptest::proptest! {
+        /// Same answer as the backtracking reference, on globs and words over
+        /// a small alphabet (so that matches and near misses are frequent),
+        /// with a two-byte letter to check character steps.
+        #[test]
+        fn glob_equals_the_backtracking_reference(
+            glob in "[abé*?]{0,8}[*?][abé*?]{0,3}",
+            word in "[abé]{0,12}",
+        ) {
+            let parts = glob_parts(&glob);
+            proptest::prop_assert_eq!(
+                glob_match(&parts, &word),
+                glob_match_backtracking(&parts, &word),
+                "glob {} word {}", glob, word
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_glob_on_a_long_word_ends() {
+        // Issue #13: the backtracking matcher took 28 s on 40 letters and
+        // never ended on 50. This one tries each (part, offset) pair a
+        // bounded number of times: 100,000 letters x 21 parts.
+        let parts = glob_parts("*a*a*a*a*a*a*a*a*a*a*b");
+        let word = "a".repeat(100_000);
+        assert!(!glob_match(&parts, &word));
+        assert!(glob_match(&parts, &format!("{word}b")));
     }
 
     #[test]
@@ -618,6 +802,82 @@ mod tests {
                 ("s".into(), "securing".into()),
                 ("r".into(), "Russia’s".into()),
                 ("s".into(), "security".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn exclusions_block_their_theme_and_its_ancestors() {
+        // Hand count of "the Security Council and security, a peace council":
+        // `sec` has `secur*` and excludes `security council`; so the first
+        // "Security" does not count and the second does. Its parent `pol`
+        // (pattern `council`) loses nothing to a child's exclusion: both
+        // "Council"s count for `pol`, and "security" counts for it through
+        // the child.
+        let text = "the Security Council and security, a peace council";
+        let got = run_all(
+            vec![
+                theme("pol", &["council"]),
+                excluding("pol.sec", &["secur*"], &["security council"]),
+            ],
+            text,
+        );
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            got,
+            pairs(&[
+                ("!pol.sec", "Security Council"),
+                ("pol", "Council"),
+                ("pol", "security"),
+                ("pol.sec", "security"),
+                ("pol", "council"),
+            ])
+        );
+        // A parent's exclusion applies to its children's patterns: with
+        // `exclude` on `pol`, neither "Security" of the phrase nor its
+        // "Council" counts anywhere; the rest does.
+        let got = run_all(
+            vec![
+                excluding("pol", &["council"], &["security council"]),
+                theme("pol.sec", &["secur*"]),
+                theme("other", &["secur*"]),
+            ],
+            text,
+        );
+        assert_eq!(
+            got,
+            pairs(&[
+                ("!pol", "Security Council"),
+                ("other", "Security"),
+                ("pol", "security"),
+                ("pol.sec", "security"),
+                ("other", "security"),
+                ("pol", "council"),
+            ])
+        );
+    }
+
+    #[test]
+    fn exclusions_are_globs_and_phrases_like_patterns() {
+        // `secur* council*` covers "security councils"; a longer pattern
+        // that overlaps it (`security councils reform`) is blocked too.
+        let got = run_all(
+            vec![excluding(
+                "s",
+                &["secur*", "security councils reform"],
+                &["secur* council*"],
+            )],
+            "Security Councils reform secures",
+        );
+        assert_eq!(
+            got,
+            [
+                ("!s".to_string(), "Security Councils".to_string()),
+                ("s".to_string(), "secures".to_string())
             ]
         );
     }

@@ -54,7 +54,7 @@ const TABLES: &[(&str, &str)] = &[
     ),
     (
         "theme_matches",
-        "One row per section × theme × matched text: the evidence behind the theme counts.",
+        "One row per section × theme × pattern × matched text: the evidence behind the theme counts (rows with excluded = true are exclusion matches, counted nowhere).",
     ),
     (
         "ngrams_by_document",
@@ -110,6 +110,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("theme", "Theme key from the codebook (a parent theme counts its children too)."),
     ("pattern", "The codebook pattern that matched."),
     ("matched", "The text it matched, lowercased."),
+    ("excluded", "true for an exclusion match (pattern is the codebook's exclusion), counted nowhere; the counts of the false rows sum to the theme tables."),
     ("n", "Length of the n-gram in terms."),
     ("ngram", "The n-gram, each stem shown by its most frequent form."),
     ("total", "Occurrences in all documents."),
@@ -152,6 +153,7 @@ const TEXT_COLUMNS: &[&str] = &[
     "theme",
     "pattern",
     "matched",
+    "excluded",
     "ngram",
     "left",
     "match",

@@ -11,7 +11,9 @@ Re-implements the codebook matching semantics simply, without themata:
   `*` = any run of characters, `?` = one character, else exact;
 * per theme (a parent takes its own and its descendants' patterns) collect all
   phrase matches, accept longest first (then leftmost), skipping any that
-  overlaps an accepted one; count = accepted matches.
+  overlaps an accepted one; count = accepted matches;
+* exclusions: a pattern of theme t is not matched where it overlaps tokens
+  covered by an exclusion match of t or of an ancestor of t.
 
 --parts additionally emulates the current Rust matcher (src/theme/mod.rs),
 which sees hyphenated compounds as their parts and lets a one-word pattern
@@ -67,9 +69,26 @@ def load_codebook(path=BOOK):
         book = tomllib.load(f)
     themes = []
     for t in book['theme']:
-        assert set(t) == {'key', 'label', 'definition', 'patterns'}, t['key']
+        assert set(t) <= {'key', 'label', 'definition', 'patterns', 'exclude'}, t['key']
         themes.append((t['key'], t['patterns']))
+        EXCLUDE[t['key']] = t.get('exclude', [])
     return themes
+
+
+# key -> exclusion patterns (phrases/globs, matched like patterns).
+EXCLUDE = {}
+
+
+def excluded_tokens(forms, key):
+    """Token indices covered by any exclusion match of `key`."""
+    covered = set()
+    for ptext in EXCLUDE.get(key, []):
+        words = [compile_word(w) for w in ptext.split()]
+        n = len(words)
+        for i in range(len(forms) - n + 1):
+            if all(words[k](forms[i + k]) for k in range(n)):
+                covered.update(range(i, i + n))
+    return covered
 
 
 def theme_patterns(themes):
@@ -79,7 +98,11 @@ def theme_patterns(themes):
         pats = []
         for k2, p2 in themes:
             if k2 == key or k2.startswith(key + '.'):
-                pats.extend((p, [compile_word(w) for w in p.split()]) for p in p2)
+                # The themes whose exclusions block this pattern: its own
+                # and every ancestor of it.
+                parts = k2.split('.')
+                owners = ['.'.join(parts[:n]) for n in range(1, len(parts) + 1)]
+                pats.extend((p, [compile_word(w) for w in p.split()], owners) for p in p2)
         out[key] = pats
     return out
 
@@ -88,9 +111,17 @@ def match_section(block, pats, parts=False):
     toks = tokens(block, parts)
     forms = [f for f, _ in toks]
     cands = []  # (length, start, order, end, pattern, text)
-    for order, (ptext, words) in enumerate(pats):
+    blocked = {}
+    for order, (ptext, words, owners) in enumerate(pats):
         n = len(words)
+        covered = set()
+        for owner in owners:
+            if owner not in blocked:
+                blocked[owner] = excluded_tokens(forms, owner)
+            covered |= blocked[owner]
         for i in range(len(forms) - n + 1):
+            if covered.intersection(range(i, i + n)):
+                continue
             if all(words[k](forms[i + k]) for k in range(n)):
                 cands.append((n, i, order, i + n - 1, ptext, ' '.join(forms[i:i + n])))
         if parts and n == 1:  # whole hyphen chains (chain id = start offset)

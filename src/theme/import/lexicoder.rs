@@ -23,6 +23,9 @@ use crate::error::Result;
 pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     let file = b.file_name();
     let mut current = None;
+    // After a category line with no name: its entries are skipped, not
+    // reported one by one.
+    let mut skipping = false;
     for (n, raw) in lines(text) {
         let line = raw.trim();
         if line.is_empty() {
@@ -40,23 +43,26 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         }
         if let Some(name) = line.strip_prefix('+') {
             let name = strip_colour(name).trim();
-            if name.is_empty() {
-                return Err(b.error(n, at, "`+` must be followed by a category name"));
+            skipping = name.is_empty();
+            if skipping {
+                b.problem(n, at, "`+` must be followed by a category name");
+                continue;
             }
             let definition = format!("Lexicoder category `{name}` in {file}.");
             current = Some(b.category(None, name, name, definition, n, at + 1)?);
-        } else {
+        } else if !skipping {
             let Some(theme) = current else {
-                return Err(b.error(
+                b.problem(
                     n,
                     at,
                     format!("entry `{line}` comes before the first category (a line `+name`)"),
-                ));
+                );
+                continue;
             };
-            b.pattern(theme, line, n, at)?;
+            b.pattern(theme, line, n, at);
         }
     }
-    if b.themes.is_empty() {
+    if b.themes.is_empty() && b.problems.is_empty() {
         return Err(b.error(
             1,
             1,

@@ -62,6 +62,7 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     let mut open: Vec<usize> = Vec::new();
     let mut closed = false;
     let mut last_line = 1;
+    let problems_before = b.problems.len();
     for (n, raw) in all.by_ref() {
         last_line = n;
         let line = raw.trim();
@@ -75,11 +76,12 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let (id, rest) = line.split_at(digits);
         if id.is_empty() || !rest.starts_with(char::is_whitespace) {
-            return Err(b.error(
+            b.problem(
                 n,
                 at,
                 format!("expected `id<TAB>name` in the category list, found `{line}`"),
-            ));
+            );
+            continue;
         }
         let rest = rest.trim();
         let (name, label) = match rest.split_once('(') {
@@ -91,18 +93,20 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         let id = id.trim_start_matches('0');
         if let Some(&first) = ids.get(id) {
             let first = b.themes[first].line;
-            return Err(b.error(
+            b.problem(
                 n,
                 at,
                 format!("category id {id} is defined twice (first on line {first})"),
-            ));
+            );
+            continue;
         }
         if depth > open.len() {
-            return Err(b.error(
+            b.problem(
                 n,
                 1,
                 format!("category `{name}` is indented deeper than the category above it"),
-            ));
+            );
+            continue;
         }
         open.truncate(depth);
         // `rest` is a slice of `raw`: its offset is the distance between them.
@@ -113,6 +117,9 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         open.push(theme);
     }
     if !closed {
+        // Without the closing `%`, the entries were read as category lines:
+        // only the first of those problems says something.
+        b.problems.truncate(problems_before + 1);
         return Err(b.error(
             last_line,
             1,
@@ -121,7 +128,7 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     }
     // The entries.
     for (n, raw) in all {
-        entry(raw, n, &ids, b)?;
+        entry(raw, n, &ids, b);
     }
     Ok(())
 }
@@ -133,7 +140,8 @@ enum Item<'a> {
     Conditional(&'a str),
 }
 
-fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -> Result<()> {
+/// Reads one entry line; its problems are recorded in `b`.
+fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) {
     let start = raw.len() - raw.trim_start().len();
     let line = raw.trim_end();
     // The word ends at the first tab, or else before the first item.
@@ -143,11 +151,11 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
     };
     let word = line[start..word_end].trim();
     if word.is_empty() {
-        return Err(b.error(
+        return b.problem(
             n,
             column(raw, start),
             "entry has no word before its category ids",
-        ));
+        );
     }
     let mut items = Vec::new();
     let mut i = word_end;
@@ -178,11 +186,11 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
         i += len;
     }
     if items.is_empty() {
-        return Err(b.error(
+        return b.problem(
             n,
             column(raw, start),
             format!("entry `{word}` has no category ids"),
-        ));
+        );
     }
     let mut themes = Vec::new();
     for (at, item) in items {
@@ -192,27 +200,24 @@ fn entry(raw: &str, n: usize, ids: &FxHashMap<String, usize>, b: &mut Builder) -
                 column(raw, at),
                 format!("`{word}`: conditional category `{c}` skipped (it depends on the neighbouring word)"),
             ),
-            Item::Id(id) => {
-                if !id.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(b.error(n, column(raw, at), format!("`{word}`: category id `{id}` is not a number")));
-                }
-                match ids.get(id.trim_start_matches('0')) {
-                    Some(&t) => themes.push(t),
-                    None => {
-                        return Err(b.error(
-                            n,
-                            column(raw, at),
-                            format!("`{word}`: category id {id} is not in the category list"),
-                        ))
-                    }
-                }
-            }
+            Item::Id(id) if !id.chars().all(|c| c.is_ascii_digit()) => b.problem(
+                n,
+                column(raw, at),
+                format!("`{word}`: category id `{id}` is not a number"),
+            ),
+            Item::Id(id) => match ids.get(id.trim_start_matches('0')) {
+                Some(&t) => themes.push(t),
+                None => b.problem(
+                    n,
+                    column(raw, at),
+                    format!("`{word}`: category id {id} is not in the category list"),
+                ),
+            },
         }
     }
     for t in themes {
-        b.pattern(t, word, n, column(raw, start))?;
+        b.pattern(t, word, n, column(raw, start));
     }
-    Ok(())
 }
 
 /// Where the ids start on a line without tabs: at the first white-space
@@ -312,13 +317,17 @@ mod tests {
             err("%\n1\ta\n1\tb\n%\n"),
             "t.dic:3:1: category id 1 is defined twice (first on line 2)"
         );
+        // Without the second `%`, the first line that is not a category and
+        // the missing `%` (not one problem per entry).
         assert_eq!(
             err("%\n1\ta\nx\n"),
-            "t.dic:3:1: expected `id<TAB>name` in the category list, found `x`"
+            "t.dic:3:1: expected `id<TAB>name` in the category list, found `x`\n\
+             t.dic:3:1: the category list is not closed by a second `%` line"
         );
         assert_eq!(
-            err("%\n1\ta\nfoo\t1\n"),
-            "t.dic:3:1: expected `id<TAB>name` in the category list, found `foo\t1`"
+            err("%\n1\ta\nfoo\t1\nbar\t1\n"),
+            "t.dic:3:1: expected `id<TAB>name` in the category list, found `foo\t1`\n\
+             t.dic:4:1: the category list is not closed by a second `%` line"
         );
         assert_eq!(
             err("%\n1\ta\n"),

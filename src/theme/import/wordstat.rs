@@ -47,19 +47,21 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
         match split_weight(body) {
             Some((word, weight)) => {
                 let Some(&(_, theme)) = open.last() else {
-                    return Err(b.error(
+                    b.problem(
                         n,
                         at,
                         format!("entry `{body}` is not indented under a category"),
-                    ));
+                    );
+                    continue;
                 };
                 if word.is_empty() {
-                    return Err(b.error(n, at, "entry has a weight but no word"));
+                    b.problem(n, at, "entry has a weight but no word");
+                    continue;
                 }
                 if weight.parse::<f64>().ok() != Some(1.0) && other_weight.is_none() {
                     other_weight = Some((n, at));
                 }
-                b.pattern(theme, &word.replace('_', " "), n, at)?;
+                b.pattern(theme, &word.replace('_', " "), n, at);
             }
             None => {
                 let parent = open.last().map(|&(_, t)| t);
@@ -69,7 +71,7 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
             }
         }
     }
-    if b.themes.is_empty() {
+    if b.themes.is_empty() && b.problems.is_empty() {
         return Err(b.error(1, 1, "no categories found"));
     }
     if let Some((n, at)) = other_weight {

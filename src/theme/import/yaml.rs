@@ -21,9 +21,11 @@
 //! every key and value starts, so semantic errors (bad pattern, duplicate
 //! key) point at the offending value, and syntax errors (an unclosed quote,
 //! bad indentation) at the place the parser gave up. Aliases (`*name`) and
-//! several documents in one file are errors.
+//! several documents in one file are errors. Lines are counted as in the
+//! other formats, ending at `\n` only (YAML also ends a line at a lone
+//! `\r`), from the parser's character index.
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
 use super::Builder;
 use crate::error::{Error, Result};
@@ -32,6 +34,15 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     let mut events = Events {
         parser: Parser::new_from_str(text),
         last: (1, 1),
+        line_starts: std::iter::once(0)
+            .chain(
+                text.chars()
+                    .enumerate()
+                    .filter(|&(_, c)| c == '\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect(),
+        n_chars: text.chars().count(),
     };
     let file = b.file_name();
     events.next(b)?; // StreamStart
@@ -47,8 +58,7 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     }
     match events.next(b)? {
         (Event::MappingStart(..), _) => mapping(&mut events, None, b, &file)?,
-        (_, span) => {
-            let (line, col) = at(&span);
+        (_, (line, col)) => {
             return Err(b.error(
                 line,
                 col,
@@ -59,53 +69,54 @@ pub(super) fn parse(text: &str, b: &mut Builder) -> Result<()> {
     events.next(b)?; // DocumentEnd
     match events.next(b)? {
         (Event::StreamEnd, _) => Ok(()),
-        (_, span) => {
-            let (line, col) = at(&span);
-            Err(b.error(
-                line,
-                col,
-                "only one YAML document is allowed in a dictionary",
-            ))
-        }
+        (_, (line, col)) => Err(b.error(
+            line,
+            col,
+            "only one YAML document is allowed in a dictionary",
+        )),
     }
 }
 
 struct Events<'i> {
     parser: Parser<'i, StrInput<'i>>,
     last: (usize, usize),
+    /// Character index of each line's start.
+    line_starts: Vec<usize>,
+    n_chars: usize,
 }
 
 impl<'i> Events<'i> {
-    /// The next event; a syntax error or an early end is an error at its
-    /// position.
-    fn next(&mut self, b: &Builder) -> Result<(Event<'i>, Span)> {
+    /// The next event and the 1-based line and column where it starts; a
+    /// syntax error or an early end is an error at its position.
+    fn next(&mut self, b: &Builder) -> Result<(Event<'i>, (usize, usize))> {
         match self.parser.next_event() {
             Some(Ok((event, span))) => {
-                self.last = at(&span);
-                Ok((event, span))
+                self.last = self.at(&span.start);
+                Ok((event, self.last))
             }
             Some(Err(e)) => {
-                let m = e.marker();
-                Err(b.error(
-                    m.line(),
-                    m.col() + 1,
-                    format!("YAML syntax error: {}", e.info()),
-                ))
+                let (line, column) = self.at(e.marker());
+                Err(b.error(line, column, format!("YAML syntax error: {}", e.info())))
             }
             None => Err(b.error(self.last.0, self.last.1, "unexpected end of the YAML file")),
         }
     }
 }
 
-/// 1-based line and column of a span's start.
-fn at(span: &Span) -> (usize, usize) {
-    (span.start.line(), span.start.col() + 1)
+impl Events<'_> {
+    /// 1-based line and column (in characters) of a parser position; the
+    /// parser may place an error at the end of the input one or two
+    /// characters past it (its look-ahead), which is the end here.
+    fn at(&self, marker: &Marker) -> (usize, usize) {
+        let index = marker.index().min(self.n_chars);
+        let line = self.line_starts.partition_point(|&s| s <= index);
+        (line, index - self.line_starts[line - 1] + 1)
+    }
 }
 
 fn mapping(events: &mut Events, parent: Option<usize>, b: &mut Builder, file: &str) -> Result<()> {
     loop {
-        let (event, span) = events.next(b)?;
-        let (line, col) = at(&span);
+        let (event, (line, col)) = events.next(b)?;
         let key = match event {
             Event::MappingEnd => return Ok(()),
             Event::Scalar(key, ..) => key,
@@ -125,24 +136,25 @@ fn mapping(events: &mut Events, parent: Option<usize>, b: &mut Builder, file: &s
 
 /// The value of category `theme`: patterns and/or subcategories.
 fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Result<()> {
-    let (event, span) = events.next(b)?;
-    let (line, col) = at(&span);
+    let (event, (line, col)) = events.next(b)?;
     match event {
         Event::Scalar(v, ScalarStyle::Plain, ..)
             if matches!(&*v, "" | "~" | "null" | "Null" | "NULL") =>
         {
             Ok(())
         }
-        Event::Scalar(v, ..) => b.pattern(theme, &v, line, col),
+        Event::Scalar(v, ..) => {
+            b.pattern(theme, &v, line, col);
+            Ok(())
+        }
         Event::MappingStart(..) => mapping(events, Some(theme), b, file),
         Event::SequenceStart(..) => loop {
-            let (event, span) = events.next(b)?;
-            let (line, col) = at(&span);
+            let (event, (line, col)) = events.next(b)?;
             match event {
                 Event::SequenceEnd => return Ok(()),
-                Event::Scalar(v, ..) => b.pattern(theme, &v, line, col)?,
+                Event::Scalar(v, ..) => b.pattern(theme, &v, line, col),
                 Event::MappingStart(..) => mapping(events, Some(theme), b, file)?,
-                Event::Alias(_) => return Err(alias(b, line, col)),
+                Event::Alias(_) => b.problems.push(alias(b, line, col)),
                 _ => {
                     return Err(b.error(
                         line,
@@ -152,7 +164,10 @@ fn value(events: &mut Events, theme: usize, b: &mut Builder, file: &str) -> Resu
                 }
             }
         },
-        Event::Alias(_) => Err(alias(b, line, col)),
+        Event::Alias(_) => {
+            b.problems.push(alias(b, line, col));
+            Ok(())
+        }
         _ => Err(b.error(
             line,
             col,
