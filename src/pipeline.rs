@@ -74,14 +74,12 @@ pub fn load_and_count(
         reason,
     })?;
     let counts = CACHE.with(|c| {
-        count::count_document(
-            &doc.text,
-            &cfg.mode,
-            &cfg.analyzer,
-            &cfg.matcher,
-            cfg.max_ngram,
-            &mut c.borrow_mut(),
-        )
+        let (text, mode, cache) = (&doc.text, &cfg.mode, &mut c.borrow_mut());
+        let (analyzer, matcher, n) = (&cfg.analyzer, &cfg.matcher, cfg.max_ngram);
+        match cfg.kwic {
+            true => count::count_with_kwic(text, mode, analyzer, matcher, n, cfg.window, cache),
+            false => count::count_document(text, mode, analyzer, matcher, n, cache),
+        }
     });
     Ok((doc, counts))
 }
@@ -214,16 +212,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                 let source = &discovery.sources[i];
                 let outcome = match load_and_count(cfg, source) {
                     Ok((mut doc, mut counts)) => {
-                        let kwic_rows = match cfg.kwic {
-                            true => kwic::find(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.window,
-                            ),
-                            false => Vec::new(),
-                        };
+                        let kwic_rows = kwic::rows(&doc.text, &std::mem::take(&mut counts.kwic));
                         doc.text = String::new();
                         let rows =
                             render_document(cfg, &table_names, &doc, &counts, &kwic_rows, &buffers);
