@@ -610,255 +610,264 @@ fn count(
     let mut scratch = String::new();
     let lookahead = lookahead(matcher, analyzer.hyphens);
 
-    for section in section::split(text, mode) {
-        if section.kind == "title" && doc.title.is_empty() {
-            doc.title = text[section.range.clone()]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-        }
-        tokens.clear();
-        token_forms.clear();
-        token_locals.clear();
-        carried.clear();
-        run.clear();
-        // Terms at the start of `run` whose n-grams were counted.
-        let mut run_counted = 0usize;
-        // Parts of the hyphen chain that ends the buffer.
-        let mut chain_parts = 0usize;
-        // Whether a theme pattern can match here at all.
-        let mut any_elements = false;
-        let mut themes = vec![0u32; matcher.len()];
-        let (mut n_tokens, mut n_terms, mut n_covered) = (0u64, 0u64, 0u64);
-        // Tokens before `from` in the buffer are counted (and kept as KWIC
-        // context only).
-        let mut from = 0usize;
-        let mut pieces = token::Pieces::new(text, section.range.clone(), how.piece_bytes);
-        loop {
-            let new = tokens.len();
-            let last_round = pieces.next_into(&mut tokens);
-            cap_compounds(&mut tokens, new, &mut chain_parts);
-            n_tokens += (tokens.len() - new) as u64;
-            // The tokens' slots are asked for first, so that their cache
-            // misses overlap (see `words`).
-            hashes.clear();
-            hashes.extend(
-                tokens[new..]
-                    .iter()
-                    .map(|t| words::hash(text[t.range()].as_bytes())),
-            );
-            for &h in &hashes {
-                cache.by_surface.prefetch(h);
-            }
-            for (t, &h) in tokens[new..].iter().zip(&hashes) {
-                let (form, info) = cache.word(&text[t.range()], h, analyzer, matcher);
-                token_forms.push(form);
-                token_locals.push(locals.of(cache, info));
-                any_elements |= info & HAS_ELEMENTS != 0;
-            }
-            // The chain that ends the buffer may go on in the next piece.
-            let end = match last_round {
-                true => tokens.len(),
-                false => tokens
-                    .iter()
-                    .rposition(|t| !t.hyphen_joined)
-                    .map_or(from, |e| e.max(from)),
-            };
-
-            // Units: tokens, with hyphen chains joined unless --hyphens split.
-            units.clear();
-            part_terms.clear();
-            chains.clear();
-            let mut i = from;
-            while i < end {
-                let mut j = i;
-                while j + 1 < end && tokens[j + 1].hyphen_joined {
-                    j += 1;
+    let mut sections = section::split(text, mode).into_iter();
+    // The section being counted, and the rest of its text.
+    let mut open: Option<(Section, token::Pieces)> = None;
+    // Per section: terms at the start of `run` whose n-grams were counted;
+    // parts of the hyphen chain that ends the buffer; tokens before `from`
+    // in the buffer are counted (and kept as KWIC context only); whether a
+    // theme pattern can match here at all.
+    let (mut run_counted, mut chain_parts, mut from, mut any_elements) = (0usize, 0, 0, false);
+    let mut themes: Vec<u32> = Vec::new();
+    let (mut n_tokens, mut n_terms, mut n_covered) = (0u64, 0u64, 0u64);
+    // A round: the next piece of the open section (or of the next section).
+    loop {
+        let (section, pieces) = match &mut open {
+            Some(open) => open,
+            None => {
+                let Some(section) = sections.next() else {
+                    break;
+                };
+                if section.kind == "title" && doc.title.is_empty() {
+                    doc.title = text[section.range.clone()]
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                 }
-                if j > i && analyzer.hyphens != Hyphens::Split {
-                    let form = cache.compound(&token_forms[i..=j], analyzer, matcher);
-                    let info = cache.info(form);
-                    any_elements |= info & HAS_ELEMENTS != 0;
-                    chains.push((i, j, form));
-                    units.push(Unit {
-                        first: i,
-                        last: j,
-                        form,
-                        local: locals.of(cache, info),
-                    });
-                    if analyzer.hyphens == Hyphens::Both {
-                        part_terms.extend((i..=j).map(|k| Unit {
-                            first: k,
-                            last: k,
-                            form: token_forms[k],
-                            local: token_locals[k],
-                        }));
-                    }
-                } else {
-                    units.extend((i..=j).map(|k| Unit {
+                tokens.clear();
+                token_forms.clear();
+                token_locals.clear();
+                carried.clear();
+                run.clear();
+                (run_counted, chain_parts, from, any_elements) = (0, 0, 0, false);
+                themes = vec![0u32; matcher.len()];
+                (n_tokens, n_terms, n_covered) = (0, 0, 0);
+                let pieces = token::Pieces::new(text, section.range.clone(), how.piece_bytes);
+                open.insert((section, pieces))
+            }
+        };
+        let new = tokens.len();
+        let last_round = pieces.next_into(&mut tokens);
+        cap_compounds(&mut tokens, new, &mut chain_parts);
+        n_tokens += (tokens.len() - new) as u64;
+        // The tokens' slots are asked for first, so that their cache
+        // misses overlap (see `words`).
+        hashes.clear();
+        hashes.extend(
+            tokens[new..]
+                .iter()
+                .map(|t| words::hash(text[t.range()].as_bytes())),
+        );
+        for &h in &hashes {
+            cache.by_surface.prefetch(h);
+        }
+        for (t, &h) in tokens[new..].iter().zip(&hashes) {
+            let (form, info) = cache.word(&text[t.range()], h, analyzer, matcher);
+            token_forms.push(form);
+            token_locals.push(locals.of(cache, info));
+            any_elements |= info & HAS_ELEMENTS != 0;
+        }
+        // The chain that ends the buffer may go on in the next piece.
+        let end = match last_round {
+            true => tokens.len(),
+            false => tokens
+                .iter()
+                .rposition(|t| !t.hyphen_joined)
+                .map_or(from, |e| e.max(from)),
+        };
+
+        // Units: tokens, with hyphen chains joined unless --hyphens split.
+        units.clear();
+        part_terms.clear();
+        chains.clear();
+        let mut i = from;
+        while i < end {
+            let mut j = i;
+            while j + 1 < end && tokens[j + 1].hyphen_joined {
+                j += 1;
+            }
+            if j > i && analyzer.hyphens != Hyphens::Split {
+                let form = cache.compound(&token_forms[i..=j], analyzer, matcher);
+                let info = cache.info(form);
+                any_elements |= info & HAS_ELEMENTS != 0;
+                chains.push((i, j, form));
+                units.push(Unit {
+                    first: i,
+                    last: j,
+                    form,
+                    local: locals.of(cache, info),
+                });
+                if analyzer.hyphens == Hyphens::Both {
+                    part_terms.extend((i..=j).map(|k| Unit {
                         first: k,
                         last: k,
                         form: token_forms[k],
                         local: token_locals[k],
                     }));
                 }
-                i = j + 1;
+            } else {
+                units.extend((i..=j).map(|k| Unit {
+                    first: k,
+                    last: k,
+                    form: token_forms[k],
+                    local: token_locals[k],
+                }));
             }
+            i = j + 1;
+        }
 
-            // Theme matches over the tokens' forms (stopwords included);
-            // the tokens before `from` take part in none.
-            matches.clear();
-            if any_elements {
-                let per_word: Vec<&[u32]> = token_forms[..end]
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &f)| {
-                        if k < from {
-                            &[][..]
-                        } else {
-                            cache.elements_of(f)
-                        }
-                    })
-                    .collect();
-                let chain_elements: Vec<(usize, usize, &[u32])> = chains
-                    .iter()
-                    .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
-                    .collect();
-                matcher.find_elements_after(&per_word, &chain_elements, &carried, &mut matches);
-            }
-            // Counted in this round: what starts before `done`.
-            let done = match last_round {
-                true => end,
-                false => unit_start(&tokens, end.saturating_sub(lookahead), from),
-            };
-            matches.truncate(matches.partition_point(|m| m.first < done));
-            covered.clear();
-            if !matches.is_empty() || !carried.is_empty() {
-                covered.resize(tokens.len(), false);
-            }
-            for m in &carried {
-                covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
-            }
-            for m in &matches {
-                themes[m.theme as usize] += 1;
-                covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
-                let start = tokens[m.first].start;
-                let end = tokens[m.last].end;
-                scratch.clear();
-                push_matched_text(&text[start..end], &mut scratch);
-                let matched = match matched_ids.get(scratch.as_str()) {
-                    Some(&id) => id,
-                    None => {
-                        let id = matched_texts.len() as u32;
-                        let shared: Arc<str> = scratch.as_str().into();
-                        matched_texts.push(shared.clone());
-                        matched_ids.insert(shared, id);
-                        id
-                    }
-                };
-                *match_rows
-                    .entry((section.id, m.theme, m.pattern, matched))
-                    .or_insert(0) += 1;
-            }
-            kwic.add(&tokens, &matches, section.id, last_round, &mut doc.kwic);
-
-            // Terms.
-            section_counts.resize(locals.global.len(), 0);
-            doc_terms.resize(locals.global.len(), (0, 0));
-            let decided = |u: &&Unit| u.first < done;
-            for unit in units
+        // Theme matches over the tokens' forms (stopwords included);
+        // the tokens before `from` take part in none.
+        matches.clear();
+        if any_elements {
+            let per_word: Vec<&[u32]> = token_forms[..end]
                 .iter()
-                .take_while(decided)
-                .chain(part_terms.iter().take_while(decided))
-            {
-                if unit.local == NONE {
-                    continue;
+                .enumerate()
+                .map(|(k, &f)| {
+                    if k < from {
+                        &[][..]
+                    } else {
+                        cache.elements_of(f)
+                    }
+                })
+                .collect();
+            let chain_elements: Vec<(usize, usize, &[u32])> = chains
+                .iter()
+                .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
+                .collect();
+            matcher.find_elements_after(&per_word, &chain_elements, &carried, &mut matches);
+        }
+        // Counted in this round: what starts before `done`.
+        let done = match last_round {
+            true => end,
+            false => unit_start(&tokens, end.saturating_sub(lookahead), from),
+        };
+        matches.truncate(matches.partition_point(|m| m.first < done));
+        covered.clear();
+        if !matches.is_empty() || !carried.is_empty() {
+            covered.resize(tokens.len(), false);
+        }
+        for m in &carried {
+            covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+        }
+        for m in &matches {
+            themes[m.theme as usize] += 1;
+            covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+            let start = tokens[m.first].start;
+            let end = tokens[m.last].end;
+            scratch.clear();
+            push_matched_text(&text[start..end], &mut scratch);
+            let matched = match matched_ids.get(scratch.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = matched_texts.len() as u32;
+                    let shared: Arc<str> = scratch.as_str().into();
+                    matched_texts.push(shared.clone());
+                    matched_ids.insert(shared, id);
+                    id
                 }
-                n_terms += 1;
-                if !covered.is_empty() {
-                    n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
-                }
-                let local = unit.local as usize;
-                if section_counts[local] == 0 {
-                    section_stems.push(local as u32);
-                }
-                section_counts[local] += 1;
-                let fc = &mut cache.form_counts[unit.form as usize];
-                if *fc == 0 {
-                    counted_forms.push(unit.form);
-                }
-                *fc += 1;
-            }
+            };
+            *match_rows
+                .entry((section.id, m.theme, m.pattern, matched))
+                .or_insert(0) += 1;
+        }
+        kwic.add(&tokens, &matches, section.id, last_round, &mut doc.kwic);
 
-            // N-grams over runs of consecutive term units; a run that the
-            // round ends goes on in the next (its n-grams counted, its last
-            // `max_ngram - 1` terms kept).
-            if max_ngram >= 2 {
-                for unit in units.iter().take_while(decided).map(Some).chain([None]) {
-                    match unit {
-                        Some(u) if u.local != NONE => run.push(u.local),
-                        _ => {
-                            let seen = |n: usize| run_counted.saturating_sub(n - 1);
-                            for pair in run.windows(2).skip(seen(2)) {
-                                let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
-                                *bigram_counts.entry(key).or_insert(0) += 1;
-                            }
-                            for n in 3..=max_ngram {
-                                for window in run.windows(n).skip(seen(n)) {
-                                    let mut key = [u32::MAX; MAX_NGRAM];
-                                    key[..n].copy_from_slice(window);
-                                    *ngram_counts.entry(key).or_insert(0) += 1;
-                                }
-                            }
-                            run_counted = match unit.is_none() && !last_round {
-                                true => run.len().min(max_ngram - 1),
-                                false => 0,
-                            };
-                            run.drain(..run.len() - run_counted);
+        // Terms.
+        section_counts.resize(locals.global.len(), 0);
+        doc_terms.resize(locals.global.len(), (0, 0));
+        let decided = |u: &&Unit| u.first < done;
+        for unit in units
+            .iter()
+            .take_while(decided)
+            .chain(part_terms.iter().take_while(decided))
+        {
+            if unit.local == NONE {
+                continue;
+            }
+            n_terms += 1;
+            if !covered.is_empty() {
+                n_covered += u64::from(covered[unit.first..=unit.last].iter().any(|&c| c));
+            }
+            let local = unit.local as usize;
+            if section_counts[local] == 0 {
+                section_stems.push(local as u32);
+            }
+            section_counts[local] += 1;
+            let fc = &mut cache.form_counts[unit.form as usize];
+            if *fc == 0 {
+                counted_forms.push(unit.form);
+            }
+            *fc += 1;
+        }
+
+        // N-grams over runs of consecutive term units; a run that the
+        // round ends goes on in the next (its n-grams counted, its last
+        // `max_ngram - 1` terms kept).
+        if max_ngram >= 2 {
+            for unit in units.iter().take_while(decided).map(Some).chain([None]) {
+                match unit {
+                    Some(u) if u.local != NONE => run.push(u.local),
+                    _ => {
+                        let seen = |n: usize| run_counted.saturating_sub(n - 1);
+                        for pair in run.windows(2).skip(seen(2)) {
+                            let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
+                            *bigram_counts.entry(key).or_insert(0) += 1;
                         }
+                        for n in 3..=max_ngram {
+                            for window in run.windows(n).skip(seen(n)) {
+                                let mut key = [u32::MAX; MAX_NGRAM];
+                                key[..n].copy_from_slice(window);
+                                *ngram_counts.entry(key).or_insert(0) += 1;
+                            }
+                        }
+                        run_counted = match unit.is_none() && !last_round {
+                            true => run.len().min(max_ngram - 1),
+                            false => 0,
+                        };
+                        run.drain(..run.len() - run_counted);
                     }
                 }
             }
-            if last_round {
-                break;
+        }
+        if let Some((section, _)) = open.take_if(|_| last_round) {
+            let mut terms: Vec<(u32, u32)> = Vec::with_capacity(section_stems.len());
+            for &stem in &section_stems {
+                let count = std::mem::take(&mut section_counts[stem as usize]);
+                let entry = &mut doc_terms[stem as usize];
+                entry.0 += count;
+                entry.1 += 1;
+                terms.push((stem, count));
             }
-
-            // What is counted leaves the buffer (but KWIC context).
-            carried.extend(matches.iter().filter(|m| m.last >= done));
-            carried.retain(|m| m.last >= done);
-            let gone = done.saturating_sub(how.kwic.unwrap_or(0));
-            tokens.drain(..gone);
-            token_forms.drain(..gone);
-            token_locals.drain(..gone);
-            for m in &mut carried {
-                m.first = m.first.max(done) - gone;
-                m.last -= gone;
-            }
-            kwic.shift(gone);
-            from = done - gone;
+            section_stems.clear();
+            // Sorted below, once every stem of the document is known.
+            doc.n_tokens += n_tokens;
+            doc.n_terms += n_terms;
+            doc.sections.push(SectionCounts {
+                section,
+                n_tokens,
+                n_terms,
+                n_types: terms.len() as u64,
+                n_covered,
+                terms,
+                themes: std::mem::take(&mut themes),
+            });
+            continue;
         }
 
-        let mut terms: Vec<(u32, u32)> = Vec::with_capacity(section_stems.len());
-        for &stem in &section_stems {
-            let count = std::mem::take(&mut section_counts[stem as usize]);
-            let entry = &mut doc_terms[stem as usize];
-            entry.0 += count;
-            entry.1 += 1;
-            terms.push((stem, count));
+        // What is counted leaves the buffer (but KWIC context).
+        carried.extend(matches.iter().filter(|m| m.last >= done));
+        carried.retain(|m| m.last >= done);
+        let gone = done.saturating_sub(how.kwic.unwrap_or(0));
+        tokens.drain(..gone);
+        token_forms.drain(..gone);
+        token_locals.drain(..gone);
+        for m in &mut carried {
+            m.first = m.first.max(done) - gone;
+            m.last -= gone;
         }
-        section_stems.clear();
-        // Sorted below, once every stem of the document is known.
-        doc.n_tokens += n_tokens;
-        doc.n_terms += n_terms;
-        doc.sections.push(SectionCounts {
-            section,
-            n_tokens,
-            n_terms,
-            n_types: terms.len() as u64,
-            n_covered,
-            terms,
-            themes,
-        });
+        kwic.shift(gone);
+        from = done - gone;
     }
     doc.kwic.sort_unstable();
 
@@ -1491,6 +1500,40 @@ mod tests {
             }
         }
     }
+    /// A chain of up to [`MAX_COMPOUND_PARTS`] parts is one compound; a
+    /// longer one is counted as its parts (hand count: 16 "peace" joined by
+    /// hyphens are 1 term, 17 are 17 terms of stem "peac"; with `both` the 16
+    /// parts count too, 1 + 16).
+    #[test]
+    fn compounds_are_capped_at_16_parts() {
+        let chain = |n: usize| vec!["peace"; n].join("-");
+        for (hyphens, parts, terms) in [
+            (Hyphens::Join, 16, 1),
+            (Hyphens::Join, 17, 17),
+            (Hyphens::Both, 16, 17),
+            (Hyphens::Both, 17, 17),
+        ] {
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            let mut cache = StemCache::default();
+            let text = chain(parts);
+            let c = count_document(
+                &text,
+                &section::Mode::Auto,
+                &analyzer,
+                &matcher,
+                2,
+                &mut cache,
+            );
+            assert_eq!(c.n_tokens, parts as u64, "{hyphens:?} {parts}");
+            assert_eq!(c.n_terms, terms, "{hyphens:?} {parts}");
+        }
+    }
+
     /// Everything counted, with stem texts for the document's stem ids
     /// (which number stems in order of first sight, and a document counted
     /// a window at a time sees a compound's stem after the tokens of its

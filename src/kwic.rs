@@ -81,6 +81,26 @@ pub fn find(
     rows(text, &counts.kwic)
 }
 
+/// The cells of the row of the match place `s` in `text` (the document
+/// `doc_id`), in [`COLUMNS`] order: slices of the text, nothing copied.
+pub fn cells<'a>(
+    text: &'a str,
+    s: &KwicSpan,
+    doc_id: &'a str,
+    keys: &'a [String],
+) -> [Cell<'a>; 8] {
+    [
+        Cell::Str(doc_id),
+        Cell::Int(u64::from(s.section_id)),
+        Cell::Str(&text[s.left..s.start]),
+        Cell::Str(&text[s.start..s.end]),
+        Cell::Str(&text[s.end..s.right]),
+        Cell::Str(&keys[s.theme as usize]),
+        Cell::Int(s.start as u64),
+        Cell::Int(s.end as u64),
+    ]
+}
+
 /// The rows of the match places `spans` (from [`count::count_with_kwic`]
 /// on `text`), in their order.
 pub fn rows(text: &str, spans: &[KwicSpan]) -> Vec<KwicRow> {
