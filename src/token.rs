@@ -262,7 +262,8 @@ fn is_cut(text: &str, p: usize) -> bool {
             w.is_ascii_alphabetic() && y.is_ascii_alphabetic() && matches!(x, b':' | b'.' | b'\'');
         let digits =
             w.is_ascii_digit() && y.is_ascii_digit() && matches!(x, b',' | b';' | b'.' | b'\'');
-        return !is_word_byte(x) && !(x == b' ' && y == b' ') && !letters && !digits;
+        let spaces = x == b' ' && y == b' ';
+        return !(is_word_byte(x) || spaces || letters || digits);
     }
     let ideograph = |c: Option<char>| c.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     (0xe4..=0xe9).contains(&y)
