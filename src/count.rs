@@ -6,6 +6,10 @@
 //! repeated word costs one hash lookup), and stems come from a cache that
 //! lives as long as the worker thread, since the vocabulary is Zipfian.
 //!
+//! A section is counted a window of tokens at a time (see `count`), so
+//! that memory is bounded by the vocabulary, not by the section's length;
+//! the counts are those of the whole section.
+//!
 //! Definitions: `n_tokens` counts tokens; `n_terms` counts term occurrences
 //! (with `--hyphens join` a compound is one term; with `both` its parts count
 //! too); n-grams are runs of consecutive terms inside one section, never

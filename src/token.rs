@@ -198,7 +198,7 @@ pub const PIECE_BYTES: usize = 1 << 18;
 
 /// The tokens of a range, a piece at a time, so that a long section (a
 /// 200 MB line) is never held as tokens all at once. A piece ends at a cut
-/// (see [`is_cut`]) where UAX #29 always breaks and no rule looks across,
+/// (see `is_cut`) where UAX #29 always breaks and no rule looks across,
 /// so the pieces' tokens are exactly [`tokenize`]'s on the whole range; the
 /// first token of a piece is hyphen-joined as it would be there. A range
 /// without any cut past `max_bytes` (one huge token, or a script this does

@@ -355,10 +355,10 @@ fn peak_rss_kib(dir: &Path, args: &[&str]) -> (bool, u64) {
 /// section. One section of 20 MB (5 MB in debug builds), no line break: the
 /// same word repeated (200 MB of it peaked at 4.8 GB before), and a phrase
 /// with compounds and theme matches. Bound: the text held twice (as read and
-/// decoded) plus 64 MiB for the binary, its threads and the tables; before,
-/// the section's tokens cost about 25 bytes per byte (508 MB for 20 MB of
-/// "peace ", 132 MB for 5 MB; measured with /usr/bin/time). Token counts
-/// are the words written.
+/// decoded) plus 64 MiB for the binary, its threads and the tables (now: 38
+/// and 36 MB in release). Before, the section's tokens cost about 25 bytes
+/// per byte: 524 and 447 MB for these 20 MiB texts, about 130 MB for 5 MiB
+/// of "peace " (/usr/bin/time). Token counts are the words written.
 #[test]
 fn one_huge_section_is_counted_in_bounded_memory() {
     let size: usize = if cfg!(debug_assertions) {
