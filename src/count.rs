@@ -1660,7 +1660,7 @@ mod tests {
             x % m
         };
         let codebook = overlapping_codebook();
-        for case in 0..600 {
+        for case in 0..300 {
             let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
             let analyzer = Analyzer::new(&AnalyzerOptions {
                 hyphens,
