@@ -6,6 +6,10 @@
 //! repeated word costs one hash lookup), and stems come from a cache that
 //! lives as long as the worker thread, since the vocabulary is Zipfian.
 //!
+//! A section is counted a window of tokens at a time (see `count`), so
+//! that memory is bounded by the vocabulary, not by the section's length;
+//! the counts are those of the whole section.
+//!
 //! Definitions: `n_tokens` counts tokens; `n_terms` counts term occurrences
 //! (with `--hyphens join` a compound is one term; with `both` its parts count
 //! too); n-grams are runs of consecutive terms inside one section, never
@@ -114,6 +118,9 @@ pub struct DocCounts {
     pub terms: Vec<(u32, u32, u32)>,
     pub ngrams: Vec<NgramCount>,
     pub matches: Vec<MatchRow>,
+    /// With [`count_with_kwic`]: every theme match's place, in `kwic.csv`
+    /// order.
+    pub kwic: Vec<KwicSpan>,
     pub n_tokens: u64,
     pub n_terms: u64,
     /// The text of the `title` section, white space collapsed ("" if none).
@@ -138,6 +145,7 @@ impl std::fmt::Debug for DocCounts {
             .field("terms", &self.terms)
             .field("ngrams", &self.ngrams)
             .field("matches", &self.matches)
+            .field("kwic", &self.kwic)
             .field("n_tokens", &self.n_tokens)
             .field("n_terms", &self.n_terms)
             .field("title", &self.title)
@@ -482,6 +490,28 @@ impl Locals {
     }
 }
 
+/// The most parts a hyphenated compound has: the tokens of a longer chain
+/// are counted and matched as separate words (as with `--hyphens split`),
+/// so that how far theme matching must look ahead stays bounded.
+pub const MAX_COMPOUND_PARTS: usize = 16;
+
+/// A theme match's place, for KWIC: byte offsets into the document.
+/// Ordered by start, theme, end (the order of `kwic.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KwicSpan {
+    /// The match's first token's start.
+    pub start: usize,
+    pub theme: u32,
+    /// The match's last token's end.
+    pub end: usize,
+    pub section_id: u32,
+    /// The start of the context before: `window` tokens back, or fewer at
+    /// the section's start.
+    pub left: usize,
+    /// The end of the context after, likewise.
+    pub right: usize,
+}
+
 /// Analyzes one document's text.
 pub fn count_document(
     text: &str,
@@ -490,6 +520,66 @@ pub fn count_document(
     matcher: &Matcher,
     max_ngram: usize,
     cache: &mut StemCache,
+) -> DocCounts {
+    let how = How {
+        piece_bytes: token::PIECE_BYTES,
+        kwic: None,
+    };
+    count(text, mode, analyzer, matcher, max_ngram, cache, how)
+}
+
+/// [`count_document`], also keeping each theme match's place and
+/// `window` tokens of context on each side in [`DocCounts::kwic`].
+pub fn count_with_kwic(
+    text: &str,
+    mode: &section::Mode,
+    analyzer: &Analyzer,
+    matcher: &Matcher,
+    max_ngram: usize,
+    window: usize,
+    cache: &mut StemCache,
+) -> DocCounts {
+    let how = How {
+        piece_bytes: token::PIECE_BYTES,
+        kwic: Some(window),
+    };
+    count(text, mode, analyzer, matcher, max_ngram, cache, how)
+}
+
+/// How a section is walked: in pieces of about `piece_bytes`
+/// ([`token::Pieces`]), keeping KWIC context of `kwic` tokens if asked.
+#[derive(Clone, Copy)]
+struct How {
+    piece_bytes: usize,
+    kwic: Option<usize>,
+}
+
+/// Counts a document a window of tokens at a time, so that memory depends
+/// on the vocabulary, not on the length of a section. Each section's tokens
+/// come in pieces ([`token::Pieces`]); a buffer holds the tokens not yet
+/// counted. Each round appends a piece, builds the units and theme matches
+/// of the buffer up to `end` (the start of the hyphen chain that ends it,
+/// which may go on in the next piece), and counts what is decided: tokens
+/// before `done`, which is `lookahead` tokens before `end` (the whole
+/// section in its last round). The rest is matched again in the next round.
+///
+/// Theme matching (longest first, then leftmost, then codebook order,
+/// within a theme) is exact a window at a time: a candidate's fate depends
+/// on candidates to its left, which are decided (accepted ones are carried
+/// into the next round and take their tokens first, see
+/// [`Matcher::find_elements_after`]), and to its right only on strictly
+/// longer overlapping ones, whose last tokens lie at most [`lookahead`]
+/// tokens past its first. N-gram runs carry their last `max_ngram - 1`
+/// terms; a compound is never cut (a chain is capped at
+/// [`MAX_COMPOUND_PARTS`]).
+fn count(
+    text: &str,
+    mode: &section::Mode,
+    analyzer: &Analyzer,
+    matcher: &Matcher,
+    max_ngram: usize,
+    cache: &mut StemCache,
+    how: How,
 ) -> DocCounts {
     cache.prepare(analyzer, matcher);
     let mut doc = DocCounts::default();
@@ -502,6 +592,9 @@ pub fn count_document(
     let mut units: Vec<Unit> = Vec::new();
     let mut part_terms: Vec<Unit> = Vec::new();
     let mut matches: Vec<Match> = Vec::new();
+    // Accepted matches of earlier rounds that reach into the buffer.
+    let mut carried: Vec<Match> = Vec::new();
+    let mut kwic = Kwic::new(how.kwic);
     let mut chains: Vec<(usize, usize, u32)> = Vec::new();
     let mut covered: Vec<bool> = Vec::new();
     let mut run: Vec<u32> = Vec::new();
@@ -521,43 +614,79 @@ pub fn count_document(
     let mut matched_ids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
     let mut matched_texts: Vec<Arc<str>> = Vec::new();
     let mut scratch = String::new();
+    let lookahead = lookahead(matcher, analyzer.hyphens);
 
-    for section in section::split(text, mode) {
-        if section.kind == "title" && doc.title.is_empty() {
-            doc.title = section::plain(&text[section.range.clone()]);
-        }
-        tokens.clear();
-        token::tokenize(text, section.range.clone(), &mut tokens);
-        token_forms.clear();
-        // The tokens' slots are asked for first, so that their cache misses
-        // overlap (see `words`).
+    let mut sections = section::split(text, mode).into_iter();
+    // The section being counted, and the rest of its text.
+    let mut open: Option<(Section, token::Pieces)> = None;
+    // Per section: terms at the start of `run` whose n-grams were counted;
+    // parts of the hyphen chain that ends the buffer; tokens before `from`
+    // in the buffer are counted (and kept as KWIC context only); whether a
+    // theme pattern can match here at all.
+    let (mut run_counted, mut chain_parts, mut from, mut any_elements) = (0usize, 0, 0, false);
+    let mut themes: Vec<u32> = Vec::new();
+    let (mut n_tokens, mut n_terms, mut n_covered) = (0u64, 0u64, 0u64);
+    // A round: the next piece of the open section (or of the next section).
+    loop {
+        let (section, pieces) = match &mut open {
+            Some(open) => open,
+            None => {
+                let Some(section) = sections.next() else {
+                    break;
+                };
+                if section.kind == "title" && doc.title.is_empty() {
+                    doc.title = section::plain(&text[section.range.clone()]);
+                }
+                tokens.clear();
+                token_forms.clear();
+                token_locals.clear();
+                carried.clear();
+                run.clear();
+                (run_counted, chain_parts, from, any_elements) = (0, 0, 0, false);
+                themes = vec![0u32; matcher.len()];
+                (n_tokens, n_terms, n_covered) = (0, 0, 0);
+                let pieces = token::Pieces::new(text, section.range.clone(), how.piece_bytes);
+                open.insert((section, pieces))
+            }
+        };
+        let new = tokens.len();
+        let last_round = pieces.next_into(&mut tokens);
+        cap_compounds(&mut tokens, new, &mut chain_parts);
+        n_tokens += (tokens.len() - new) as u64;
+        // The tokens' slots are asked for first, so that their cache
+        // misses overlap (see `words`).
         hashes.clear();
         hashes.extend(
-            tokens
+            tokens[new..]
                 .iter()
                 .map(|t| words::hash(text[t.range()].as_bytes())),
         );
         for &h in &hashes {
             cache.by_surface.prefetch(h);
         }
-        // Whether a theme pattern can match here at all.
-        let mut any_elements = false;
-        token_locals.clear();
-        for (t, &h) in tokens.iter().zip(&hashes) {
+        for (t, &h) in tokens[new..].iter().zip(&hashes) {
             let (form, info) = cache.word(&text[t.range()], h, analyzer, matcher);
             token_forms.push(form);
             token_locals.push(locals.of(cache, info));
             any_elements |= info & HAS_ELEMENTS != 0;
         }
+        // The chain that ends the buffer may go on in the next piece.
+        let end = match last_round {
+            true => tokens.len(),
+            false => tokens
+                .iter()
+                .rposition(|t| !t.hyphen_joined)
+                .map_or(from, |e| e.max(from)),
+        };
 
         // Units: tokens, with hyphen chains joined unless --hyphens split.
         units.clear();
         part_terms.clear();
         chains.clear();
-        let mut i = 0;
-        while i < tokens.len() {
+        let mut i = from;
+        while i < end {
             let mut j = i;
-            while j + 1 < tokens.len() && tokens[j + 1].hyphen_joined {
+            while j + 1 < end && tokens[j + 1].hyphen_joined {
                 j += 1;
             }
             if j > i && analyzer.hyphens != Hyphens::Split {
@@ -590,21 +719,40 @@ pub fn count_document(
             i = j + 1;
         }
 
-        // Theme matches over the tokens' forms (stopwords included).
+        // Theme matches over the tokens' forms (stopwords included);
+        // the tokens before `from` take part in none.
         matches.clear();
         if any_elements {
-            let per_word: Vec<&[u32]> = token_forms.iter().map(|&f| cache.elements_of(f)).collect();
+            let per_word: Vec<&[u32]> = token_forms[..end]
+                .iter()
+                .enumerate()
+                .map(|(k, &f)| {
+                    if k < from {
+                        &[][..]
+                    } else {
+                        cache.elements_of(f)
+                    }
+                })
+                .collect();
             let chain_elements: Vec<(usize, usize, &[u32])> = chains
                 .iter()
                 .map(|&(i, j, f)| (i, j, cache.elements_of(f)))
                 .collect();
-            matcher.find_elements(&per_word, &chain_elements, &mut matches);
+            matcher.find_elements_after(&per_word, &chain_elements, &carried, &mut matches);
         }
+        // Counted in this round: what starts before `done`.
+        let done = match last_round {
+            true => end,
+            false => unit_start(&tokens, end.saturating_sub(lookahead), from),
+        };
+        matches.truncate(matches.partition_point(|m| m.first < done));
         covered.clear();
-        if !matches.is_empty() {
+        if !matches.is_empty() || !carried.is_empty() {
             covered.resize(tokens.len(), false);
         }
-        let mut themes = vec![0u32; matcher.len()];
+        for m in carried.iter().filter(|m| !m.excluded) {
+            covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+        }
         for m in &matches {
             if !m.excluded {
                 themes[m.theme as usize] += 1;
@@ -628,13 +776,17 @@ pub fn count_document(
                 .entry((section.id, m.theme, m.pattern, matched, m.excluded))
                 .or_insert(0) += 1;
         }
+        kwic.add(&tokens, &matches, section.id, last_round, &mut doc.kwic);
 
         // Terms.
         section_counts.resize(locals.global.len(), 0);
         doc_terms.resize(locals.global.len(), (0, 0));
-        let mut n_terms = 0u64;
-        let mut n_covered = 0u64;
-        for unit in units.iter().chain(&part_terms) {
+        let decided = |u: &&Unit| u.first < done;
+        for unit in units
+            .iter()
+            .take_while(decided)
+            .chain(part_terms.iter().take_while(decided))
+        {
             if unit.local == NONE {
                 continue;
             }
@@ -654,51 +806,75 @@ pub fn count_document(
             *fc += 1;
         }
 
-        // N-grams over runs of consecutive term units.
+        // N-grams over runs of consecutive term units; a run that the
+        // round ends goes on in the next (its n-grams counted, its last
+        // `max_ngram - 1` terms kept).
         if max_ngram >= 2 {
-            for unit in units.iter().map(Some).chain([None]) {
+            for unit in units.iter().take_while(decided).map(Some).chain([None]) {
                 match unit {
                     Some(u) if u.local != NONE => run.push(u.local),
                     _ => {
-                        for pair in run.windows(2) {
+                        let seen = |n: usize| run_counted.saturating_sub(n - 1);
+                        for pair in run.windows(2).skip(seen(2)) {
                             let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
                             *bigram_counts.entry(key).or_insert(0) += 1;
                         }
                         for n in 3..=max_ngram {
-                            for window in run.windows(n) {
+                            for window in run.windows(n).skip(seen(n)) {
                                 let mut key = [u32::MAX; MAX_NGRAM];
                                 key[..n].copy_from_slice(window);
                                 *ngram_counts.entry(key).or_insert(0) += 1;
                             }
                         }
-                        run.clear();
+                        run_counted = match unit.is_none() && !last_round {
+                            true => run.len().min(max_ngram - 1),
+                            false => 0,
+                        };
+                        run.drain(..run.len() - run_counted);
                     }
                 }
             }
         }
-
-        let mut terms: Vec<(u32, u32)> = Vec::with_capacity(section_stems.len());
-        for &stem in &section_stems {
-            let count = std::mem::take(&mut section_counts[stem as usize]);
-            let entry = &mut doc_terms[stem as usize];
-            entry.0 += count;
-            entry.1 += 1;
-            terms.push((stem, count));
+        if let Some((section, _)) = open.take_if(|_| last_round) {
+            let mut terms: Vec<(u32, u32)> = Vec::with_capacity(section_stems.len());
+            for &stem in &section_stems {
+                let count = std::mem::take(&mut section_counts[stem as usize]);
+                let entry = &mut doc_terms[stem as usize];
+                entry.0 += count;
+                entry.1 += 1;
+                terms.push((stem, count));
+            }
+            section_stems.clear();
+            // Sorted below, once every stem of the document is known.
+            doc.n_tokens += n_tokens;
+            doc.n_terms += n_terms;
+            doc.sections.push(SectionCounts {
+                section,
+                n_tokens,
+                n_terms,
+                n_types: terms.len() as u64,
+                n_covered,
+                terms,
+                themes: std::mem::take(&mut themes),
+            });
+            continue;
         }
-        section_stems.clear();
-        // Sorted below, once every stem of the document is known.
-        doc.n_tokens += tokens.len() as u64;
-        doc.n_terms += n_terms;
-        doc.sections.push(SectionCounts {
-            section,
-            n_tokens: tokens.len() as u64,
-            n_terms,
-            n_types: terms.len() as u64,
-            n_covered,
-            terms,
-            themes,
-        });
+
+        // What is counted leaves the buffer (but KWIC context).
+        carried.extend(matches.iter().filter(|m| m.last >= done));
+        carried.retain(|m| m.last >= done);
+        let gone = done.saturating_sub(how.kwic.unwrap_or(0));
+        tokens.drain(..gone);
+        token_forms.drain(..gone);
+        token_locals.drain(..gone);
+        for m in &mut carried {
+            m.first = m.first.max(done) - gone;
+            m.last -= gone;
+        }
+        kwic.shift(gone);
+        from = done - gone;
     }
+    doc.kwic.sort_unstable();
 
     doc.strings = cache.strings.clone();
     doc.stems = locals
@@ -811,6 +987,126 @@ pub fn count_document(
     rows.sort_unstable();
     doc.matches = rows;
     doc
+}
+
+/// How many tokens past a candidate's first token can decide whether the
+/// candidate is accepted. It depends on overlapping candidates that come
+/// before it (longer ones; of its own length, those to its left), and
+/// those that reach further right are strictly longer, each reaching at
+/// most its length - 1 past the one before: so the sum of (span - 1) over
+/// the spans a candidate can have (its pattern's words; a compound's parts
+/// unless `--hyphens split`, at most [`MAX_COMPOUND_PARTS`]).
+fn lookahead(matcher: &Matcher, hyphens: Hyphens) -> usize {
+    let mut spans: Vec<usize> = matcher.pattern_lengths().collect();
+    if hyphens != Hyphens::Split {
+        spans.extend(2..=MAX_COMPOUND_PARTS);
+    }
+    spans.sort_unstable();
+    spans.dedup();
+    // The chain of strictly longer candidates, plus one exclusion match
+    // (of any length) at its end that can still decide the last of them.
+    let longest = spans.last().copied().unwrap_or(0);
+    spans.iter().map(|s| s.saturating_sub(1)).sum::<usize>() + longest
+}
+
+/// The first token of the unit that holds token `k` (the last token at or
+/// before it that is not hyphen-joined), but not before `from`.
+fn unit_start(tokens: &[Token], k: usize, from: usize) -> usize {
+    let mut k = k.max(from);
+    while k > from && tokens[k].hyphen_joined {
+        k -= 1;
+    }
+    k
+}
+
+/// Caps hyphen chains at [`MAX_COMPOUND_PARTS`] parts, from token `new` on:
+/// no token of a longer chain stays joined. `parts` counts the parts of the
+/// chain that ends the buffer, whose tokens are all still there (the last
+/// chain of the buffer is counted in a later round).
+fn cap_compounds(tokens: &mut [Token], new: usize, parts: &mut usize) {
+    for k in new..tokens.len() {
+        *parts = if tokens[k].hyphen_joined {
+            *parts + 1
+        } else {
+            1
+        };
+        if *parts == MAX_COMPOUND_PARTS + 1 {
+            let chain = &mut tokens[k + 1 - MAX_COMPOUND_PARTS - 1..=k];
+            chain.iter_mut().for_each(|t| t.hyphen_joined = false);
+        } else if *parts > MAX_COMPOUND_PARTS + 1 {
+            tokens[k].hyphen_joined = false;
+        }
+    }
+}
+
+/// The KWIC places of one section's matches, each waiting until the
+/// buffer holds the last token of its right context.
+struct Kwic {
+    window: Option<usize>,
+    /// A place and the buffer index of its right context's last token.
+    waiting: Vec<(KwicSpan, usize)>,
+}
+
+impl Kwic {
+    fn new(window: Option<usize>) -> Kwic {
+        Kwic {
+            window,
+            waiting: Vec::new(),
+        }
+    }
+
+    /// Adds the places of `matches` (indices into the buffer `tokens`,
+    /// which holds `window` tokens before them, or the section's start),
+    /// and moves to `out` those whose context the buffer holds (all, in a
+    /// section's last round).
+    fn add(
+        &mut self,
+        tokens: &[Token],
+        matches: &[Match],
+        section_id: u32,
+        last_round: bool,
+        out: &mut Vec<KwicSpan>,
+    ) {
+        let Some(window) = self.window else {
+            return;
+        };
+        // Only counted matches: an exclusion match is evidence in
+        // theme_matches.csv, not a row in context.
+        for m in matches.iter().filter(|m| !m.excluded) {
+            let (start, end) = (tokens[m.first].start, tokens[m.last].end);
+            let left = match window {
+                0 => start,
+                _ => tokens[m.first.saturating_sub(window)].start,
+            };
+            let span = KwicSpan {
+                start,
+                theme: m.theme,
+                end,
+                section_id,
+                left,
+                right: end,
+            };
+            self.waiting.push((span, m.last.saturating_add(window)));
+        }
+        let n = tokens.len();
+        self.waiting.retain(|&(mut span, k)| {
+            if k < n || last_round {
+                if window > 0 {
+                    span.right = tokens[k.min(n - 1)].end;
+                }
+                out.push(span);
+                return false;
+            }
+            true
+        });
+    }
+
+    /// The buffer lost its first `gone` tokens.
+    fn shift(&mut self, gone: usize) {
+        for w in &mut self.waiting {
+            w.1 -= gone;
+        }
+    }
 }
 
 /// A sort key: count descending, then `rank` ascending.
@@ -1013,7 +1309,7 @@ fn push_matched_text(source: &str, out: &mut String) {
 mod tests {
     use super::*;
     use crate::analyze::AnalyzerOptions;
-    use crate::theme::Codebook;
+    use crate::theme::{Codebook, Theme};
 
     /// The n-gram order by the forms' ranks equals the order by the joined
     /// texts (the definition: n, count descending, text, stem ids), on
@@ -1215,6 +1511,240 @@ mod tests {
                     "{hyphens:?}: {text}"
                 );
             }
+        }
+    }
+    /// A chain of up to [`MAX_COMPOUND_PARTS`] parts is one compound; a
+    /// longer one is counted as its parts (hand count: 16 "peace" joined by
+    /// hyphens are 1 term, 17 are 17 terms of stem "peac"; with `both` the 16
+    /// parts count too, 1 + 16).
+    #[test]
+    fn compounds_are_capped_at_16_parts() {
+        let chain = |n: usize| vec!["peace"; n].join("-");
+        for (hyphens, parts, terms) in [
+            (Hyphens::Join, 16, 1),
+            (Hyphens::Join, 17, 17),
+            (Hyphens::Both, 16, 17),
+            (Hyphens::Both, 17, 17),
+        ] {
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            let mut cache = StemCache::default();
+            let text = chain(parts);
+            let c = count_document(
+                &text,
+                &section::Mode::Auto,
+                &analyzer,
+                &matcher,
+                2,
+                &mut cache,
+            );
+            assert_eq!(c.n_tokens, parts as u64, "{hyphens:?} {parts}");
+            assert_eq!(c.n_terms, terms, "{hyphens:?} {parts}");
+        }
+    }
+
+    /// Everything counted, with stem texts for the document's stem ids
+    /// (which number stems in order of first sight, and a document counted
+    /// a window at a time sees a compound's stem after the tokens of its
+    /// piece, not after all of its section's).
+    fn by_text(c: &DocCounts) -> String {
+        let stems = |ids: &[u32]| ids.iter().map(|&s| c.stem(s)).collect::<Vec<_>>();
+        let sections: Vec<_> = c
+            .sections
+            .iter()
+            .map(|s| {
+                let terms: Vec<_> = s.terms.iter().map(|&(t, n)| (c.stem(t), n)).collect();
+                let sizes = (s.n_tokens, s.n_terms, s.n_types, s.n_covered);
+                (&s.section, sizes, terms, &s.themes)
+            })
+            .collect();
+        let terms: Vec<_> = c.terms.iter().map(|&(t, n, k)| (c.stem(t), n, k)).collect();
+        let ngrams: Vec<_> = c
+            .ngrams
+            .iter()
+            .map(|g| (stems(g.stems()), g.count))
+            .collect();
+        let mut surfaces: Vec<_> = c.surfaces().map(|(t, f, n)| (c.stem(t), f, n)).collect();
+        surfaces.sort_unstable();
+        let surface: Vec<_> = c.terms.iter().map(|&(t, ..)| c.surface(t)).collect();
+        format!(
+            "{sections:?}\n{terms:?}\n{ngrams:?}\n{surfaces:?}\n{surface:?}\n{:?}\n{:?}\n{} {} {}",
+            c.matches, c.kwic, c.n_tokens, c.n_terms, c.title
+        )
+    }
+
+    /// A codebook with overlapping phrases of 1 to 4 words in themes that
+    /// share them (a parent counts its child's patterns), a compound, a
+    /// glob and a stem pattern.
+    fn overlapping_codebook() -> Codebook {
+        let defs = |patterns: &[&str]| -> Vec<crate::theme::codebook::PatternDef> {
+            patterns
+                .iter()
+                .map(|p| crate::theme::codebook::PatternDef {
+                    text: (*p).into(),
+                    line: 0,
+                    column: 0,
+                })
+                .collect()
+        };
+        // Exclusions of several lengths, on a parent (`a`, which also
+        // applies to `a.b`) and on a child, overlapping the patterns.
+        let exclusions = |key: &str| -> &[&str] {
+            match key {
+                "a" => &["peace and security"],
+                "a.b" => &["keeping peace"],
+                "c" => &["rights council"],
+                "d" => &["security council meeting"],
+                _ => &[],
+            }
+        };
+        let theme = |key: &str, patterns: &[&str]| Theme {
+            key: key.into(),
+            label: String::new(),
+            definition: String::new(),
+            patterns: defs(patterns),
+            exclude: defs(exclusions(key)),
+            line: 0,
+            column: 0,
+        };
+        Codebook {
+            path: String::new(),
+            themes: vec![
+                theme(
+                    "a",
+                    &["peace", "peace keeping", "keeping peace and security"],
+                ),
+                theme("a.b", &["keeping", "peace and", "and security council"]),
+                theme(
+                    "c",
+                    &[
+                        "security council",
+                        "council",
+                        "human rights council",
+                        "human rights",
+                    ],
+                ),
+                theme(
+                    "d",
+                    &[
+                        "peacekeeping",
+                        "co-operation",
+                        "secur*",
+                        "stem:right",
+                        "peace peace peace",
+                    ],
+                ),
+            ],
+        }
+    }
+
+    /// Counting a section a window at a time gives exactly what counting
+    /// it whole gives (every count, match and KWIC place): random texts full
+    /// of overlapping phrase matches and hyphen chains (some longer than
+    /// [`MAX_COMPOUND_PARTS`]), cut into pieces of 1 to 40 bytes (a few
+    /// tokens each), with each `--hyphens` mode, n-grams of 1 to 5 and KWIC
+    /// windows of 0 to 3 tokens. With `split` the look-ahead is only 6 tokens
+    /// (patterns of 1 to 4 words), so windows are decided close to their end.
+    #[test]
+    fn windows_count_like_the_whole_section() {
+        let words = [
+            "peace",
+            "keeping",
+            "and",
+            "security",
+            "council",
+            "human",
+            "rights",
+            "Council",
+            "of",
+            "the",
+            "co",
+            "operation",
+            "securities",
+            "1,000",
+            "right",
+        ];
+        let phrases = [
+            "keeping peace and security council",
+            "peace keeping peace and",
+            "human rights council",
+            "and security",
+            "peace peace peace peace",
+        ];
+        let gaps = [" ", " ", " ", " ", " ", "-", "-", ", ", "\n", ". "];
+        let mut x = 0x9E3779B97F4A7C15u64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let codebook = overlapping_codebook();
+        for case in 0..300 {
+            let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+            let mut text = String::new();
+            for _ in 0..100 + next(400) {
+                if next(3) == 0 {
+                    // Phrases that overlap: "keeping peace and security
+                    // council" holds patterns of 1 to 4 words.
+                    let phrase = phrases[next(phrases.len() as u64) as usize];
+                    text.push_str(phrase);
+                } else if next(60) == 0 {
+                    // A chain around the cap: 14 to 19 parts.
+                    let parts = vec!["peace"; 14 + next(6) as usize];
+                    text.push_str(&parts.join("-"));
+                } else {
+                    text.push_str(words[next(words.len() as u64) as usize]);
+                }
+                // A new section now and then (paragraphs are cut at blank lines).
+                match next(150) {
+                    0 => text.push_str("\n\n"),
+                    _ => text.push_str(gaps[next(gaps.len() as u64) as usize]),
+                }
+            }
+            let max_ngram = 1 + next(5) as usize;
+            let kwic = Some(next(4) as usize);
+            let mode = section::Mode::Auto;
+            let whole = How {
+                piece_bytes: usize::MAX,
+                kwic,
+            };
+            let pieces = How {
+                piece_bytes: 1 + next(40) as usize,
+                kwic,
+            };
+            let mut cache = StemCache::default();
+            let want = count(
+                &text, &mode, &analyzer, &matcher, max_ngram, &mut cache, whole,
+            );
+            assert!(!want.matches.is_empty());
+            let mut cache = StemCache::default();
+            let got = count(
+                &text, &mode, &analyzer, &matcher, max_ngram, &mut cache, pieces,
+            );
+            let (got, want) = (by_text(&got), by_text(&want));
+            if let Some(at) =
+                (0..got.len().min(want.len())).find(|&i| got.as_bytes()[i] != want.as_bytes()[i])
+            {
+                let from = at.saturating_sub(300);
+                panic!(
+                    "case {case} {hyphens:?} pieces of {} bytes, n-grams {max_ngram}, {kwic:?}: {text:?}\n got: {}\nwant: {}",
+                    pieces.piece_bytes,
+                    &got[from..(at + 100).min(got.len())],
+                    &want[from..(at + 100).min(want.len())]
+                );
+            }
+            assert_eq!(got, want);
         }
     }
 }

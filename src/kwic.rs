@@ -11,12 +11,14 @@
 //! so `left + match + right` is a slice of the document.
 //!
 //! Rows come in document order: by start byte, then theme (codebook order).
+//! They come from the counting pass (`analyze --kwic` tokenizes each text
+//! once), which keeps only byte offsets of each match and its context.
 
 use crate::analyze::Analyzer;
-use crate::section::{self, Mode};
+use crate::count::{self, KwicSpan, StemCache};
+use crate::section::Mode;
 use crate::table::Cell;
-use crate::theme::{Match, Matcher, Word};
-use crate::token::{self, Token};
+use crate::theme::Matcher;
 
 /// Columns of `kwic.csv`.
 pub const COLUMNS: &[&str] = &[
@@ -66,7 +68,8 @@ impl KwicRow {
     }
 }
 
-/// Every theme match of one document's text, with `window` tokens of context.
+/// Every theme match of one document's text, with `window` tokens of
+/// context: the matches that [`count::count_with_kwic`] counts.
 pub fn find(
     text: &str,
     mode: &Mode,
@@ -74,47 +77,49 @@ pub fn find(
     matcher: &Matcher,
     window: usize,
 ) -> Vec<KwicRow> {
-    let mut rows = Vec::new();
     if matcher.is_empty() {
-        return rows;
+        return Vec::new();
     }
-    let mut tokens: Vec<Token> = Vec::new();
-    let mut matches: Vec<Match> = Vec::new();
-    for section in section::split(text, mode) {
-        tokens.clear();
-        token::tokenize(text, section.range.clone(), &mut tokens);
-        let forms: Vec<(String, String)> = tokens
-            .iter()
-            .map(|t| analyzer.form_and_stem(&text[t.range()]))
-            .collect();
-        let words = Word::from_tokens(&tokens, &forms, analyzer.hyphens);
-        matcher.find(&words, &mut matches);
-        for m in &matches {
-            let start = tokens[m.first].start;
-            let end = tokens[m.last].end;
-            let (left_start, right_end) = if window == 0 {
-                (start, end)
-            } else {
-                // Saturating: `window` may be any usize when called as a library.
-                let last = m.last.saturating_add(window).min(tokens.len() - 1);
-                (
-                    tokens[m.first.saturating_sub(window)].start,
-                    tokens[last].end,
-                )
-            };
-            rows.push(KwicRow {
-                section_id: section.id,
-                theme: m.theme,
-                left: text[left_start..start].to_string(),
-                matched: text[start..end].to_string(),
-                right: text[end..right_end].to_string(),
-                start_byte: start,
-                end_byte: end,
-            });
-        }
-    }
-    rows.sort_by_key(|r| (r.start_byte, r.theme, r.end_byte));
-    rows
+    let mut cache = StemCache::default();
+    let counts = count::count_with_kwic(text, mode, analyzer, matcher, 1, window, &mut cache);
+    rows(text, &counts.kwic)
+}
+
+/// The cells of the row of the match place `s` in `text` (the document
+/// `doc_id`), in [`COLUMNS`] order: slices of the text, nothing copied.
+pub fn cells<'a>(
+    text: &'a str,
+    s: &KwicSpan,
+    doc_id: &'a str,
+    keys: &'a [String],
+) -> [Cell<'a>; 8] {
+    [
+        Cell::Str(doc_id),
+        Cell::Int(u64::from(s.section_id)),
+        Cell::Str(&text[s.left..s.start]),
+        Cell::Str(&text[s.start..s.end]),
+        Cell::Str(&text[s.end..s.right]),
+        Cell::Str(&keys[s.theme as usize]),
+        Cell::Int(s.start as u64),
+        Cell::Int(s.end as u64),
+    ]
+}
+
+/// The rows of the match places `spans` (from [`count::count_with_kwic`]
+/// on `text`), in their order.
+pub fn rows(text: &str, spans: &[KwicSpan]) -> Vec<KwicRow> {
+    spans
+        .iter()
+        .map(|s| KwicRow {
+            section_id: s.section_id,
+            theme: s.theme,
+            left: text[s.left..s.start].to_string(),
+            matched: text[s.start..s.end].to_string(),
+            right: text[s.end..s.right].to_string(),
+            start_byte: s.start,
+            end_byte: s.end,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@ use std::time::Instant;
 use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
+use crate::count::KwicSpan;
 use crate::count::{self, DocCounts, StemCache};
 use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
-use crate::kwic::{self, KwicRow};
+use crate::kwic;
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
@@ -74,14 +75,12 @@ pub fn load_and_count(
         reason,
     })?;
     let counts = CACHE.with(|c| {
-        count::count_document(
-            &doc.text,
-            &cfg.mode,
-            &cfg.analyzer,
-            &cfg.matcher,
-            cfg.max_ngram,
-            &mut c.borrow_mut(),
-        )
+        let (text, mode, cache) = (&doc.text, &cfg.mode, &mut c.borrow_mut());
+        let (analyzer, matcher, n) = (&cfg.analyzer, &cfg.matcher, cfg.max_ngram);
+        match cfg.kwic {
+            true => count::count_with_kwic(text, mode, analyzer, matcher, n, cfg.window, cache),
+            false => count::count_document(text, mode, analyzer, matcher, n, cache),
+        }
     });
     Ok((doc, counts))
 }
@@ -218,19 +217,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                 let source = &discovery.sources[i];
                 let outcome = match load_and_count(cfg, source) {
                     Ok((mut doc, mut counts)) => {
-                        let kwic_rows = match cfg.kwic {
-                            true => kwic::find(
-                                &doc.text,
-                                &cfg.mode,
-                                &cfg.analyzer,
-                                &cfg.matcher,
-                                cfg.window,
-                            ),
-                            false => Vec::new(),
-                        };
-                        doc.text = String::new();
+                        let kwic = std::mem::take(&mut counts.kwic);
                         let rows =
-                            render_document(cfg, &table_names, &doc, &counts, &kwic_rows, &buffers);
+                            render_document(cfg, &table_names, &doc, &counts, &kwic, &buffers);
+                        doc.text = String::new();
                         if !writer_needs_terms {
                             counts.drop_terms();
                         }
@@ -596,7 +586,7 @@ fn render_document(
     names: &[&'static str],
     doc: &Document,
     c: &DocCounts,
-    kwic_rows: &[KwicRow],
+    kwic: &[KwicSpan],
     buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
 ) -> Vec<CsvRows> {
     let id = doc.doc_id.as_str();
@@ -803,8 +793,8 @@ fn render_document(
                 }
             }
             "kwic" => {
-                for r in kwic_rows {
-                    sink.row(&r.cells(id, keys));
+                for s in kwic {
+                    sink.row(&kwic::cells(&doc.text, s, id, keys));
                 }
             }
             _ => {}

@@ -264,6 +264,83 @@ pub fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
     }
 }
 
+/// Bytes of a section tokenized at a time by [`Pieces`], about.
+pub const PIECE_BYTES: usize = 1 << 18;
+
+/// The tokens of a range, a piece at a time, so that a long section (a
+/// 200 MB line) is never held as tokens all at once. A piece ends at a cut
+/// (see `is_cut`) where UAX #29 always breaks and no rule looks across,
+/// so the pieces' tokens are exactly [`tokenize`]'s on the whole range; the
+/// first token of a piece is hyphen-joined as it would be there. A range
+/// without any cut past `max_bytes` (one huge token, or a script this does
+/// not know how to cut) is one piece.
+pub struct Pieces<'a> {
+    text: &'a str,
+    next: usize,
+    end: usize,
+    max_bytes: usize,
+    previous_end: Option<usize>,
+}
+
+impl<'a> Pieces<'a> {
+    /// Pieces of `text[range]` of about `max_bytes` (at least 1).
+    pub fn new(text: &'a str, range: Range<usize>, max_bytes: usize) -> Pieces<'a> {
+        Pieces {
+            text,
+            next: range.start,
+            end: range.end,
+            max_bytes: max_bytes.max(1),
+            previous_end: None,
+        }
+    }
+
+    /// Appends the next piece's tokens to `out`; true when it was the last.
+    pub fn next_into(&mut self, out: &mut Vec<Token>) -> bool {
+        let from = self.next;
+        let target = from.saturating_add(self.max_bytes).max(from + 2);
+        let to = (target..self.end)
+            .find(|&p| is_cut(self.text, p))
+            .unwrap_or(self.end);
+        let first = out.len();
+        tokenize(self.text, from..to, out);
+        if let (Some(t), Some(p)) = (out.get_mut(first), self.previous_end) {
+            t.hyphen_joined = is_hyphen(&self.text[p..t.start]);
+        }
+        if let Some(t) = out.last().filter(|_| out.len() > first) {
+            self.previous_end = Some(t.end);
+        }
+        self.next = to;
+        to == self.end
+    }
+}
+
+/// Whether the tokens of a text cut at byte `p` are the tokens of the
+/// whole. True after a line end (lines are segmented one by one); between
+/// three ASCII bytes `w x y` (cut between `x` and `y`) where `x` is not a
+/// word byte, not a space before a space (WB3d), and not a `:` `.` `'`
+/// between letters or `,` `;` `.` `'` between digits (WB6-7, WB11-12): then
+/// UAX #29 breaks there and no rule looks across `x` (as in [`pieces`]);
+/// and between two CJK ideographs (U+4E00..U+9FFF, word-break class Other,
+/// so no rule keeps or looks across them). Expects `2 <= p < text.len()`.
+fn is_cut(text: &str, p: usize) -> bool {
+    let b = text.as_bytes();
+    let (w, x, y) = (b[p - 2], b[p - 1], b[p]);
+    if x == b'\n' {
+        return true;
+    }
+    if w.is_ascii() && x.is_ascii() && y.is_ascii() {
+        let letters = is_ascii_letter(w) && is_ascii_letter(y) && matches!(x, b':' | b'.' | b'\'');
+        let digits =
+            w.is_ascii_digit() && y.is_ascii_digit() && matches!(x, b',' | b';' | b'.' | b'\'');
+        let spaces = x == b' ' && y == b' ';
+        return !(is_word_byte(x) || spaces || letters || digits);
+    }
+    let ideograph = |c: Option<char>| c.is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    (0xe4..=0xe9).contains(&y)
+        && ideograph(text[p..].chars().next())
+        && ideograph(text[..p].chars().next_back())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,6 +495,24 @@ mod tests {
             proptest::prop_assert_eq!(is_ascii_word(segment.as_bytes()), WORD.is_match(&segment));
         }
 
+        /// Tokens taken a piece of a few bytes at a time are the tokens
+        /// of the whole (offsets and hyphen joins), on text rich in the
+        /// characters a cut looks at: spaces, hyphens, the mid-word
+        /// punctuation of WB6-7 and WB11-12 between letters and digits, line
+        /// ends, ideographs, Katakana, accents and combining marks.
+        #[test]
+        fn pieces_tokenize_like_the_whole(
+            text in "[a1 .,:;'\"\\-_@\n\r\u{2010}é\u{301}\u{a0}\u{ff1a}日本カ]{0,60}",
+            max in 1usize..12,
+        ) {
+            let mut whole = Vec::new();
+            tokenize(&text, 0..text.len(), &mut whole);
+            let mut pieces = Pieces::new(&text, 0..text.len(), max);
+            let mut got = Vec::new();
+            while !pieces.next_into(&mut got) {}
+            proptest::prop_assert_eq!(got, whole);
+        }
+
         #[test]
         fn ascii_path_equals_icu_segments_on_any_ascii(line in "[\x00-\x09\x0b-\x7f]{0,40}") {
             proptest::prop_assert_eq!(fast_words(&line), icu_words(&line));
@@ -528,6 +623,30 @@ mod tests {
                 ("z", true)
             ]
         );
+    }
+
+    /// A long line is cut where UAX #29 surely breaks: after a hyphen
+    /// (the next piece's first token still joined), between letters around
+    /// a comma (WB11 joins digits only), between ideographs; never inside
+    /// "1,000" or "U.S." (hand-read against WB6-7, WB11-12).
+    #[test]
+    fn long_lines_are_cut_between_tokens() {
+        let pieces_of = |text: &str| {
+            let mut p = Pieces::new(text, 0..text.len(), 1);
+            let mut out = Vec::new();
+            let mut cuts = 0;
+            while !p.next_into(&mut out) {
+                cuts += 1;
+            }
+            (cuts, out)
+        };
+        let (cuts, tokens) = pieces_of("co-operation");
+        assert_eq!(cuts, 1);
+        assert!(tokens[1].hyphen_joined);
+        assert_eq!(pieces_of("a,b,c").0, 2);
+        assert_eq!(pieces_of("日本語").0, 2);
+        assert_eq!(pieces_of("1,000").0, 0);
+        assert_eq!(pieces_of("U.S. a").0, 1, "after \"U.S.\", not inside");
     }
 
     #[test]

@@ -319,6 +319,76 @@ fn huge_single_line_file_is_analyzed() {
     assert_eq!(r["n_sections"], "1");
 }
 
+/// Runs `themata ARGS` in `dir`; returns whether it succeeded and its peak
+/// resident memory in KiB: the high-water mark (VmHWM) read from
+/// /proc/PID/status every 2 ms while it runs. The mark only grows, so the
+/// last value read is the peak of all but the run's last milliseconds
+/// (writing a few small tables here).
+fn peak_rss_kib(dir: &Path, args: &[&str]) -> (bool, u64) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("themata"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run themata");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        let hwm = fs::read_to_string(&status_file).ok().and_then(|s| {
+            let line = s.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+            line.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        });
+        peak = peak.max(hwm.unwrap_or(0));
+        if let Some(status) = child.try_wait().expect("wait for themata") {
+            return (status.success(), peak);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Issue #13: memory is bounded by the vocabulary, not by the length of a
+/// section. One section of 20 MB (5 MB in debug builds), no line break: the
+/// same word repeated (200 MB of it peaked at 4.8 GB before), and a phrase
+/// with compounds and theme matches. Bound: the text held twice (as read and
+/// decoded) plus 64 MiB for the binary, its threads and the tables (now: 38
+/// and 36 MB in release). Before, the section's tokens cost about 25 bytes
+/// per byte: 524 and 447 MB for these 20 MiB texts, about 130 MB for 5 MiB
+/// of "peace " (/usr/bin/time). Token counts are the words written.
+#[test]
+fn one_huge_section_is_counted_in_bounded_memory() {
+    let size: usize = if cfg!(debug_assertions) {
+        5 << 20
+    } else {
+        20 << 20
+    };
+    let phrase = "Security co-operation and human rights, peace-keeping in Europe ";
+    for (unit, words) in [("peace ", 1), (phrase, 10)] {
+        let dir = tempdir();
+        let reps = size / unit.len();
+        write(&dir.path().join("big.txt"), unit.repeat(reps));
+        let (ok, peak) = peak_rss_kib(dir.path(), &["analyze", "big.txt", "-o", "out", "--quiet"]);
+        let bound = 2 * (size as u64 >> 10) + (64 << 10);
+        eprintln!(
+            "{} MB of {unit:?}: peak RSS {} MB (bound {} MB)",
+            size >> 20,
+            peak >> 10,
+            bound >> 10
+        );
+        assert!(ok, "themata failed on {unit:?}");
+        assert!(peak > 0, "no VmHWM read from /proc");
+        assert!(peak <= bound, "{unit:?}: peak RSS {peak} KiB > {bound} KiB");
+        let docs = Table::read(&dir.path().join("out/documents.csv"));
+        let r = &docs.records()[0];
+        assert_eq!(r["n_tokens"], (words * reps).to_string());
+        assert_eq!(r["n_sections"], "1");
+    }
+}
+
 #[test]
 fn binary_file_is_skipped() {
     let dir = tempdir();

@@ -341,6 +341,11 @@ impl Matcher {
         }
     }
 
+    /// The number of words of each pattern.
+    pub fn pattern_lengths(&self) -> impl Iterator<Item = usize> + '_ {
+        self.patterns.iter().map(|p| p.elements.len())
+    }
+
     /// An id that differs between matchers compiled in one process (0 for
     /// the empty default), so caches of [`Matcher::word_elements`] can tell
     /// whose they are.
@@ -414,6 +419,20 @@ impl Matcher {
         chains: &[(usize, usize, &[u32])],
         out: &mut Vec<Match>,
     ) {
+        self.find_elements_after(per_word, chains, &[], out);
+    }
+
+    /// [`Matcher::find_elements`] where the matches `accepted` (words
+    /// `first..=last`, clipped to the words given) were accepted before:
+    /// their words are taken for their theme before the first candidate
+    /// (so a section can be matched a window at a time, see `count`).
+    pub fn find_elements_after(
+        &self,
+        per_word: &[&[u32]],
+        chains: &[(usize, usize, &[u32])],
+        accepted: &[Match],
+        out: &mut Vec<Match>,
+    ) {
         out.clear();
         if self.patterns.is_empty()
             || !(per_word.iter().any(|w| !w.is_empty()) || chains.iter().any(|c| !c.2.is_empty()))
@@ -467,7 +486,7 @@ impl Matcher {
             return;
         }
         if self.has_exclusions {
-            self.apply_exclusions(&mut candidates, per_word.len(), out);
+            self.apply_exclusions(&mut candidates, per_word.len(), accepted, out);
         }
         // Longest first, then leftmost, then codebook order.
         candidates.sort_by(|a, b| {
@@ -477,6 +496,16 @@ impl Matcher {
                 .then(a.0.cmp(&b.0))
         });
         let mut used: FxHashMap<u32, Vec<bool>> = FxHashMap::default();
+        for m in accepted
+            .iter()
+            .filter(|m| !m.excluded && m.first < per_word.len())
+        {
+            let marks = used
+                .entry(m.theme)
+                .or_insert_with(|| vec![false; per_word.len()]);
+            let last = m.last.min(per_word.len() - 1);
+            marks[m.first..=last].iter_mut().for_each(|u| *u = true);
+        }
         for &(p, first, last) in &candidates {
             for &theme in &self.patterns[p as usize].themes {
                 let marks = used
@@ -501,14 +530,22 @@ impl Matcher {
     /// Moves the exclusion candidates to `out` (as excluded matches of the
     /// theme that owns them) and drops every pattern candidate that overlaps
     /// an exclusion match of its theme or of one of that theme's ancestors.
+    /// Exclusion matches among `accepted` (decided in an earlier window of
+    /// the section and reaching into this one) cover their tokens too.
     fn apply_exclusions(
         &self,
         candidates: &mut Vec<(u32, usize, usize)>,
         n_words: usize,
+        accepted: &[Match],
         out: &mut Vec<Match>,
     ) {
         // Tokens covered by each theme's exclusion matches.
         let mut covered: FxHashMap<u32, Vec<bool>> = FxHashMap::default();
+        for m in accepted.iter().filter(|m| m.excluded && m.first < n_words) {
+            let marks = covered.entry(m.theme).or_insert_with(|| vec![false; n_words]);
+            let last = m.last.min(n_words - 1);
+            marks[m.first..=last].iter_mut().for_each(|c| *c = true);
+        }
         for &(p, first, last) in candidates.iter() {
             let pattern = &self.patterns[p as usize];
             if pattern.exclude {
