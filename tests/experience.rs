@@ -168,7 +168,7 @@ fn keyness_chart_has_one_bar_per_term_each_side() {
         .map(|i| (format!("r<{i}>"), -10.0 * (i + 1) as f64))
         .collect();
     let svg =
-        themata::chart::keyness::keyness("Belarus & Russia", "USA", &target, &reference, "G²");
+        themata::chart::keyness::keyness("Belarus & Russia", "USA", "", &target, &reference, "G²");
     let doc = roxmltree::Document::parse(&svg).expect("valid XML");
     let bars = doc
         .descendants()
@@ -465,8 +465,9 @@ fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
         .assert()
         .success();
     let keyness = Table::read(&dir.path().join("cmp/keyness.csv"));
-    for (i, reference) in ["country=RUS", "country=USA"].iter().enumerate() {
+    for (i, reference) in ["RUS", "USA"].iter().enumerate() {
         let rows = keyness.filter("reference", reference);
+        assert!(rows.iter().all(|r| r["reference_field"] == "country"));
         let g2 = |r: &std::collections::HashMap<&str, &str>| r["g2"].parse::<f64>().unwrap();
         // Expected: min(20, terms with g2 > 0) + min(20, terms with g2 < 0),
         // counted in keyness.csv (the default --sort is g2).
@@ -474,6 +475,15 @@ fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
             + rows.iter().filter(|r| g2(r) < 0.0).count().min(20);
         let svg = dir.path().join(format!("cmp/charts/keyness_{}.svg", i + 1));
         assert_eq!(svg_count(&svg, "rect", "bar"), expected, "{reference}");
+        // Plain values in the chart; the fields named in its title.
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(
+            text.contains(&format!(
+                "Key terms by folder, country — corpus vs {reference}"
+            )),
+            "{reference}"
+        );
+        assert!(!text.contains("country="), "{reference}");
     }
     // themes_by_group.csv: 3 groups (target and two references) → 3 points per theme.
     let themes = Table::read(&dir.path().join("cmp/themes_by_group.csv"));

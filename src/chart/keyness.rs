@@ -19,9 +19,12 @@ const LABEL_MAX: f64 = 150.0;
 /// The chart. `target` and `reference` are (term, score); each side is
 /// drawn largest magnitude first, at most [`TOP`] bars, and a negative
 /// score is drawn by its magnitude on its own side. `score` names the measure (e.g. `G²`).
+/// The side names are plain values (`2015`, `rest`); `field` names what they
+/// are values of (`year`), shown in the title, or is empty.
 pub fn keyness(
     target_name: &str,
     reference_name: &str,
+    field: &str,
     target: &[(String, f64)],
     reference: &[(String, f64)],
     score: &str,
@@ -59,7 +62,11 @@ pub fn keyness(
 
     let mut svg = Svg::new(width, height);
     svg.heading(
-        &format!("Key terms — {target_name} vs {reference_name}"),
+        &if field.is_empty() {
+            format!("Key terms — {target_name} vs {reference_name}")
+        } else {
+            format!("Key terms by {field} — {target_name} vs {reference_name}")
+        },
         &format!("Bar length: {score}. Right: more frequent in {target_name}; left: in {reference_name}."),
     );
     let legend_y = 64.0;
