@@ -1037,7 +1037,7 @@ fn write_charts(
             let svg = chart::keyness::keyness(
                 &t.value,
                 &r.value,
-                &fields_of(&[t, r]),
+                (&t.field, &r.field),
                 &side(true),
                 &side(false),
                 measure,
