@@ -82,9 +82,18 @@ fn every_measure_on_a_hand_table() {
         .assert()
         .success();
     let t = Table::read(&dir.path().join("out/keyness.csv"));
-    assert_eq!(t.header.len(), 16);
+    assert_eq!(t.header.len(), 18);
     let x = &t.filter("stem", "x")[0];
-    assert_eq!((x["target"], x["reference"]), ("t", "r"));
+    // Selected by doc_id: the field is `doc_id`, the value the plain id.
+    assert_eq!(
+        (
+            x["target_field"],
+            x["target"],
+            x["reference_field"],
+            x["reference"]
+        ),
+        ("doc_id", "t", "doc_id", "r")
+    );
     assert_eq!((x["count_target"], x["count_reference"]), ("3", "1"));
     assert_eq!((x["total_target"], x["total_reference"]), ("10", "10"));
     assert_eq!(
@@ -170,10 +179,15 @@ fn no_nan_inf_or_empty_cells() {
             .success();
         for table in ["keyness", "tfidf", "similarity", "themes_by_group"] {
             let t = Table::read(&dir.path().join(&out).join(format!("{table}.csv")));
-            for row in &t.rows {
-                for cell in row {
-                    let bad = cell.is_empty() || cell.contains("NaN") || cell.ends_with("inf");
-                    assert!(!bad, "{unit} {table}.csv: {row:?}");
+            for r in t.records() {
+                for (&column, &cell) in &r {
+                    // The one empty cell allowed: the rest of the corpus has no field.
+                    let rest = column
+                        .strip_suffix("_field")
+                        .is_some_and(|side| r[side] == "rest");
+                    let bad =
+                        (cell.is_empty() && !rest) || cell.contains("NaN") || cell.ends_with("inf");
+                    assert!(!bad, "{unit} {table}.csv: {r:?}");
                 }
             }
         }
@@ -261,11 +275,11 @@ fn shipped_speeches_by_country_with_metadata() {
         v.dedup();
         v
     };
-    assert_eq!(
-        targets,
-        ["country=BLR", "country=RUS", "country=UKR", "country=USA"]
-    );
-    assert!(k.records().iter().all(|r| r["reference"] == "rest"));
+    // Plain values; the field in its own column; the rest of the corpus has no field.
+    assert_eq!(targets, ["BLR", "RUS", "UKR", "USA"]);
+    assert!(k.records().iter().all(|r| r["target_field"] == "country"
+        && r["reference_field"].is_empty()
+        && r["reference"] == "rest"));
     // Every row is checkable by hand: recompute G² from the counts beside it.
     for r in k.records() {
         let (a, b, nt, nr) = (
@@ -286,8 +300,11 @@ fn shipped_speeches_by_country_with_metadata() {
     }
     // Groups of one document: similarity between the four countries, doc_a < doc_b.
     let s = Table::read(&out.join("similarity.csv"));
+    assert_eq!(s.header, ["field", "doc_a", "doc_b", "cosine"]);
     assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.records()[0]["doc_a"], "BLR");
     for r in s.records() {
+        assert_eq!(r["field"], "country");
         assert!(r["doc_a"] < r["doc_b"]);
         assert!((0.0..=1.0).contains(&num(r["cosine"])));
     }
@@ -295,9 +312,13 @@ fn shipped_speeches_by_country_with_metadata() {
     let th = Table::read(&out.join("themes_by_group.csv"));
     assert_eq!(
         th.header,
-        ["group", "theme", "count", "n_terms", "per_1000"]
+        ["field", "group", "theme", "count", "n_terms", "per_1000"]
     );
     assert_eq!(th.rows.len() % 4, 0);
+    assert_eq!(
+        (th.records()[0]["field"], th.records()[0]["group"]),
+        ("country", "BLR")
+    );
     // Reruns are byte-identical.
     let first = std::fs::read(out.join("keyness.csv")).unwrap();
     run();
@@ -333,11 +354,18 @@ fn statement_against_two_speeches() {
         .assert()
         .success();
     let k = Table::read(&dir.path().join("out/keyness.csv"));
-    let pairs: Vec<(&str, &str)> = {
-        let mut v: Vec<(&str, &str)> = k
+    let pairs: Vec<[&str; 4]> = {
+        let mut v: Vec<[&str; 4]> = k
             .records()
             .iter()
-            .map(|r| (r["target"], r["reference"]))
+            .map(|r| {
+                [
+                    r["target_field"],
+                    r["target"],
+                    r["reference_field"],
+                    r["reference"],
+                ]
+            })
             .collect();
         v.dedup();
         v
@@ -345,8 +373,8 @@ fn statement_against_two_speeches() {
     assert_eq!(
         pairs,
         [
-            ("folder=corpus", "country=RUS"),
-            ("folder=corpus", "country=BLR")
+            ["folder", "corpus", "country", "RUS"],
+            ["folder", "corpus", "country", "BLR"]
         ]
     );
     assert!(k
@@ -556,4 +584,229 @@ fn russia_against_usa_over_ten_years() {
         num(first["g2"]) > 0.0 && num(first["log_ratio"]) > 0.0,
         "{first:?}"
     );
+}
+
+/// The UN General Debate corpus; the tests that use it fail without it.
+fn ungdc() -> std::path::PathBuf {
+    corpus("ungdc").expect("../shared/corpora/ungdc is needed by this test")
+}
+
+#[test]
+fn log_odds_z_has_the_sign_of_log_ratio_for_every_unit() {
+    // Regression (issue 14): with --unit theme the prior's α₀ was the sum of the
+    // theme counts while the totals were terms, and log_odds_z had the opposite
+    // sign to g2 in 1,618 of 2,744 rows of `--by country --unit theme`. Wherever
+    // the rates clearly differ (|log_ratio| > 0.1) on counts that are not tiny
+    // (both >= 5), the weighted log-odds must point the same way as the rates.
+    let dir = tempdir();
+    let runs: &[(&str, &str)] = &[
+        ("term", "year"),
+        ("ngram", "year"),
+        ("theme", "year"),
+        ("theme", "country"),
+    ];
+    for &(unit, by) in runs {
+        let out = format!("{unit}-{by}");
+        themata(dir.path())
+            .arg("compare")
+            .arg(ungdc())
+            .args(["--meta-pattern", "{country}_{session}_{year}"])
+            .args(["--by", by, "--unit", unit, "--charts", "none", "-q"])
+            // Both counts >= 5 implies a + b >= 10: the floor keeps the table small.
+            .args(["--min-count", "10", "-o", &out])
+            .assert()
+            .success();
+        let k = Table::read(&dir.path().join(&out).join("keyness.csv"));
+        let mut checked = 0;
+        for r in k.records() {
+            let (a, b) = (num(r["count_target"]), num(r["count_reference"]));
+            let lr = num(r["log_ratio"]);
+            if lr.abs() <= 0.1 || a < 5.0 || b < 5.0 {
+                continue;
+            }
+            let z = num(r["log_odds_z"]);
+            assert!(
+                z != 0.0 && z.signum() == lr.signum(),
+                "{unit} --by {by}: {r:?}"
+            );
+            checked += 1;
+        }
+        // Rows checked (release build, November 2026): term 28,868, ngram 18,921,
+        // theme by year 108, theme by country 2,149.
+        assert!(
+            checked > 100,
+            "{unit} --by {by}: only {checked} rows checked"
+        );
+    }
+}
+
+/// Two overlapping themes: `p` = peace, `q` = peace or war.
+const OVERLAPPING_THEMES: &str = r#"
+[[theme]]
+key = "p"
+label = "P"
+definition = "Peace."
+patterns = ["peace"]
+
+[[theme]]
+key = "q"
+label = "Q"
+definition = "Peace or war."
+patterns = ["peace", "war"]
+"#;
+
+#[test]
+fn theme_log_odds_by_hand() {
+    // Target t: 10 terms, "peace" 2×, "war" 1×; reference r: 20 terms, "peace" 1×,
+    // "war" 3×. Theme p: a = 2, b = 1; theme q: a = 3, b = 4. The themes overlap,
+    // so their counts (10) are not the terms (30): the totals are N_T = 10, N_R = 20.
+    let dir = tempdir();
+    write_inputs(
+        dir.path(),
+        &[
+            (
+                "t.txt",
+                "peace peace war alpha beta gamma delta epsilon eta theta\n",
+            ),
+            (
+                "r.txt",
+                "peace war war war alpha beta gamma delta epsilon zeta \
+                 iota kappa lambda mu nu xi omicron pi rho sigma\n",
+            ),
+        ],
+    );
+    std::fs::write(dir.path().join("themes.toml"), OVERLAPPING_THEMES).unwrap();
+    themata(dir.path())
+        .args(["compare", "in", "--target", "t", "--unit", "theme"])
+        .args([
+            "--themes",
+            "themes.toml",
+            "--no-stem",
+            "--stopwords",
+            "none",
+        ])
+        .args(["-o", "out", "-q"])
+        .assert()
+        .success();
+    let k = Table::read(&dir.path().join("out/keyness.csv"));
+    let row = |theme: &str| k.filter("stem", theme)[0].clone();
+    let p = row("p");
+    assert_eq!(
+        [
+            p["count_target"],
+            p["count_reference"],
+            p["total_target"],
+            p["total_reference"]
+        ],
+        ["2", "1", "10", "20"]
+    );
+    // Prior: α_w = a + b, α₀ = N_T + N_R = 30 (the pooled term total; the old,
+    // wrong α₀ was the sum of theme counts, 3 + 7 = 10, giving δ = 0.773190).
+    // p: α_w = 3. δ = ln[(2+3)/(10+30−2−3)] − ln[(1+3)/(20+30−1−3)]
+    //   = ln(5/35) − ln(4/46) = −1.945910 − (−2.442347) = 0.496437;
+    //   σ = √(1/5 + 1/4) = 0.670820; z = 0.496437 / 0.670820 = 0.740044.
+    assert_eq!((p["log_odds"], p["log_odds_z"]), ("0.496437", "0.740044"));
+    // q: α_w = 7. δ = ln[(3+7)/(10+30−3−7)] − ln[(4+7)/(20+30−4−7)]
+    //   = ln(10/30) − ln(11/39) = −1.098612 − (−1.265666) = 0.167054;
+    //   σ = √(1/10 + 1/11) = 0.436931; z = 0.167054 / 0.436931 = 0.382335.
+    // Rates 3/10 > 4/20 (log_ratio = log2 1.5 = 0.584963): the same sign.
+    let q = row("q");
+    assert_eq!((q["log_odds"], q["log_odds_z"]), ("0.167054", "0.382335"));
+    assert_eq!(q["log_ratio"], "0.584963");
+}
+
+#[test]
+fn undefined_values_are_empty_cells() {
+    // (1) One term is all of both sides: a = N_T = 2, b = N_R = 1, α_w = 3, α₀ = 3,
+    // so N_T + α₀ − a − α_w = 0: δ = ln(5/0) − ln(4/0) is undefined. It used to be
+    // written 0.000000. G² is 0 (c = d = 0, equal rates), log ratio log2(1) = 0.
+    let dir = tempdir();
+    write_inputs(dir.path(), &[("t.txt", "solo solo\n"), ("r.txt", "solo\n")]);
+    themata(dir.path())
+        .args(["compare", "in", "--target", "t", "-o", "one"])
+        .args(RAW)
+        .assert()
+        .success();
+    let k = Table::read(&dir.path().join("one/keyness.csv"));
+    let solo = &k.records()[0];
+    assert_eq!((solo["log_odds"], solo["log_odds_z"]), ("", ""));
+    assert_eq!((solo["g2"], solo["log_ratio"]), ("0.000000", "0.000000"));
+    // (2) A theme matching a stopword: "the" 3× in a side of 1 term ("peace"), so
+    // a = 3 > N_T = 1 and c = −2 is no count. G², p, χ² and the log-odds are empty;
+    // the log ratio, a ratio of rates, is log2((3/1)/(0.5/2)) = log2 12 = 3.584963.
+    std::fs::write(
+        dir.path().join("the.toml"),
+        "[[theme]]\nkey = \"the\"\nlabel = \"The\"\ndefinition = \"The.\"\npatterns = [\"the\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("in/t.txt"), "the the the peace\n").unwrap();
+    std::fs::write(dir.path().join("in/r.txt"), "war and peace\n").unwrap();
+    themata(dir.path())
+        .args(["compare", "in", "--target", "t", "--unit", "theme"])
+        .args(["--themes", "the.toml", "-o", "theme", "-q"])
+        .assert()
+        .success();
+    let k = Table::read(&dir.path().join("theme/keyness.csv"));
+    let the = &k.records()[0];
+    assert_eq!((the["count_target"], the["total_target"]), ("3", "1"));
+    for column in ["g2", "p_value", "chi2", "log_odds", "log_odds_z"] {
+        assert_eq!(the[column], "", "{column}: {the:?}");
+    }
+    assert_eq!(the["log_ratio"], "3.584963");
+}
+
+#[test]
+fn top_and_max_p_keep_the_key_rows() {
+    // quanteda's documents, d1 against d2: the full order by G² is
+    // c, g, b, h, a, e, f, d (g2_order_matches_quanteda_lr_without_correction).
+    let dir = tempdir();
+    write_inputs(dir.path(), QUANTEDA);
+    let run = |out: &str, extra: &[&str]| {
+        themata(dir.path())
+            .args(["compare", "in", "--target", "d1", "-o", out])
+            .args(RAW)
+            .args(extra)
+            .assert()
+            .success();
+        Table::read(&dir.path().join(out).join("keyness.csv"))
+    };
+    let stems =
+        |t: &Table| -> Vec<String> { t.records().iter().map(|r| r["stem"].to_string()).collect() };
+    let all = run("all", &[]);
+    // --top 2: the two highest G² (most characteristic of d1) and the two lowest
+    // (of d2), in the table's order.
+    assert_eq!(stems(&run("top2", &["--top", "2"])), ["c", "g", "f", "d"]);
+    // --top 4 covers all 8 rows: nothing is left out, nothing repeated.
+    assert_eq!(stems(&run("top4", &["--top", "4"])), stems(&all));
+    // --max-p 0.5 keeps exactly the rows of the full table with p_value <= 0.5.
+    let kept = run("p", &["--max-p", "0.5"]);
+    let expected: Vec<String> = all
+        .records()
+        .iter()
+        .filter(|r| num(r["p_value"]) <= 0.5)
+        .map(|r| r["stem"].to_string())
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.rows.len());
+    assert_eq!(stems(&kept), expected);
+    // Both: --max-p first, then --top among what is left.
+    let both = run("both", &["--max-p", "0.5", "--top", "1"]);
+    assert_eq!(
+        stems(&both),
+        [expected[0].clone(), expected[expected.len() - 1].clone()]
+    );
+    // Nonsense values are usage errors (exit 2), nothing written.
+    for bad in [
+        &["--top", "0"][..],
+        &["--max-p", "1.5"],
+        &["--max-p", "-0.1"],
+        &["--max-p", "NaN"],
+    ] {
+        themata(dir.path())
+            .args(["compare", "in", "--target", "d1", "-o", "bad"])
+            .args(RAW)
+            .args(bad)
+            .assert()
+            .code(2);
+        assert!(!dir.path().join("bad").exists(), "{bad:?}");
+    }
 }

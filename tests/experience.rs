@@ -167,8 +167,14 @@ fn keyness_chart_has_one_bar_per_term_each_side() {
     let reference: Vec<(String, f64)> = (0..3)
         .map(|i| (format!("r<{i}>"), -10.0 * (i + 1) as f64))
         .collect();
-    let svg =
-        themata::chart::keyness::keyness("Belarus & Russia", "USA", &target, &reference, "G²");
+    let svg = themata::chart::keyness::keyness(
+        "Belarus & Russia",
+        "USA",
+        ("", ""),
+        &target,
+        &reference,
+        "G²",
+    );
     let doc = roxmltree::Document::parse(&svg).expect("valid XML");
     let bars = doc
         .descendants()
@@ -177,6 +183,45 @@ fn keyness_chart_has_one_bar_per_term_each_side() {
     // min(20, 25) target bars + 3 reference bars.
     assert_eq!(bars, 23);
     assert!(svg.contains("Belarus &amp; Russia"));
+}
+
+#[test]
+fn rates_chart_has_one_panel_per_theme_on_a_shared_x_axis() {
+    // 14 themes (the default codebook's number) × 10 years.
+    let themes: Vec<String> = (0..14).map(|t| format!("theme_{t}")).collect();
+    let rows: Vec<(String, String, f64)> = (2015..2025)
+        .flat_map(|y| {
+            themes
+                .iter()
+                .enumerate()
+                .map(move |(t, theme)| (y.to_string(), theme.clone(), (t + 1) as f64 * 2.0))
+        })
+        .collect();
+    let svg = themata::chart::lines::theme_rates("Theme rates by year", "", &rows);
+    let doc = roxmltree::Document::parse(&svg).expect("valid XML");
+    let count = |class: &str| {
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .count()
+    };
+    // One panel, one line per theme; a dot per value.
+    assert_eq!(count("panel"), 14);
+    assert_eq!(count("series"), 14);
+    assert_eq!(count("point"), 140);
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| n.text())
+        .collect();
+    for theme in &themes {
+        assert_eq!(texts.iter().filter(|t| *t == theme).count(), 1, "{theme}");
+    }
+    // The x axis is shared: its labels are written once per column of panels
+    // (three columns for ten years), under the column's last panel.
+    assert_eq!(texts.iter().filter(|t| **t == "2015").count(), 3);
+    // Each panel has its own y scale: theme_13 (28 per 1,000) tops at 30,
+    // theme_0 (2 per 1,000) at 2.
+    assert!(texts.contains(&"30") && texts.contains(&"2"));
 }
 
 #[test]
@@ -465,8 +510,9 @@ fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
         .assert()
         .success();
     let keyness = Table::read(&dir.path().join("cmp/keyness.csv"));
-    for (i, reference) in ["country=RUS", "country=USA"].iter().enumerate() {
+    for (i, reference) in ["RUS", "USA"].iter().enumerate() {
         let rows = keyness.filter("reference", reference);
+        assert!(rows.iter().all(|r| r["reference_field"] == "country"));
         let g2 = |r: &std::collections::HashMap<&str, &str>| r["g2"].parse::<f64>().unwrap();
         // Expected: min(20, terms with g2 > 0) + min(20, terms with g2 < 0),
         // counted in keyness.csv (the default --sort is g2).
@@ -474,6 +520,15 @@ fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
             + rows.iter().filter(|r| g2(r) < 0.0).count().min(20);
         let svg = dir.path().join(format!("cmp/charts/keyness_{}.svg", i + 1));
         assert_eq!(svg_count(&svg, "rect", "bar"), expected, "{reference}");
+        // Plain values in the chart; the fields named in its title.
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(
+            text.contains(&format!(
+                "Key terms — corpus (folder) vs {reference} (country)"
+            )),
+            "{reference}"
+        );
+        assert!(!text.contains("country="), "{reference}");
     }
     // themes_by_group.csv: 3 groups (target and two references) → 3 points per theme.
     let themes = Table::read(&dir.path().join("cmp/themes_by_group.csv"));

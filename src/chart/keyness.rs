@@ -8,6 +8,16 @@
 
 use super::{text_width, ticks, truncate, Svg};
 
+/// The chart's title, naming the field(s) of the two sides.
+fn title(target: &str, reference: &str, fields: (&str, &str)) -> String {
+    match fields {
+        ("", "") => format!("Key terms — {target} vs {reference}"),
+        (f, "") | ("", f) => format!("Key terms by {f} — {target} vs {reference}"),
+        (f, g) if f == g => format!("Key terms by {f} — {target} vs {reference}"),
+        (f, g) => format!("Key terms — {target} ({f}) vs {reference} ({g})"),
+    }
+}
+
 /// Bars per side at most.
 pub const TOP: usize = 20;
 
@@ -19,9 +29,14 @@ const LABEL_MAX: f64 = 150.0;
 /// The chart. `target` and `reference` are (term, score); each side is
 /// drawn largest magnitude first, at most [`TOP`] bars, and a negative
 /// score is drawn by its magnitude on its own side. `score` names the measure (e.g. `G²`).
+/// The side names are plain values (`2015`, `rest`); `fields` name what
+/// they are values of (`year`, or empty), shown in the title: "Key terms by
+/// year — 2015 vs rest" when one field serves both, else "Key terms —
+/// corpus (folder) vs USA (country)".
 pub fn keyness(
     target_name: &str,
     reference_name: &str,
+    fields: (&str, &str),
     target: &[(String, f64)],
     reference: &[(String, f64)],
     score: &str,
@@ -59,7 +74,7 @@ pub fn keyness(
 
     let mut svg = Svg::new(width, height);
     svg.heading(
-        &format!("Key terms — {target_name} vs {reference_name}"),
+        &title(target_name, reference_name, fields),
         &format!("Bar length: {score}. Right: more frequent in {target_name}; left: in {reference_name}."),
     );
     let legend_y = 64.0;

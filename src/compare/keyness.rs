@@ -7,8 +7,12 @@
 //!   other terms   c = N_T−a   d = N_R−b        N = N_T + N_R
 //! ```
 //!
-//! Every measure is a pure function of (a, b, N_T, N_R) and returns a finite
-//! number; cases a formula leaves undefined are given a documented value.
+//! Every measure is a pure function of (a, b, N_T, N_R). A value a formula
+//! leaves undefined is NaN, which the writers leave as an empty cell (never
+//! `NaN`, `inf` or a made-up 0): the measures on the 2×2 table when a count
+//! exceeds its side's total (possible for themes, whose patterns may match
+//! stopwords and numbers, which the term totals leave out), and the
+//! weighted log-odds when a term is the whole of both sides.
 
 /// One term's 2×2 table.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +37,12 @@ impl Table2 {
         }
     }
 
+    /// Whether the four cells are counts (c = N_T − a and d = N_R − b are not
+    /// negative), so that the 2×2 measures are defined.
+    fn is_table(&self) -> bool {
+        self.a <= self.nt && self.b <= self.nr
+    }
+
     /// +1 when the term is relatively more frequent in the target
     /// (a/N_T > b/N_R, i.e. ad > bc), −1 when less, 0 when equal.
     fn sign(&self) -> f64 {
@@ -51,8 +61,12 @@ impl Table2 {
     /// 0·ln 0 = 0 and no continuity correction: the statistic of AntConc and
     /// of quanteda's `textstat_keyness(measure = "lr", correction = "none")`
     /// (quanteda's *default* for "lr" applies Williams' correction).
-    /// Negative when the term is relatively rarer in the target.
+    /// Negative when the term is relatively rarer in the target; NaN when
+    /// a count exceeds its side's total.
     pub fn g2(&self) -> f64 {
+        if !self.is_table() {
+            return f64::NAN;
+        }
         let Table2 { a, b, nt, nr } = *self;
         let (c, d) = (nt - a, nr - b);
         let n = nt + nr;
@@ -88,8 +102,12 @@ impl Table2 {
     /// χ² with Yates' correction, N(|ad − bc| − N/2)² / ((a+b)(c+d)(a+c)(b+d)),
     /// signed like G². When |ad − bc| ≤ N/2 the correction would overshoot,
     /// and the value is 0 (as R's `chisq.test`, which caps the correction
-    /// at |O − E|). 0 when a margin is 0.
+    /// at |O − E|). 0 when a margin is 0; NaN when a count exceeds its
+    /// side's total.
     pub fn chi2_yates(&self) -> f64 {
+        if !self.is_table() {
+            return f64::NAN;
+        }
         let Table2 { a, b, nt, nr } = *self;
         let (c, d) = (nt - a, nr - b);
         let n = nt + nr;
@@ -104,19 +122,25 @@ impl Table2 {
     /// Weighted log-odds with an informative Dirichlet prior (Monroe,
     /// Colaresi & Quinn 2008, eqs. 16 and 20), target against reference:
     /// δ = ln[(a+α_w)/(N_T+α₀−a−α_w)] − ln[(b+α_w)/(N_R+α₀−b−α_w)],
-    /// σ² ≈ 1/(a+α_w) + 1/(b+α_w), z = δ/σ, where α_w is the term's count in
-    /// the prior and α₀ the prior's total. With `alpha_w = a + b` and
-    /// `alpha_0 = N_T + N_R` this is the empirical-Bayes prior tidylo uses
-    /// (`bind_log_odds`: "pseudo-counts alpha will be the overall word
-    /// counts"); tidylo then compares each set with the pooled total, where
-    /// this compares target with reference directly. Returns (δ, z); (0, 0)
-    /// when an odds is undefined (a one-term vocabulary).
-    pub fn log_odds(&self, alpha_w: f64, alpha_0: f64) -> (f64, f64) {
+    /// σ² ≈ 1/(a+α_w) + 1/(b+α_w), z = δ/σ, with the prior α_w = a + b (the
+    /// pooled count) and α₀ = N_T + N_R (the pooled total the counts are a
+    /// share of). Each odds is the term's count against its complement
+    /// within the side's total, so the formula needs the units to be shares
+    /// of the totals only, not to partition them: for stems and n-grams
+    /// α₀ = Σ α_w (eq. 16 as printed); for themes, which overlap and do not
+    /// cover every term, α₀ is still the pooled term total. This is the
+    /// empirical-Bayes prior tidylo uses (`bind_log_odds`: "pseudo-counts
+    /// alpha will be the overall word counts"); tidylo then compares each
+    /// set with the pooled total, where this compares target with reference
+    /// directly. Returns (δ, z); NaN for both when an odds is undefined (the
+    /// term is all of both sides, or a count exceeds its side's total).
+    pub fn log_odds(&self) -> (f64, f64) {
         let Table2 { a, b, nt, nr } = *self;
+        let (alpha_w, alpha_0) = (a + b, nt + nr);
         let (yt, yr) = (a + alpha_w, b + alpha_w);
         let (rest_t, rest_r) = (nt + alpha_0 - yt, nr + alpha_0 - yr);
-        if yt <= 0.0 || yr <= 0.0 || rest_t <= 0.0 || rest_r <= 0.0 {
-            return (0.0, 0.0);
+        if !self.is_table() || yt <= 0.0 || yr <= 0.0 || rest_t <= 0.0 || rest_r <= 0.0 {
+            return (f64::NAN, f64::NAN);
         }
         let delta = (yt / rest_t).ln() - (yr / rest_r).ln();
         let sigma = (1.0 / yt + 1.0 / yr).sqrt();
@@ -125,10 +149,13 @@ impl Table2 {
 }
 
 /// P(X ≥ x) for X ~ χ² with 1 degree of freedom: erfc(√(x/2)). The sign of
-/// a signed statistic is ignored.
+/// a signed statistic is ignored; NaN (an undefined statistic) gives NaN.
 pub fn chi2_1df_p(x: f64) -> f64 {
     let x = x.abs();
-    if !x.is_finite() {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    if x.is_infinite() {
         return 0.0;
     }
     erfc((x / 2.0).sqrt())
@@ -275,7 +302,7 @@ mod tests {
         //   = ln(25/3975) − ln(20/4980) = ln(0.006289308) − ln(0.004016064)
         //   = −5.068904 − (−5.517453) = 0.448549
         // σ² = 1/25 + 1/20 = 0.09, σ = 0.3; z = 0.448549/0.3 = 1.495162
-        let (delta, z) = T.log_odds(15.0, 3000.0);
+        let (delta, z) = T.log_odds();
         close(delta, 0.448_548_694, 1e-8);
         close(z, 1.495_162_314, 1e-8);
     }
@@ -288,7 +315,7 @@ mod tests {
         // shared words (the, brown) none.
         let (nt, nr) = (6, 6);
         for (a, b, sign) in [(1u64, 0u64, 1.0), (2, 0, 1.0), (0, 2, -1.0), (1, 1, 0.0)] {
-            let (_, z) = Table2::new(a, b, nt, nr).log_odds((a + b) as f64, 12.0);
+            let (_, z) = Table2::new(a, b, nt, nr).log_odds();
             let got = if z == 0.0 { 0.0 } else { z.signum() };
             assert_eq!(got, sign, "{a} {b}");
         }
@@ -299,23 +326,48 @@ mod tests {
         for t in [
             Table2::new(0, 0, 0, 0),
             Table2::new(5, 0, 5, 0),
-            Table2::new(5, 5, 5, 5),
             Table2::new(0, 3, 10, 3),
+            Table2::new(5, 0, 10, 10),
         ] {
-            let (d, z) = t.log_odds(t.a + t.b, t.nt + t.nr);
-            for v in [
-                t.g2(),
-                t.log_ratio(),
-                t.chi2_yates(),
-                d,
-                z,
-                chi2_1df_p(t.g2()),
-            ] {
+            for v in [t.g2(), t.log_ratio(), t.chi2_yates(), chi2_1df_p(t.g2())] {
                 assert!(v.is_finite(), "{t:?}");
             }
         }
         // A term in one side only is maximally key but finite.
         assert!(Table2::new(4, 0, 100, 100).g2() > 0.0);
         assert!(Table2::new(0, 4, 100, 100).g2() < 0.0);
+    }
+
+    #[test]
+    fn undefined_values_are_nan_not_zero() {
+        // A one-term vocabulary (a = N_T = 5, b = N_R = 5): α_w = 10, α₀ = 10, so
+        // N_T + α₀ − a − α_w = 5 + 10 − 5 − 10 = 0 on both sides and
+        // δ = ln(15/0) − ln(15/0) = ∞ − ∞. The old code wrote 0.000000 here.
+        let (d, z) = Table2::new(5, 5, 5, 5).log_odds();
+        assert!(d.is_nan() && z.is_nan());
+        // A theme matched 7 times in a side of 5 terms (its patterns matched
+        // stopwords): c = 5 − 7 < 0 is no count, so the 2×2 measures are
+        // undefined; the log ratio, a ratio of rates, is not.
+        let over = Table2::new(7, 1, 5, 20);
+        assert!(over.g2().is_nan() && over.chi2_yates().is_nan());
+        assert!(chi2_1df_p(over.g2()).is_nan());
+        assert!(over.log_odds().0.is_nan());
+        // log2((7/5)/(1/20)) = log2(28) = 4.807355
+        close(over.log_ratio(), 4.807_354_922, 1e-9);
+        assert_eq!(chi2_1df_p(f64::INFINITY), 0.0);
+    }
+
+    #[test]
+    fn theme_log_odds_by_hand() {
+        // A theme is not a partition of the terms: 30 matches among 1,000 terms
+        // of the target and 20 among 2,000 of the reference. α_w = 30 + 20 = 50,
+        // α₀ = 1000 + 2000 = 3000 (the pooled term total, not the theme total).
+        // δ = ln[(30+50)/(1000+3000−30−50)] − ln[(20+50)/(2000+3000−20−50)]
+        //   = ln(80/3920) − ln(70/4930) = −3.891820 − (−4.254599) = 0.362779
+        // σ = √(1/80 + 1/70) = √0.026786 = 0.163663; z = 0.362779 / 0.163663 = 2.216615
+        let (d, z) = Table2::new(30, 20, 1000, 2000).log_odds();
+        close(d, 0.362_778_7, 1e-6);
+        close(z, 2.216_614_6, 1e-6);
+        // Same sign as log2((30/1000)/(20/2000)) = log2 3 > 0.
     }
 }

@@ -7,17 +7,21 @@
 //! and writes:
 //!
 //! ```text
-//! keyness.csv          target, reference, stem, term, count_target, count_reference,
-//!                      total_target, total_reference, per_1000_target, per_1000_reference,
+//! keyness.csv          target_field, target, reference_field, reference, stem, term,
+//!                      count_target, count_reference, total_target, total_reference,
+//!                      per_1000_target, per_1000_reference,
 //!                      g2, p_value, log_ratio, chi2, log_odds, log_odds_z
 //! tfidf.csv            doc_id, stem, term, count, tf, idf, tf_idf
-//! similarity.csv       doc_a, doc_b, cosine
-//! themes_by_group.csv  group, theme, count, n_terms, per_1000
+//! similarity.csv       field, doc_a, doc_b, cosine
+//! themes_by_group.csv  field, group, theme, count, n_terms, per_1000
 //! manifest.json        formulas, unit, comparisons with their documents and totals
 //! ```
 //!
 //! Selection (`EXPR`): a doc_id, or `FIELD=VALUE[,VALUE…]` on the metadata
-//! fields (see [`meta`]). The reference defaults to the rest of the corpus;
+//! fields (see [`meta`]). Tables and charts name a side by its plain value
+//! (`2015`, `RUS`, a doc_id) with the field in a column of its own (`year`,
+//! `doc_id`), so a spreadsheet can plot them as they are; the rest of the
+//! corpus is `rest` with an empty field. The reference defaults to the rest of the corpus;
 //! `--reference` may be repeated (one comparison each); `--by FIELD` compares
 //! each value of the field with all other documents.
 //!
@@ -50,31 +54,43 @@ Selecting documents (EXPR): a doc_id, or FIELD=VALUE[,VALUE...] on metadata fiel
   (e.g. '{country}_{session}_{year}' on the file stem) and the columns of --meta FILE.
 
 Tables written to the output folder:
-  keyness.csv          target, reference, stem, term, count_target, count_reference,
-                       total_target, total_reference, per_1000_target, per_1000_reference,
+  keyness.csv          target_field, target, reference_field, reference, stem, term,
+                       count_target, count_reference, total_target, total_reference,
+                       per_1000_target, per_1000_reference,
                        g2, p_value, log_ratio, chi2, log_odds, log_odds_z
-                       (one row per comparison x term, sorted by --sort descending, then stem)
+                       (one row per comparison x term, sorted by --sort descending, then stem;
+                       --top N keeps the N highest and N lowest, --max-p P rows with p_value <= P)
   tfidf.csv            doc_id, stem, term, count, tf, idf, tf_idf   (tidytext bind_tf_idf)
-  similarity.csv       doc_a, doc_b, cosine   (groups with --by, else the documents compared)
-  themes_by_group.csv  group, theme, count, n_terms, per_1000
+  similarity.csv       field, doc_a, doc_b, cosine   (groups with --by, else the documents compared)
+  themes_by_group.csv  field, group, theme, count, n_terms, per_1000
   manifest.json        formulas, unit, comparisons with their documents and totals
   charts/keyness_<n>.svg   top 20 terms of each side of comparison n, by --sort (--charts)
   charts/theme_rates.svg   theme rates of the groups (up to 30 groups)
+  Sides are plain values (2015, RUS, a doc_id) and *_field / field names their field
+  (year, country, doc_id); the default reference is `rest`, with an empty field.
 
 Measures for a term with counts a (target), b (reference) and totals N_T, N_R:
   g2          signed log-likelihood G2, no correction (AntConc; quanteda correction=\"none\")
   p_value     of g2, chi-square with 1 degree of freedom
   log_ratio   log2((a/N_T)/(b/N_R)), a zero count taken as 0.5 (Hardie 2014)
   chi2        chi-square with Yates' correction, signed like g2
-  log_odds    weighted log-odds, informative Dirichlet prior = pooled counts (Monroe et al. 2008)
-  log_odds_z  log_odds divided by its standard error
+  log_odds    weighted log-odds (Monroe, Colaresi & Quinn 2008, eq. 16) with the prior
+              a_w = a + b, a_0 = N_T + N_R:
+              ln[(a+a_w)/(N_T+a_0-a-a_w)] - ln[(b+a_w)/(N_R+a_0-b-a_w)]
+              (eq. 16 has a_0 = sum of a_w, the same for terms and n-grams; for themes
+              each count is taken against the rest of its side's terms)
+  log_odds_z  log_odds / sqrt(1/(a+a_w) + 1/(b+a_w))
+  A cell that cannot be computed is empty: g2, p_value, chi2 and log-odds when a count
+  exceeds its side's total (a theme matching stopwords), log-odds when a term is all of
+  both sides.
 
 Examples:
   themata compare data/corpus data/ungdc-2022 --meta-pattern '{country}_{session}_{year}' \\
       --target folder=corpus --reference country=RUS --reference country=BLR -o out/compare
   themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' \\
       --target country=RUS --reference country=USA
-  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' --by year --min-count 5";
+  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' --by year --min-count 5
+  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' --by country --top 20";
 
 /// Flags of `themata compare`: the analysis flags of `analyze`, plus what to compare.
 #[derive(Debug, Clone, Args)]
@@ -109,6 +125,15 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = SortBy::G2)]
     pub sort: SortBy,
 
+    /// Keep, per comparison, the N rows with the highest and the N with the
+    /// lowest --sort measure: the N terms most characteristic of each side.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub top: Option<u64>,
+
+    /// Keep only rows whose p_value is at most P (0 to 1), e.g. 0.001.
+    #[arg(long, value_name = "P", value_parser = parse_p)]
+    pub max_p: Option<f64>,
+
     #[command(flatten)]
     pub analysis: AnalyzeArgs,
 }
@@ -133,6 +158,14 @@ pub enum SortBy {
     Chi2,
     #[value(name = "log_odds_z", alias = "log-odds-z")]
     LogOddsZ,
+}
+
+/// `--max-p`: a probability, 0 to 1.
+fn parse_p(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a p-value between 0 and 1")),
+    }
 }
 
 /// Runs `themata compare` and prints the closing summary.
@@ -422,9 +455,28 @@ impl Corpus {
 }
 
 /// One side of a comparison.
+#[derive(Clone)]
 struct Side {
+    /// The expression that selected it (for messages).
     label: String,
+    /// The field its value is of (`doc_id`, `year`, …); empty for [`REST`].
+    field: String,
+    /// The plain value (`2015`, `RUS,BLR`, a doc_id, or [`REST`]).
+    value: String,
     docs: Vec<usize>,
+}
+
+impl Side {
+    /// The rest of the corpus (every document not in the target; with
+    /// `--by`, of the other groups).
+    fn rest(docs: Vec<usize>) -> Side {
+        Side {
+            label: REST.into(),
+            field: String::new(),
+            value: REST.into(),
+            docs,
+        }
+    }
 }
 
 /// What is compared with what.
@@ -485,21 +537,14 @@ impl Plan {
                         value != v && !value.is_empty()
                     })
                     .collect();
-                let label = format!("{field}={v}");
-                groups.push(Side {
-                    label: label.clone(),
+                let side = || Side {
+                    label: format!("{field}={v}"),
+                    field: field.clone(),
+                    value: v.to_string(),
                     docs: target.clone(),
-                });
-                comparisons.push((
-                    Side {
-                        label,
-                        docs: target,
-                    },
-                    Side {
-                        label: REST.into(),
-                        docs: rest,
-                    },
-                ));
+                };
+                groups.push(side());
+                comparisons.push((side(), Side::rest(rest)));
             }
         } else if let Some(expr) = &args.target {
             let target = select(corpus, expr, "--target")?;
@@ -513,10 +558,7 @@ impl Plan {
                         "--target {expr}: selects every document, so the rest of the corpus is empty; name a --reference"
                     )));
                 }
-                references.push(Side {
-                    label: REST.into(),
-                    docs: rest,
-                });
+                references.push(Side::rest(rest));
             }
             for r in &args.reference {
                 let side = select(corpus, r, "--reference")?;
@@ -528,24 +570,10 @@ impl Plan {
                 }
                 references.push(side);
             }
-            groups.push(Side {
-                label: target.label.clone(),
-                docs: target.docs.clone(),
-            });
-            for r in &references {
-                groups.push(Side {
-                    label: r.label.clone(),
-                    docs: r.docs.clone(),
-                });
-            }
+            groups.push(target.clone());
+            groups.extend(references.iter().cloned());
             for r in references {
-                comparisons.push((
-                    Side {
-                        label: target.label.clone(),
-                        docs: target.docs.clone(),
-                    },
-                    r,
-                ));
+                comparisons.push((target.clone(), r));
             }
         }
         for (t, r) in &comparisons {
@@ -600,17 +628,22 @@ fn field_index(corpus: &Corpus, field: &str, flag: &str) -> Result<usize> {
 /// `FIELD=V1,V2` or a doc_id → the documents it selects.
 fn select(corpus: &Corpus, expr: &str, flag: &str) -> Result<Side> {
     let expr = expr.trim();
-    let docs: Vec<usize> = match expr.split_once('=') {
+    let (field, value, docs): (&str, String, Vec<usize>) = match expr.split_once('=') {
         Some((field, values)) => {
-            let col = field_index(corpus, field.trim(), &format!("{flag} {expr}"))?;
+            let field = field.trim();
+            let col = field_index(corpus, field, &format!("{flag} {expr}"))?;
             let values: Vec<&str> = values.split(',').map(str::trim).collect();
-            (0..corpus.docs.len())
+            let docs = (0..corpus.docs.len())
                 .filter(|&i| values.contains(&corpus.docs[i].meta[col].as_str()))
-                .collect()
+                .collect();
+            (field, values.join(","), docs)
         }
-        None => (0..corpus.docs.len())
-            .filter(|&i| corpus.docs[i].doc_id == expr)
-            .collect(),
+        None => {
+            let docs = (0..corpus.docs.len())
+                .filter(|&i| corpus.docs[i].doc_id == expr)
+                .collect();
+            ("doc_id", expr.to_string(), docs)
+        }
     };
     if docs.is_empty() {
         let hint = if expr.contains('=') {
@@ -627,6 +660,8 @@ fn select(corpus: &Corpus, expr: &str, flag: &str) -> Result<Side> {
     }
     Ok(Side {
         label: expr.to_string(),
+        field: field.to_string(),
+        value,
         docs,
     })
 }
@@ -657,7 +692,9 @@ fn group_bag(corpus: &Corpus, docs: &[usize]) -> Vec<(u32, u64)> {
 }
 
 const KEYNESS_COLUMNS: &[&str] = &[
+    "target_field",
     "target",
+    "reference_field",
     "reference",
     "stem",
     "term",
@@ -681,6 +718,7 @@ struct Scored {
     a: u64,
     b: u64,
     g2: f64,
+    p_value: f64,
     log_ratio: f64,
     chi2: f64,
     log_odds: f64,
@@ -698,43 +736,81 @@ impl Scored {
     }
 }
 
-/// Scores every term of one comparison, sorted for output.
-fn score(
-    corpus: &Corpus,
-    t: &Side,
-    r: &Side,
+/// Which rows of a comparison are kept, and their order.
+#[derive(Debug, Clone, Copy)]
+struct Keep {
     min_count: u64,
     sort: SortBy,
-) -> (Vec<Scored>, u64, u64) {
+    max_p: Option<f64>,
+    top: Option<usize>,
+}
+
+impl Keep {
+    /// Every row (with the count floor): what the charts rank.
+    fn all(args: &CompareArgs) -> Keep {
+        Keep {
+            min_count: args.min_count,
+            sort: args.sort,
+            max_p: None,
+            top: None,
+        }
+    }
+
+    /// The rows keyness.csv writes (`--max-p`, `--top`).
+    fn table(args: &CompareArgs) -> Keep {
+        Keep {
+            max_p: args.max_p,
+            top: args.top.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            ..Keep::all(args)
+        }
+    }
+}
+
+/// Descending by value, undefined (NaN) values last.
+fn descending(x: f64, y: f64) -> std::cmp::Ordering {
+    x.is_nan().cmp(&y.is_nan()).then_with(|| y.total_cmp(&x))
+}
+
+/// Scores every term of one comparison, sorted for output: by the measure
+/// descending (undefined values last), ties by key. `--max-p` keeps rows
+/// whose p_value is at most P; `--top N` then keeps the first N and the last
+/// N rows with a defined measure (the N most characteristic of each side).
+fn score(corpus: &Corpus, t: &Side, r: &Side, keep: Keep) -> (Vec<Scored>, u64, u64) {
     let mut ct = vec![0u64; corpus.keys.len()];
     let mut cr = vec![0u64; corpus.keys.len()];
     let nt = sum_counts(corpus, &t.docs, &mut ct);
     let nr = sum_counts(corpus, &r.docs, &mut cr);
-    // The prior: α_w = the term's pooled count, α₀ = Σ α_w.
-    let alpha_0: u64 = ct.iter().zip(&cr).map(|(a, b)| a + b).sum();
     let mut rows: Vec<Scored> = (0..corpus.keys.len())
-        .filter(|&k| ct[k] + cr[k] >= min_count.max(1))
+        .filter(|&k| ct[k] + cr[k] >= keep.min_count.max(1))
         .map(|k| {
             let (a, b) = (ct[k], cr[k]);
             let table = Table2::new(a, b, nt, nr);
-            let (log_odds, log_odds_z) = table.log_odds((a + b) as f64, alpha_0 as f64);
+            let (log_odds, log_odds_z) = table.log_odds();
+            let g2 = table.g2();
             Scored {
                 key: k as u32,
                 a,
                 b,
-                g2: table.g2(),
+                g2,
+                p_value: keyness::chi2_1df_p(g2),
                 log_ratio: table.log_ratio(),
                 chi2: table.chi2_yates(),
                 log_odds,
                 log_odds_z,
             }
         })
+        .filter(|s| keep.max_p.is_none_or(|p| s.p_value <= p))
         .collect();
     rows.sort_by(|x, y| {
-        y.measure(sort)
-            .total_cmp(&x.measure(sort))
+        descending(x.measure(keep.sort), y.measure(keep.sort))
             .then_with(|| corpus.keys[x.key as usize].cmp(&corpus.keys[y.key as usize]))
     });
+    if let Some(n) = keep.top {
+        rows.retain(|s| !s.measure(keep.sort).is_nan());
+        if rows.len() > 2 * n {
+            rows.drain(n..rows.len() - n);
+        }
+    }
     (rows, nt, nr)
 }
 
@@ -747,11 +823,13 @@ fn write_keyness(
     let mut sink = out.csv("keyness", KEYNESS_COLUMNS)?;
     let mut n = 0;
     for (t, r) in &plan.comparisons {
-        let (rows, nt, nr) = score(corpus, t, r, args.min_count, args.sort);
+        let (rows, nt, nr) = score(corpus, t, r, Keep::table(args));
         for s in rows {
             sink.row(&[
-                Cell::Str(&t.label),
-                Cell::Str(&r.label),
+                Cell::Str(&t.field),
+                Cell::Str(&t.value),
+                Cell::Str(&r.field),
+                Cell::Str(&r.value),
                 Cell::Str(&corpus.keys[s.key as usize]),
                 Cell::Str(&corpus.terms[s.key as usize]),
                 Cell::Int(s.a),
@@ -761,7 +839,7 @@ fn write_keyness(
                 Cell::Float(per_1000(s.a, nt)),
                 Cell::Float(per_1000(s.b, nr)),
                 Cell::Float(s.g2),
-                Cell::Sci(keyness::chi2_1df_p(s.g2)),
+                Cell::Sci(s.p_value),
                 Cell::Float(s.log_ratio),
                 Cell::Float(s.chi2),
                 Cell::Float(s.log_odds),
@@ -835,9 +913,13 @@ const SIMILARITY_MAX_DOCS: usize = 1000;
 fn write_similarity(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<Option<String>> {
     let mut sides: Vec<(String, Vec<(u32, u64)>)> = Vec::new();
     let mut note = None;
+    let field = match plan.groups.first() {
+        Some(g) if plan.by => g.field.as_str(),
+        _ => "doc_id",
+    };
     if plan.by {
         for g in &plan.groups {
-            sides.push((g.label.clone(), group_bag(corpus, &g.docs)));
+            sides.push((g.value.clone(), group_bag(corpus, &g.docs)));
         }
     } else {
         let mut used: Vec<usize> = plan
@@ -879,9 +961,10 @@ fn write_similarity(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<Op
             .cmp(&sides[y.0].0)
             .then_with(|| sides[x.1].0.cmp(&sides[y.1].0))
     });
-    let mut sink = out.csv("similarity", &["doc_a", "doc_b", "cosine"])?;
+    let mut sink = out.csv("similarity", &["field", "doc_a", "doc_b", "cosine"])?;
     for (a, b, c) in rows {
         sink.row(&[
+            Cell::Str(field),
             Cell::Str(&sides[a].0),
             Cell::Str(&sides[b].0),
             Cell::Float(c),
@@ -895,14 +978,15 @@ fn write_similarity(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<Op
 fn write_themes(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<()> {
     let mut sink = out.csv(
         "themes_by_group",
-        &["group", "theme", "count", "n_terms", "per_1000"],
+        &["field", "group", "theme", "count", "n_terms", "per_1000"],
     )?;
     for g in &plan.groups {
         let n_terms: u64 = g.docs.iter().map(|&i| corpus.docs[i].n_terms).sum();
         for (t, key) in corpus.theme_keys.iter().enumerate() {
             let count: u64 = g.docs.iter().map(|&i| corpus.docs[i].themes[t]).sum();
             sink.row(&[
-                Cell::Str(&g.label),
+                Cell::Str(&g.field),
+                Cell::Str(&g.value),
                 Cell::Str(key),
                 Cell::Int(count),
                 Cell::Int(n_terms),
@@ -939,12 +1023,13 @@ fn write_charts(
         && (cfg.charts == Policy::All || plan.comparisons.len() <= chart::PER_DOCUMENT_MAX);
     if per_comparison {
         for (i, (t, r)) in plan.comparisons.iter().enumerate() {
-            let (rows, _, _) = score(corpus, t, r, args.min_count, args.sort);
+            let (rows, _, _) = score(corpus, t, r, Keep::all(args));
             let side = |positive: bool| -> Vec<(String, f64)> {
                 let mut side: Vec<(String, f64)> = rows
                     .iter()
                     .filter(|s| {
-                        (s.measure(args.sort) > 0.0) == positive && s.measure(args.sort) != 0.0
+                        let v = s.measure(args.sort);
+                        v.is_finite() && v != 0.0 && (v > 0.0) == positive
                     })
                     .map(|s| (corpus.terms[s.key as usize].clone(), s.measure(args.sort)))
                     .collect();
@@ -952,8 +1037,14 @@ fn write_charts(
                 side.truncate(chart::keyness::TOP);
                 side
             };
-            let svg =
-                chart::keyness::keyness(&t.label, &r.label, &side(true), &side(false), measure);
+            let svg = chart::keyness::keyness(
+                &t.value,
+                &r.value,
+                (&t.field, &r.field),
+                &side(true),
+                &side(false),
+                measure,
+            );
             out.file(&format!("charts/keyness_{}.svg", i + 1), svg.as_bytes())?;
         }
     } else if cfg.charts == Policy::Auto {
@@ -974,21 +1065,44 @@ fn write_charts(
         ));
         return Ok(notes);
     }
+    // Plain values, unless two groups of different fields share one.
+    let mut values: Vec<&str> = plan.groups.iter().map(|g| g.value.as_str()).collect();
+    values.sort_unstable();
+    values.dedup();
+    let plain = values.len() == plan.groups.len();
     let mut rates = Vec::new();
     for g in &plan.groups {
         let n_terms: u64 = g.docs.iter().map(|&i| corpus.docs[i].n_terms).sum();
+        let x = if plain || g.field.is_empty() {
+            g.value.clone()
+        } else {
+            format!("{} {}", g.field, g.value)
+        };
         for (t, key) in corpus.theme_keys.iter().enumerate() {
             let count: u64 = g.docs.iter().map(|&i| corpus.docs[i].themes[t]).sum();
-            rates.push((g.label.clone(), key.clone(), per_1000(count, n_terms)));
+            rates.push((x.clone(), key.clone(), per_1000(count, n_terms)));
         }
     }
+    let groups: Vec<&Side> = plan.groups.iter().collect();
     let svg = chart::lines::theme_rates(
-        "Theme rates by group",
+        &format!("Theme rates by {}", fields_of(&groups)),
         "Theme matches per 1,000 terms of each group (themes_by_group.csv).",
         &rates,
     );
     out.file("charts/theme_rates.svg", svg.as_bytes())?;
     Ok(notes)
+}
+
+/// The fields of some sides, for a chart title: `year`, or `folder, doc_id`
+/// (the rest of the corpus has none).
+fn fields_of(sides: &[&Side]) -> String {
+    let mut fields: Vec<&str> = Vec::new();
+    for s in sides {
+        if !s.field.is_empty() && !fields.contains(&s.field.as_str()) {
+            fields.push(&s.field);
+        }
+    }
+    fields.join(", ")
 }
 
 fn write_manifest(
@@ -1010,12 +1124,14 @@ fn write_manifest(
         .map(|(t, r)| {
             let total = |s: &Side| s.docs.iter().map(|&i| corpus.docs[i].total).sum::<u64>();
             serde_json::json!({
-                "target": t.label,
-                "reference": r.label,
+                "target_field": t.field,
+                "target": t.value,
+                "reference_field": r.field,
+                "reference": r.value,
                 "total_target": total(t),
                 "total_reference": total(r),
                 "documents_target": ids(&t.docs),
-                "documents_reference": if r.label == REST { serde_json::json!(r.docs.len()) } else { serde_json::json!(ids(&r.docs)) },
+                "documents_reference": if r.field.is_empty() { serde_json::json!(r.docs.len()) } else { serde_json::json!(ids(&r.docs)) },
             })
         })
         .collect();
@@ -1038,6 +1154,8 @@ fn write_manifest(
             "unit": args.unit,
             "min_count": args.min_count,
             "sort": args.sort,
+            "top": args.top,
+            "max_p": args.max_p,
             "meta_pattern": args.analysis.meta_pattern,
             "meta": args.analysis.meta,
             "fields": corpus.fields,
@@ -1049,8 +1167,10 @@ fn write_manifest(
             "p_value": "P(chi-square with 1 df >= |g2|) = erfc(sqrt(|g2| / 2))",
             "log_ratio": "log2((a / N_T) / (b / N_R)), a zero count replaced by 0.5 (Hardie 2014)",
             "chi2": "N (|ad - bc| - N/2)^2 / ((a+b)(c+d)(a+c)(b+d)) with Yates' correction, signed like g2; 0 when |ad - bc| <= N/2",
-            "log_odds": "ln[(a+α_w)/(N_T+α0-a-α_w)] - ln[(b+α_w)/(N_R+α0-b-α_w)], α_w = a + b (pooled count), α0 = sum of α_w (Monroe, Colaresi & Quinn 2008, eq. 16)",
-            "log_odds_z": "log_odds / sqrt(1/(a+α_w) + 1/(b+α_w))",
+            "log_odds": "ln[(a+α_w)/(N_T+α0-a-α_w)] - ln[(b+α_w)/(N_R+α0-b-α_w)] with α_w = a + b (the pooled count) and α0 = N_T + N_R (the pooled total the counts are a share of): Monroe, Colaresi & Quinn 2008, eq. 16, where α0 = sum of α_w; the two are equal for terms and n-grams, and for themes (which overlap and leave terms out) each count is taken against its complement in the side's term total; empty when undefined (a term that is all of both sides, or a count above its side's total)",
+            "log_odds_z": "log_odds / sqrt(1/(a+α_w) + 1/(b+α_w)); empty where log_odds is",
+            "empty_cells": "g2, p_value, chi2, log_odds and log_odds_z are empty when a count exceeds its side's total (a theme whose patterns match stopwords or numbers), log_odds and log_odds_z also when a term is all of both sides",
+            "rows": "--max-p P keeps rows with p_value <= P; --top N then keeps per comparison the N rows with the highest and the N with the lowest --sort measure (rows with an empty measure dropped)",
             "per_1000": "count * 1000 / side total",
             "tfidf": tfidf::VARIANT,
             "cosine": "sum(x_i y_i) / (|x| |y|) on raw counts of the unit",
