@@ -195,7 +195,8 @@ pub fn out_of_memory(size: usize) -> ! {
 /// creates the file `MARKER` and waits there until the file is removed or
 /// a signal arrives, then goes on (so a signal during a switch is seen to
 /// wait for it).
-/// Points: `staged` (all files staged), `switch` (before the mutex),
+/// Points: `staging` (staging folder made, nothing written yet), `switch`
+/// (all files staged, before the mutex),
 /// `switched` (folder replaced, mutex held), `cleaned` (old tree removed).
 pub fn pause(point: &str) {
     let Ok(spec) = std::env::var("THEMATA_TEST_PAUSE") else {
