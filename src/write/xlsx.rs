@@ -105,7 +105,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("pattern", "The codebook pattern that matched."),
     ("matched", "The text it matched, lowercased."),
     ("n", "Length of the n-gram in terms."),
-    ("ngram", "The n-gram, each stem shown by its most frequent form."),
+    ("ngram", "The n-gram, shown as its most frequent exact word sequence in the document."),
     ("total", "Occurrences in all documents."),
     ("left", "Up to --window tokens of source text before the match, in the same section."),
     ("match", "The exact source text that matched."),
