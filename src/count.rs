@@ -118,8 +118,9 @@ pub struct DocCounts {
     pub terms: Vec<(u32, u32, u32)>,
     /// By n, count descending, text, then stem ids.
     pub ngrams: Vec<NgramCount>,
-    /// The distinct display forms in the n-grams' sequences (string ids), in
-    /// text order, and their [`prefix`]es as in `stem_keys`.
+    /// The distinct display texts of the document's term forms (string ids)
+    /// in text order, which the n-grams' sequences index, and their
+    /// [`prefix`]es as in `stem_keys`.
     pub ngram_forms: Vec<u32>,
     pub ngram_form_keys: Vec<[u8; 16]>,
     /// Every exact sequence of each n-gram with its count, grouped by n-gram
@@ -325,11 +326,13 @@ pub struct StemCache {
     elements: Vec<u32>,
     /// Per document: each global stem's local id (or NONE).
     local: Vec<u32>,
-    /// Per document: each form's count as a term unit.
-    form_counts: Vec<u32>,
-    /// Per document: n-gram counts (empty between documents).
+    /// Per document: each form's count as a term unit, and its local id
+    /// (its place in the document's [`DocCounts::surfaces`]) once counted.
+    form_counts: Vec<(u32, u32)>,
+    /// Per document: counts of exact sequences of term forms (local form
+    /// ids), grouped into n-grams afterwards (empty between documents).
     ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32>,
-    /// Per document: bigram counts by the two local stem ids as one
+    /// Per document: bigram counts by the two local form ids as one
     /// integer (the default n-grams, hashed and compared as one word).
     bigram_counts: FxHashMap<u64, u32>,
     /// Global stem id by the text that was stemmed.
@@ -441,7 +444,7 @@ impl StemCache {
             elements: (start, self.elements.len() as u32),
         });
         self.by_form.insert(lookup, id);
-        self.form_counts.push(0);
+        self.form_counts.push((0, NONE));
         id
     }
 
@@ -716,19 +719,21 @@ pub fn count_document(
             }
             section_counts[local] += 1;
             let fc = &mut cache.form_counts[unit.form as usize];
-            if *fc == 0 {
+            if fc.0 == 0 {
+                fc.1 = counted_forms.len() as u32;
                 counted_forms.push(unit.form);
             }
-            *fc += 1;
+            fc.0 += 1;
         }
 
         // N-grams over runs of consecutive term units.
         if max_ngram >= 2 {
             for unit in units.iter().map(Some).chain([None]) {
                 match unit {
-                    Some(u) if u.local != NONE => run.push(u.form),
+                    // The local form id, set by the terms' loop above.
+                    Some(u) if u.local != NONE => run.push(cache.form_counts[u.form as usize].1),
                     _ => {
-                        // Keyed by form ids: each exact sequence counts.
+                        // Keyed by local form ids: each exact sequence counts.
                         for pair in run.windows(2) {
                             let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
                             *bigram_counts.entry(key).or_insert(0) += 1;
@@ -801,7 +806,7 @@ pub fn count_document(
     doc.surfaces = counted_forms
         .iter()
         .map(|&form| {
-            let count = std::mem::take(&mut cache.form_counts[form as usize]);
+            let count = std::mem::take(&mut cache.form_counts[form as usize].0);
             let f = &cache.forms[form as usize];
             (cache.local[f.stem as usize], f.text, count)
         })
@@ -818,6 +823,11 @@ pub fn count_document(
             best[stem] = count;
         }
     }
+    for &g in &locals.global {
+        cache.local[g as usize] = NONE;
+    }
+    cache.busy = false;
+
     keys.clear();
     keys.extend(
         doc_terms
@@ -850,10 +860,6 @@ pub fn count_document(
     cache.finish_ngrams(&sequences, &mut doc);
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     doc.surface_keys = cache.doc_keys(&doc.surface, &surface_keys);
-    for &g in &locals.global {
-        cache.local[g as usize] = NONE;
-    }
-    cache.busy = false;
 
     let mut rows: Vec<MatchRow> = match_rows
         .into_iter()
@@ -986,25 +992,13 @@ impl StemCache {
         pa < pb || (pa == pb && !prefix_is_whole(pa) && self.strings.get(a) < self.strings.get(b))
     }
 
-    /// The forms of a sequence of form ids (then `u32::MAX`).
-    fn forms_of<'a>(&'a self, seq: &'a [u32; MAX_NGRAM]) -> impl Iterator<Item = &'a Form> + 'a {
-        seq.iter()
-            .take_while(|&&f| f != u32::MAX)
-            .map(|&f| &self.forms[f as usize])
-    }
-
     /// Sets the document's n-grams from the counts of their exact form
-    /// sequences (global form ids, then `u32::MAX`): each n-gram's stems
-    /// (local ids, which must still be set), its count, and its sequences
-    /// of display forms with their counts. Forms with equal display texts
-    /// are one display form.
+    /// sequences (local form ids, the places of `doc.surfaces`, then
+    /// `u32::MAX`): each n-gram's stems, its count, and its sequences of
+    /// display forms with their counts. Forms with equal display texts are
+    /// one display form.
     fn finish_ngrams(&self, sequences: &[([u32; MAX_NGRAM], u32)], doc: &mut DocCounts) {
-        let mut ids: Vec<u32> = sequences
-            .iter()
-            .flat_map(|(seq, _)| self.forms_of(seq).map(|f| f.text))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+        let ids: Vec<u32> = doc.surfaces.iter().map(|&(_, text, _)| text).collect();
         let prefixes: Vec<u128> = ids.iter().map(|&id| self.prefix_of(id)).collect();
         // Dense ranks: the display forms' indices in text order.
         let rank = self.ranks_by(&ids, &prefixes, true);
@@ -1021,14 +1015,25 @@ impl StemCache {
             .map(|(seq, count)| {
                 let mut stems = [u32::MAX; MAX_NGRAM];
                 let mut texts = [u32::MAX; MAX_NGRAM];
-                for (k, f) in self.forms_of(seq).enumerate() {
-                    stems[k] = self.local[f.stem as usize];
-                    texts[k] = rank[ids.binary_search(&f.text).unwrap_or_else(|i| i)];
+                for (k, &f) in seq.iter().take_while(|&&f| f != u32::MAX).enumerate() {
+                    stems[k] = doc.surfaces[f as usize].0;
+                    texts[k] = rank[f as usize];
                 }
                 (stems, texts, *count)
             })
             .collect();
-        grams.sort_unstable();
+        if grams.iter().all(|g| g.0[2] == u32::MAX) {
+            // Bigrams (the default): the same order, by one integer.
+            grams.sort_unstable_by_key(|g| {
+                pair(
+                    g.0[0],
+                    g.0[1],
+                    (u64::from(g.1[0]) << 32) | u64::from(g.1[1]),
+                )
+            });
+        } else {
+            grams.sort_unstable();
+        }
         grams.dedup_by(|later, kept| {
             let same = later.0 == kept.0 && later.1 == kept.1;
             if same {
@@ -1041,10 +1046,12 @@ impl StemCache {
         let mut ngrams = Vec::new();
         let mut surfaces: Vec<Sequence> = Vec::with_capacity(grams.len());
         for group in grams.chunk_by_mut(|a, b| a.0 == b.0) {
-            group.sort_unstable_by(|a, b| {
-                b.2.cmp(&a.2)
-                    .then_with(|| sequence_cmp(&a.1, &b.1, plain, text))
-            });
+            if group.len() > 1 {
+                group.sort_unstable_by(|a, b| {
+                    b.2.cmp(&a.2)
+                        .then_with(|| sequence_cmp(&a.1, &b.1, plain, text))
+                });
+            }
             let start = surfaces.len() as u32;
             surfaces.extend(group.iter().map(|&(_, texts, count)| (texts, count)));
             let ids = group[0].0;
@@ -1061,6 +1068,12 @@ impl StemCache {
         doc.ngram_surfaces = surfaces;
         doc.ngrams = ngrams;
     }
+}
+
+/// `a`, `b` and `rest` (below 2^64) as one integer, in that order of
+/// significance.
+fn pair(a: u32, b: u32, rest: u64) -> u128 {
+    (u128::from(a) << 96) | (u128::from(b) << 64) | u128::from(rest)
 }
 
 /// Appends the texts of a sequence of display forms (`text` gives each
@@ -1107,7 +1120,17 @@ fn sort_ngrams<'a>(
     text: impl Fn(u32) -> &'a str + Copy,
 ) {
     let best = |g: &NgramCount| surfaces[g.surfaces.0 as usize].0;
-    if plain {
+    if plain && ngrams.iter().all(|g| g.n == 2) {
+        // Bigrams (the default): count and text in one integer, stem ids
+        // in another.
+        ngrams.sort_unstable_by_key(|g| {
+            let b = best(g);
+            (
+                pair(u32::MAX - g.count, b[0], u64::from(b[1])),
+                (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]),
+            )
+        });
+    } else if plain {
         ngrams.sort_unstable_by_key(|g| (g.n, u32::MAX - g.count, best(g), g.ids));
     } else {
         ngrams.sort_by_cached_key(|g| {
