@@ -374,7 +374,7 @@ impl Analyzer {
         !form.chars().any(char::is_alphabetic)
     }
 
-    /// Steps 1–5 for one token: its form, and its stem ("" when the form is
+    /// Steps 1–5 for one token: its key, and its stem ("" when the token is
     /// not a term), as the theme matcher sees a word.
     pub fn form_and_stem(&self, surface: &str) -> (String, String) {
         let (form, role) = self.classify(surface);

@@ -10,6 +10,13 @@
 //! (with `--hyphens join` a compound is one term; with `both` its parts count
 //! too); n-grams are runs of consecutive terms inside one section, never
 //! across a stopword, a number or a section boundary.
+//!
+//! A form has a display text and a key (see [`crate::analyze`]); stems come
+//! from keys. N-grams are counted as exact sequences of forms and grouped
+//! by stems afterwards, so that each n-gram keeps every sequence it occurred
+//! as: tables show its most frequent one, which is text that occurs, where
+//! each stem's own most frequent form would invent a phrase ("every
+//! nations" for "every nation").
 
 use std::sync::Arc;
 
