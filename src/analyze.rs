@@ -2,21 +2,34 @@
 //! term, then stems terms. One `Analyzer` serves the documents and the
 //! codebook patterns, so both are normalised the same way.
 //!
+//! A form has two texts. Its *display* text is what tables show: the token
+//! lowercased (full Unicode lowercase) and in NFC. Its *key* is what is
+//! counted and matched: NFKC, then full Unicode case folding, then NFKC
+//! again, so `Straße` and `STRASSE` (`strasse`), `ﬁnance` and `finance`,
+//! full-width `ＵＮ` and `un` are one key. `İ` folds to `i` (not `i̇`);
+//! with `--lang turkish` the Turkic rules apply instead (`I` → `ı`,
+//! `İ` → `i`). In both texts U+2019 becomes U+0027 and leading and trailing
+//! `_` (Gutenberg italics) are trimmed. For ASCII text (without `I` in
+//! Turkish) the key is the display text, computed once.
+//!
 //! Steps for one token (each expects the output of the one before):
-//! 1. full Unicode lowercase and NFC; U+2019 becomes U+0027; leading and
-//!    trailing `_` (Gutenberg italics) are trimmed;
-//! 2. a stopword (checked before and after step 3, so `it's` and `don’t` are
-//!    stopwords) is marked, not deleted;
-//! 3. a possessive `'s` is removed (`one’s` → `one`) unless
+//! 1. display text and key as above;
+//! 2. a stopword (checked on the key before and after step 3, so `it's` and
+//!    `don’t` are stopwords) is marked, not deleted;
+//! 3. a possessive `'s` is removed from both texts (`one’s` → `one`) unless
 //!    `--keep-possessives`;
-//! 4. a form without a letter is a number, not a term, unless `--keep-numbers`;
-//! 5. a term is stemmed with Snowball, except forms with a digit, `.` or `_`.
+//! 4. a key without a letter is a number, not a term, unless `--keep-numbers`;
+//! 5. a term's key is stemmed with Snowball, except keys with a digit, `.`
+//!    or `_`.
+//!
+//! Stopwords and codebook patterns go through the same key function.
 //!
 //! Hyphenated compounds are rebuilt from tokens here too (see [`Hyphens`]).
 
+use icu_casemap::CaseMapper;
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashSet;
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::error::{Error, Result};
 
@@ -40,6 +53,23 @@ pub enum Role {
     Term,
     Stopword,
     Number,
+}
+
+/// A token's texts and role, as [`Analyzer::analyze`] gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analyzed {
+    /// The display text (lowercase, NFC).
+    pub display: String,
+    /// The key (NFKC, case folded), when it differs from `display`.
+    pub key: Option<String>,
+    pub role: Role,
+}
+
+impl Analyzed {
+    /// The text that is counted, stemmed and matched.
+    pub fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or(&self.display)
+    }
 }
 
 /// Languages with a Snowball stemmer; the ones with a shipped stopword list
@@ -121,6 +151,23 @@ const LANGUAGES: &[(&str, Algorithm, Option<&str>)] = &[
     ),
 ];
 
+/// `text` without leading and trailing `_`, unless it is only `_`.
+fn trim_underscores(text: &str) -> &str {
+    match text.trim_matches('_') {
+        "" => text,
+        trimmed => trimmed,
+    }
+}
+
+/// `text` in NFKC.
+fn nfkc(text: &str) -> String {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.to_string()
+    } else {
+        text.nfkc().collect()
+    }
+}
+
 /// A process-wide counter for ids of compiled analyzers and matchers, so
 /// that per-thread caches can tell whose results they hold.
 pub fn next_id() -> u64 {
@@ -150,6 +197,8 @@ pub struct Analyzer {
     pub keep_numbers: bool,
     pub hyphens: Hyphens,
     pub language: String,
+    /// Turkic case folding of `I` and `İ` (Turkish).
+    turkic: bool,
     /// How many stopwords are loaded (for the manifest).
     pub n_stopwords: usize,
     /// See [`next_id`].
@@ -199,6 +248,7 @@ impl Analyzer {
             keep_possessives: options.keep_possessives,
             keep_numbers: options.keep_numbers,
             hyphens: options.hyphens,
+            turkic: language == "turkish",
             language,
             n_stopwords: 0,
             id: next_id(),
@@ -230,10 +280,20 @@ impl Analyzer {
         Ok(analyzer)
     }
 
-    /// Step 1: lowercase, NFC, apostrophes unified, `_` trimmed.
+    /// Step 1's key: NFKC, full case folding, NFKC, apostrophes unified,
+    /// `_` trimmed (the text that is counted and matched).
     pub fn normalize(&self, surface: &str) -> String {
-        let trimmed = surface.trim_matches('_');
-        let trimmed = if trimmed.is_empty() { surface } else { trimmed };
+        let trimmed = trim_underscores(surface);
+        if self.is_fast(trimmed) {
+            return trimmed.to_ascii_lowercase();
+        }
+        self.fold(trimmed)
+    }
+
+    /// Step 1's display text: lowercase, NFC, apostrophes unified, `_`
+    /// trimmed.
+    pub fn display(&self, surface: &str) -> String {
+        let trimmed = trim_underscores(surface);
         if trimmed.is_ascii() {
             return trimmed.to_ascii_lowercase();
         }
@@ -245,22 +305,67 @@ impl Analyzer {
         lower.replace('\u{2019}', "'")
     }
 
-    /// Steps 1–4: the form used for counting and matching, and its role.
-    pub fn classify(&self, surface: &str) -> (String, Role) {
-        let mut form = self.normalize(surface);
-        if self.stopwords.contains(&form) {
-            return (form, Role::Stopword);
+    /// Whether the key of `text` is its ASCII lowercase (and so equals its
+    /// display text).
+    fn is_fast(&self, text: &str) -> bool {
+        text.is_ascii() && !(self.turkic && text.contains('I'))
+    }
+
+    /// The key of a trimmed text that takes no fast path.
+    fn fold(&self, text: &str) -> String {
+        let composed = nfkc(text);
+        let case = CaseMapper::new();
+        let folded = if self.turkic {
+            case.fold_turkic_string(&composed).into_owned()
+        } else {
+            // Full folding maps İ to i + U+0307; outside Turkic it is an I.
+            case.fold_string(&composed.replace('\u{130}', "I"))
+                .into_owned()
+        };
+        nfkc(&folded).replace('\u{2019}', "'")
+    }
+
+    /// Steps 1–4: a token's display text, key and role.
+    pub fn analyze(&self, surface: &str) -> Analyzed {
+        let trimmed = trim_underscores(surface);
+        let mut display = self.display(surface);
+        let mut key = (!self.is_fast(trimmed))
+            .then(|| self.fold(trimmed))
+            .filter(|k| *k != display);
+        let role = self.role(&mut display, &mut key);
+        let key = key.filter(|k| *k != display);
+        Analyzed { display, key, role }
+    }
+
+    /// Steps 2–4 on a token's display text and key (`None`: the display
+    /// text), removing a possessive from both.
+    fn role(&self, display: &mut String, key: &mut Option<String>) -> Role {
+        if self.stopwords.contains(key.as_deref().unwrap_or(display)) {
+            return Role::Stopword;
         }
-        if !self.keep_possessives && form.len() > 2 && form.ends_with("'s") {
-            form.truncate(form.len() - 2);
-            if self.stopwords.contains(&form) {
-                return (form, Role::Stopword);
+        let k = key.as_deref().unwrap_or(display);
+        if !self.keep_possessives && k.len() > 2 && k.ends_with("'s") {
+            if let Some(key) = key {
+                key.truncate(key.len() - 2);
+            }
+            if display.len() > 2 && display.ends_with("'s") {
+                display.truncate(display.len() - 2);
+            }
+            if self.stopwords.contains(key.as_deref().unwrap_or(display)) {
+                return Role::Stopword;
             }
         }
-        if !form.chars().any(char::is_alphabetic) && !self.keep_numbers {
-            return (form, Role::Number);
+        if !self.keep_numbers && Analyzer::is_number(key.as_deref().unwrap_or(display)) {
+            Role::Number
+        } else {
+            Role::Term
         }
-        (form, Role::Term)
+    }
+
+    /// Steps 1–4: the key used for counting and matching, and its role.
+    pub fn classify(&self, surface: &str) -> (String, Role) {
+        let a = self.analyze(surface);
+        (a.key.unwrap_or(a.display), a.role)
     }
 
     /// Whether a form with no letters counts as a term.
@@ -268,7 +373,7 @@ impl Analyzer {
         !form.chars().any(char::is_alphabetic)
     }
 
-    /// Steps 1–5 for one token: its form, and its stem ("" when the form is
+    /// Steps 1–5 for one token: its key, and its stem ("" when the token is
     /// not a term), as the theme matcher sees a word.
     pub fn form_and_stem(&self, surface: &str) -> (String, String) {
         let (form, role) = self.classify(surface);
@@ -280,7 +385,7 @@ impl Analyzer {
         (form, stem)
     }
 
-    /// Step 5: the Snowball stem of a term form (expects step 1's output).
+    /// Step 5: the Snowball stem of a term's key (expects step 1's key).
     /// A stemmer panic falls back to the form itself.
     pub fn stem(&self, form: &str) -> String {
         match &self.stemmer {
@@ -369,6 +474,51 @@ mod tests {
         // "É" as E + combining acute → NFC é; Greek capital sigma lowercases.
         assert_eq!(a.normalize("E\u{301}TAT"), "état");
         assert_eq!(a.normalize("ΣΟΦΊΑ"), "σοφία");
+    }
+
+    /// Keys by Unicode's CaseFolding.txt (full, F; Turkic, T) and NFKC:
+    /// ß → ss, ﬁ → fi, full-width letters and digits → ASCII; İ → i.
+    #[test]
+    fn keys_are_nfkc_and_full_case_folded() {
+        let a = english();
+        for (surface, key) in [
+            ("İSTANBUL", "istanbul"),
+            ("I\u{307}STANBUL", "istanbul"),
+            ("Istanbul", "istanbul"),
+            ("Straße", "strasse"),
+            ("STRAẞE", "strasse"),
+            ("ﬁnance", "finance"),
+            ("ＵＮ", "un"),
+            ("Don’t", "don't"),
+            ("_ΣΟΦΊΑ_", "σοφία"),
+        ] {
+            assert_eq!(a.normalize(surface), key, "{surface}");
+        }
+        let turkish = Analyzer::new(&AnalyzerOptions {
+            language: "turkish".into(),
+            ..AnalyzerOptions::default()
+        })
+        .unwrap();
+        assert_eq!(turkish.normalize("İSTANBUL"), "istanbul");
+        assert_eq!(turkish.normalize("ISTANBUL"), "ıstanbul");
+        assert_eq!(turkish.normalize("ıstanbul"), "ıstanbul");
+    }
+
+    /// The display text keeps the original letters (lowercase, NFC); the
+    /// key is counted; a possessive leaves both; ASCII has one text.
+    #[test]
+    fn display_and_key() {
+        let a = english();
+        let got = a.analyze("Straße’s");
+        assert_eq!(got.display, "straße");
+        assert_eq!(got.key(), "strasse");
+        assert_eq!(got.role, Role::Term);
+        let fw = a.analyze("２０２２");
+        assert_eq!((fw.key(), fw.role), ("2022", Role::Number));
+        assert_eq!(a.analyze("ＴＨＥ").role, Role::Stopword);
+        let ascii = a.analyze("Peace");
+        assert_eq!((ascii.display.as_str(), ascii.key), ("peace", None));
+        assert_eq!(a.analyze("İSTANBUL").display, "i\u{307}stanbul");
     }
 
     #[test]

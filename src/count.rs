@@ -14,6 +14,13 @@
 //! (with `--hyphens join` a compound is one term; with `both` its parts count
 //! too); n-grams are runs of consecutive terms inside one section, never
 //! across a stopword, a number or a section boundary.
+//!
+//! A form has a display text and a key (see [`crate::analyze`]); stems come
+//! from keys. N-grams are counted as exact sequences of forms and grouped
+//! by stems afterwards, so that each n-gram keeps every sequence it occurred
+//! as: tables show its most frequent one, which is text that occurs, where
+//! each stem's own most frequent form would invent a phrase ("every
+//! nations" for "every nation").
 
 use std::sync::Arc;
 
@@ -61,7 +68,13 @@ pub struct NgramCount {
     /// its text is [`DocCounts::ngram_text`].
     pub ids: [u32; MAX_NGRAM],
     pub count: u32,
+    /// Its range of [`DocCounts::ngram_surfaces`].
+    pub surfaces: (u32, u32),
 }
+
+/// A sequence of display forms (indices of [`DocCounts::ngram_forms`] in
+/// the first `n` places, then `u32::MAX`) and how often it occurs.
+pub type Sequence = ([u32; MAX_NGRAM], u32);
 
 /// The longest n-gram counted (`--ngrams` accepts 1..=5).
 pub const MAX_NGRAM: usize = 5;
@@ -116,7 +129,16 @@ pub struct DocCounts {
     pub surface_keys: Vec<[u8; 16]>,
     /// (stem id, count, sections containing it), by count descending, then stem.
     pub terms: Vec<(u32, u32, u32)>,
+    /// By n, count descending, text, then stem ids.
     pub ngrams: Vec<NgramCount>,
+    /// The distinct display texts of the document's term forms (string ids)
+    /// in text order, which the n-grams' sequences index, and their
+    /// [`prefix`]es as in `stem_keys`.
+    pub ngram_forms: Vec<u32>,
+    pub ngram_form_keys: Vec<[u8; 16]>,
+    /// Every exact sequence of each n-gram with its count, grouped by n-gram
+    /// (see [`NgramCount::surfaces`]), most frequent first, ties by text.
+    pub ngram_surfaces: Vec<Sequence>,
     pub matches: Vec<MatchRow>,
     /// With [`count_with_kwic`]: every theme match's place, in `kwic.csv`
     /// order.
@@ -137,6 +159,11 @@ impl std::fmt::Debug for DocCounts {
             .collect();
         let mut surfaces: Vec<(u32, &str, u32)> = self.surfaces().collect();
         surfaces.sort_unstable();
+        let sequences: Vec<Vec<(String, u32)>> = self
+            .ngrams
+            .iter()
+            .map(|g| self.ngram_sequences(g).collect())
+            .collect();
         f.debug_struct("DocCounts")
             .field("sections", &self.sections)
             .field("stems", &stems)
@@ -144,6 +171,7 @@ impl std::fmt::Debug for DocCounts {
             .field("surfaces", &surfaces)
             .field("terms", &self.terms)
             .field("ngrams", &self.ngrams)
+            .field("sequences", &sequences)
             .field("matches", &self.matches)
             .field("kwic", &self.kwic)
             .field("n_tokens", &self.n_tokens)
@@ -213,13 +241,17 @@ impl DocCounts {
         self.surfaces = Vec::new();
         self.terms = Vec::new();
         self.ngrams = Vec::new();
+        self.ngram_forms = Vec::new();
+        self.ngram_form_keys = Vec::new();
+        self.ngram_surfaces = Vec::new();
         self.matches = Vec::new();
         for s in &mut self.sections {
             s.terms = Vec::new();
         }
     }
 
-    /// An n-gram's text: its stems' surface forms, space separated.
+    /// An n-gram's text: its most frequent exact sequence of display forms
+    /// in the document (ties: the smallest text), space separated.
     pub fn ngram_text(&self, g: &NgramCount) -> String {
         let mut text = String::new();
         self.push_ngram_text(g, &mut text);
@@ -228,12 +260,43 @@ impl DocCounts {
 
     /// Appends [`DocCounts::ngram_text`] to `out`.
     pub fn push_ngram_text(&self, g: &NgramCount, out: &mut String) {
-        for (k, &s) in g.stems().iter().enumerate() {
-            if k > 0 {
-                out.push(' ');
-            }
-            out.push_str(self.surface(s));
+        if let Some((forms, _)) = self.ngram_surfaces(g).first() {
+            push_sequence_text(forms, |i| self.ngram_form(i), out);
         }
+    }
+
+    /// The exact sequences of an n-gram with their counts, most frequent
+    /// first (ties: by text).
+    pub fn ngram_surfaces(&self, g: &NgramCount) -> &[Sequence] {
+        &self.ngram_surfaces[g.surfaces.0 as usize..g.surfaces.1 as usize]
+    }
+
+    /// [`DocCounts::ngram_surfaces`] as texts.
+    pub fn ngram_sequences<'a>(
+        &'a self,
+        g: &NgramCount,
+    ) -> impl Iterator<Item = (String, u32)> + 'a {
+        self.ngram_surfaces(g).iter().map(|(forms, count)| {
+            let mut text = String::new();
+            push_sequence_text(forms, |i| self.ngram_form(i), &mut text);
+            (text, *count)
+        })
+    }
+
+    /// The text of display form `i` of the n-grams.
+    pub fn ngram_form(&self, i: u32) -> &str {
+        self.strings.get(self.ngram_forms[i as usize])
+    }
+
+    /// [`DocCounts::ngram_form`] as bytes, as [`DocCounts::stem_bytes`].
+    pub fn ngram_form_bytes(&self, i: u32) -> &[u8] {
+        key_text(self.ngram_form_keys.get(i as usize))
+            .unwrap_or_else(|| self.ngram_form(i).as_bytes())
+    }
+
+    /// [`DocCounts::ngram_form_bytes`] as [`DocCounts::stem_cell`].
+    pub fn ngram_form_cell(&self, i: u32) -> Option<&[u8]> {
+        key_cell(self.ngram_form_keys.get(i as usize))
     }
 
     /// Matches per theme in the whole document, and sections with a match.
@@ -259,7 +322,8 @@ impl DocCounts {
 pub struct StemCache {
     owner: Option<((u64, bool, bool, Hyphens), u64)>,
     by_surface: WordTable,
-    by_form: FxHashMap<Box<str>, u32>,
+    /// Forms by (display text, key when it differs).
+    by_form: FxHashMap<(Box<str>, Option<Box<str>>), u32>,
     /// Compound forms by the forms of their parts.
     by_parts: FxHashMap<Box<[u32]>, u32>,
     forms: Vec<Form>,
@@ -279,11 +343,13 @@ pub struct StemCache {
     elements: Vec<u32>,
     /// Per document: each global stem's local id (or NONE).
     local: Vec<u32>,
-    /// Per document: each form's count as a term unit.
-    form_counts: Vec<u32>,
-    /// Per document: n-gram counts (empty between documents).
+    /// Per document: each form's count as a term unit, and its local id
+    /// (its place in the document's [`DocCounts::surfaces`]) once counted.
+    form_counts: Vec<(u32, u32)>,
+    /// Per document: counts of exact sequences of term forms (local form
+    /// ids), grouped into n-grams afterwards (empty between documents).
     ngram_counts: FxHashMap<[u32; MAX_NGRAM], u32>,
-    /// Per document: bigram counts by the two local stem ids as one
+    /// Per document: bigram counts by the two local form ids as one
     /// integer (the default n-grams, hashed and compared as one word).
     bigram_counts: FxHashMap<u64, u32>,
     /// Global stem id by the text that was stemmed.
@@ -295,10 +361,13 @@ pub struct StemCache {
 
 const NONE: u32 = u32::MAX;
 
-/// A form: a token's normalised text (or a compound's, parts joined by `-`).
+/// A form: a token's display text (or a compound's, parts joined by `-`)
+/// with its key (see [`crate::analyze`]).
 struct Form {
-    /// String id.
+    /// String id of the display text.
     text: u32,
+    /// The key, when it differs from the display text.
+    key: Option<Box<str>>,
     role: Role,
     /// Global stem id when the form is a term.
     stem: u32,
@@ -353,8 +422,9 @@ impl StemCache {
         id
     }
 
-    /// Interns a form; `key` is what is stemmed and matched (the form itself,
-    /// or a compound's parts joined without hyphens).
+    /// Interns a form; `text` is its display text and `key` what is stemmed
+    /// and matched (the token's key, or a compound's parts' keys joined
+    /// without hyphens).
     fn intern_form(
         &mut self,
         text: &str,
@@ -364,7 +434,9 @@ impl StemCache {
         analyzer: &Analyzer,
         matcher: &Matcher,
     ) -> u32 {
-        if let Some(&id) = self.by_form.get(text) {
+        let own_key = (key != text).then(|| Box::<str>::from(key));
+        let lookup = (Box::<str>::from(text), own_key);
+        if let Some(&id) = self.by_form.get(&lookup) {
             return id;
         }
         let stem = if role == Role::Term {
@@ -380,15 +452,16 @@ impl StemCache {
         };
         matcher.word_elements(key, stem_text, &mut self.elements);
         let id = self.forms.len() as u32;
-        self.by_form.insert(text.into(), id);
         let text = self.add_string(text);
         self.forms.push(Form {
             text,
+            key: lookup.1.clone(),
             role,
             stem,
             elements: (start, self.elements.len() as u32),
         });
-        self.form_counts.push(0);
+        self.by_form.insert(lookup, id);
+        self.form_counts.push((0, NONE));
         id
     }
 
@@ -405,8 +478,8 @@ impl StemCache {
         if let Some(found) = self.by_surface.get(surface.as_bytes(), hash) {
             return found;
         }
-        let (text, role) = analyzer.classify(surface);
-        let id = self.intern_form(&text, role, &text, false, analyzer, matcher);
+        let a = analyzer.analyze(surface);
+        let id = self.intern_form(&a.display, a.role, a.key(), false, analyzer, matcher);
         let info = self.info(id);
         self.by_surface.insert(surface.as_bytes(), hash, id, info);
         (id, info)
@@ -435,7 +508,7 @@ impl StemCache {
             .map(|&p| self.strings.get(self.forms[p as usize].text))
             .collect();
         let surface = texts.join("-");
-        let key: String = texts.concat();
+        let key: String = parts.iter().map(|&p| self.key_of(p)).collect();
         let role = if !analyzer.keep_numbers && Analyzer::is_number(&key) {
             Role::Number
         } else {
@@ -444,6 +517,12 @@ impl StemCache {
         let id = self.intern_form(&surface, role, &key, true, analyzer, matcher);
         self.by_parts.insert(parts.into(), id);
         id
+    }
+
+    /// The key of a form.
+    fn key_of(&self, form: u32) -> &str {
+        let f = &self.forms[form as usize];
+        f.key.as_deref().unwrap_or_else(|| self.strings.get(f.text))
     }
 
     fn elements_of(&self, form: u32) -> &[u32] {
@@ -800,10 +879,11 @@ fn count(
             }
             section_counts[local] += 1;
             let fc = &mut cache.form_counts[unit.form as usize];
-            if *fc == 0 {
+            if fc.0 == 0 {
+                fc.1 = counted_forms.len() as u32;
                 counted_forms.push(unit.form);
             }
-            *fc += 1;
+            fc.0 += 1;
         }
 
         // N-grams over runs of consecutive term units; a run that the
@@ -812,8 +892,12 @@ fn count(
         if max_ngram >= 2 {
             for unit in units.iter().take_while(decided).map(Some).chain([None]) {
                 match unit {
-                    Some(u) if u.local != NONE => run.push(u.local),
+                    // The local form id, set by the terms' loop above.
+                    Some(u) if u.local != NONE => run.push(cache.form_counts[u.form as usize].1),
                     _ => {
+                        // Keyed by local form ids: each exact sequence
+                        // counts; a run's n-grams counted in an earlier
+                        // round are skipped.
                         let seen = |n: usize| run_counted.saturating_sub(n - 1);
                         for pair in run.windows(2).skip(seen(2)) {
                             let key = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
@@ -908,7 +992,7 @@ fn count(
     doc.surfaces = counted_forms
         .iter()
         .map(|&form| {
-            let count = std::mem::take(&mut cache.form_counts[form as usize]);
+            let count = std::mem::take(&mut cache.form_counts[form as usize].0);
             let f = &cache.forms[form as usize];
             (cache.local[f.stem as usize], f.text, count)
         })
@@ -952,24 +1036,16 @@ fn count(
         ids[..2].copy_from_slice(&[(key >> 32) as u32, key as u32]);
         (ids, count)
     });
-    let mut ngrams: Vec<NgramCount> = bigrams
-        .chain(ngram_counts.drain())
-        .map(|(ids, count)| NgramCount {
-            n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
-            ids,
-            count,
-        })
-        .collect();
+    let sequences: Vec<([u32; MAX_NGRAM], u32)> = bigrams.chain(ngram_counts.drain()).collect();
     if ngram_counts.capacity() <= 1 << 16 {
         cache.ngram_counts = ngram_counts;
     }
     if bigram_counts.capacity() <= 1 << 16 {
         cache.bigram_counts = bigram_counts;
     }
+    cache.finish_ngrams(&sequences, &mut doc);
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
-    cache.sort_ngrams(&mut ngrams, &doc.surface, &surface_keys);
     doc.surface_keys = cache.doc_keys(&doc.surface, &surface_keys);
-    doc.ngrams = ngrams;
 
     let mut rows: Vec<MatchRow> = match_rows
         .into_iter()
@@ -1225,72 +1301,152 @@ impl StemCache {
         pa < pb || (pa == pb && !prefix_is_whole(pa) && self.strings.get(a) < self.strings.get(b))
     }
 
-    /// [`sort_ngrams`] with the surface forms as string ids.
-    fn sort_ngrams(&self, ngrams: &mut [NgramCount], surface: &[u32], prefixes: &[u128]) {
-        let plain = surface
-            .iter()
-            .all(|&id| id == NONE || self.plain[id as usize]);
-        if plain {
-            sort_ngrams_by(ngrams, &[], Some(&self.ranks_by(surface, prefixes, true)));
-        } else {
-            let texts: Vec<&str> = surface.iter().map(|&id| self.strings.get(id)).collect();
-            sort_ngrams_by(ngrams, &texts, None);
+    /// Sets the document's n-grams from the counts of their exact form
+    /// sequences (local form ids, the places of `doc.surfaces`, then
+    /// `u32::MAX`): each n-gram's stems, its count, and its sequences of
+    /// display forms with their counts. Forms with equal display texts are
+    /// one display form.
+    fn finish_ngrams(&self, sequences: &[([u32; MAX_NGRAM], u32)], doc: &mut DocCounts) {
+        let ids: Vec<u32> = doc.surfaces.iter().map(|&(_, text, _)| text).collect();
+        let prefixes: Vec<u128> = ids.iter().map(|&id| self.prefix_of(id)).collect();
+        // Dense ranks: the display forms' indices in text order.
+        let rank = self.ranks_by(&ids, &prefixes, true);
+        let n_forms = rank.iter().max().map_or(0, |&r| r as usize + 1);
+        let mut forms = vec![NONE; n_forms];
+        let mut form_prefixes = vec![0u128; n_forms];
+        for (k, &r) in rank.iter().enumerate() {
+            forms[r as usize] = ids[k];
+            form_prefixes[r as usize] = prefixes[k];
         }
+        // (stems, display forms, count), equal pairs merged.
+        let mut grams: Vec<([u32; MAX_NGRAM], [u32; MAX_NGRAM], u32)> = sequences
+            .iter()
+            .map(|(seq, count)| {
+                let mut stems = [u32::MAX; MAX_NGRAM];
+                let mut texts = [u32::MAX; MAX_NGRAM];
+                for (k, &f) in seq.iter().take_while(|&&f| f != u32::MAX).enumerate() {
+                    stems[k] = doc.surfaces[f as usize].0;
+                    texts[k] = rank[f as usize];
+                }
+                (stems, texts, *count)
+            })
+            .collect();
+        if grams.iter().all(|g| g.0[2] == u32::MAX) {
+            // Bigrams (the default): the same order, by one integer.
+            grams.sort_unstable_by_key(|g| {
+                pair(
+                    g.0[0],
+                    g.0[1],
+                    (u64::from(g.1[0]) << 32) | u64::from(g.1[1]),
+                )
+            });
+        } else {
+            grams.sort_unstable();
+        }
+        grams.dedup_by(|later, kept| {
+            let same = later.0 == kept.0 && later.1 == kept.1;
+            if same {
+                kept.2 += later.2;
+            }
+            same
+        });
+        let plain = forms.iter().all(|&id| self.plain[id as usize]);
+        let text = |i: u32| self.strings.get(forms[i as usize]);
+        let mut ngrams = Vec::new();
+        let mut surfaces: Vec<Sequence> = Vec::with_capacity(grams.len());
+        for group in grams.chunk_by_mut(|a, b| a.0 == b.0) {
+            if group.len() > 1 {
+                group.sort_unstable_by(|a, b| {
+                    b.2.cmp(&a.2)
+                        .then_with(|| sequence_cmp(&a.1, &b.1, plain, text))
+                });
+            }
+            let start = surfaces.len() as u32;
+            surfaces.extend(group.iter().map(|&(_, texts, count)| (texts, count)));
+            let ids = group[0].0;
+            ngrams.push(NgramCount {
+                n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
+                ids,
+                count: group.iter().map(|g| g.2).sum(),
+                surfaces: (start, surfaces.len() as u32),
+            });
+        }
+        sort_ngrams(&mut ngrams, &surfaces, plain, text);
+        doc.ngram_form_keys = self.doc_keys(&forms, &form_prefixes);
+        doc.ngram_forms = forms;
+        doc.ngram_surfaces = surfaces;
+        doc.ngrams = ngrams;
     }
 }
 
-/// Sorts n-grams by n, count descending, text (surface forms joined by a
-/// space), then stem ids.
-#[cfg(test)]
-fn sort_ngrams(ngrams: &mut [NgramCount], surface: &[&str]) {
-    let plain = surface.iter().all(|s| s.bytes().all(|b| b > b' '));
-    let prefixes: Vec<u128> = surface.iter().map(|s| prefix(s)).collect();
-    let rank = plain.then(|| ranks(surface.len(), &prefixes, |i| surface[i as usize], true));
-    sort_ngrams_by(ngrams, surface, rank.as_deref());
+/// `a`, `b` and `rest` (below 2^64) as one integer, in that order of
+/// significance.
+fn pair(a: u32, b: u32, rest: u64) -> u128 {
+    (u128::from(a) << 96) | (u128::from(b) << 64) | u128::from(rest)
 }
 
-/// [`sort_ngrams`]: when no surface form holds a byte at or below the space,
-/// comparing the joined texts is comparing the forms one by one, so the
-/// forms' dense ranks (`rank`: equal texts, equal ranks) stand in for the
-/// texts (`surface` is then not read); otherwise (`rank` is None) the texts
-/// are built.
-fn sort_ngrams_by(ngrams: &mut [NgramCount], surface: &[&str], rank: Option<&[u32]>) {
-    if let Some(rank) = rank {
-        if ngrams.iter().all(|g| g.n == 2) {
-            // Bigrams (the default): count and text in one integer, stem
-            // ids in another; the n-grams are rebuilt from the sorted keys.
-            let mut keys: Vec<(u128, u64)> = ngrams
-                .iter()
-                .map(|g| {
-                    let key = (u128::from(u32::MAX - g.count) << 64)
-                        | (u128::from(rank[g.ids[0] as usize]) << 32)
-                        | u128::from(rank[g.ids[1] as usize]);
-                    (key, (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]))
-                })
-                .collect();
-            keys.sort_unstable();
-            for (g, &(key, ids)) in ngrams.iter_mut().zip(&keys) {
-                g.count = u32::MAX - (key >> 64) as u32;
-                g.ids[0] = (ids >> 32) as u32;
-                g.ids[1] = ids as u32;
-            }
-        } else {
-            ngrams.sort_by_cached_key(|g| {
-                let mut key = [u32::MAX; MAX_NGRAM + 2];
-                key[0] = g.n;
-                key[1] = u32::MAX - g.count;
-                for (k, &s) in g.stems().iter().enumerate() {
-                    key[k + 2] = rank[s as usize];
-                }
-                (key, g.ids)
-            });
+/// Appends the texts of a sequence of display forms (`text` gives each
+/// form's), space separated.
+fn push_sequence_text<'a>(
+    forms: &[u32; MAX_NGRAM],
+    text: impl Fn(u32) -> &'a str,
+    out: &mut String,
+) {
+    for (k, &f) in forms.iter().take_while(|&&f| f != u32::MAX).enumerate() {
+        if k > 0 {
+            out.push(' ');
         }
+        out.push_str(text(f));
+    }
+}
+
+/// Orders two sequences of display forms of one length by their texts
+/// joined with spaces. When no form holds a byte at or below the space
+/// (`plain`), comparing the joined texts is comparing the forms one by one,
+/// so the forms' indices (in text order) stand in for the texts.
+fn sequence_cmp<'a>(
+    a: &[u32; MAX_NGRAM],
+    b: &[u32; MAX_NGRAM],
+    plain: bool,
+    text: impl Fn(u32) -> &'a str + Copy,
+) -> std::cmp::Ordering {
+    if plain {
+        a.cmp(b)
     } else {
-        let text = |g: &NgramCount| {
-            let parts: Vec<&str> = g.stems().iter().map(|&s| surface[s as usize]).collect();
-            parts.join(" ")
-        };
-        ngrams.sort_by_cached_key(|g| (g.n, u32::MAX - g.count, text(g), g.ids));
+        let (mut x, mut y) = (String::new(), String::new());
+        push_sequence_text(a, text, &mut x);
+        push_sequence_text(b, text, &mut y);
+        x.cmp(&y)
+    }
+}
+
+/// Sorts n-grams by n, count descending, text (the first of their
+/// `surfaces`), then stem ids; `plain` and `text` as for [`sequence_cmp`].
+fn sort_ngrams<'a>(
+    ngrams: &mut [NgramCount],
+    surfaces: &[Sequence],
+    plain: bool,
+    text: impl Fn(u32) -> &'a str + Copy,
+) {
+    let best = |g: &NgramCount| surfaces[g.surfaces.0 as usize].0;
+    if plain && ngrams.iter().all(|g| g.n == 2) {
+        // Bigrams (the default): count and text in one integer, stem ids
+        // in another.
+        ngrams.sort_unstable_by_key(|g| {
+            let b = best(g);
+            (
+                pair(u32::MAX - g.count, b[0], u64::from(b[1])),
+                (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]),
+            )
+        });
+    } else if plain {
+        ngrams.sort_unstable_by_key(|g| (g.n, u32::MAX - g.count, best(g), g.ids));
+    } else {
+        ngrams.sort_by_cached_key(|g| {
+            let mut joined = String::new();
+            push_sequence_text(&best(g), text, &mut joined);
+            (g.n, u32::MAX - g.count, joined, g.ids)
+        });
     }
 }
 
@@ -1311,13 +1467,12 @@ mod tests {
     use crate::analyze::AnalyzerOptions;
     use crate::theme::{Codebook, Theme};
 
-    /// The n-gram order by the forms' ranks equals the order by the joined
-    /// texts (the definition: n, count descending, text, stem ids), on
-    /// random forms that are prefixes of one another ("a", "ab", "a-b", ...),
-    /// also behind a common prefix of 8 or 15 bytes (then the texts decide,
-    /// not the integer sort keys), and the fallback (used when a form holds a byte at
-    /// or below the space) gives it too; both with the texts given and with
-    /// string ids of a worker's store.
+    /// The n-gram order by the display forms' indices equals the order by
+    /// the joined texts (the definition: n, count descending, text of the
+    /// best sequence, stem ids), on random forms that are prefixes of one
+    /// another ("a", "ab", "a-b", ...), also behind a common prefix of 8 or
+    /// 15 bytes (where the forms' sort keys hold them partly or wholly,
+    /// for the ranks); and the fallback for forms with a space gives it too.
     #[test]
     fn ngram_order_by_ranks_equals_order_by_text() {
         let mut x = 0x2545F4914F6CDD1Du64;
@@ -1328,21 +1483,17 @@ mod tests {
             x % m
         };
         for round in 0..300 {
-            let n_forms = 2 + next(12) as usize;
-            let forms: Vec<String> = (0..n_forms)
+            let mut forms: Vec<String> = (0..2 + next(12))
                 .map(|_| {
                     let len = 1 + next(3) as usize;
                     let text: String = (0..len)
                         .map(|_| ['a', 'b', '-'][next(3) as usize])
                         .collect();
-                    // The fallback path: a form with a space in it.
                     let text = if round % 10 == 0 && next(4) == 0 {
                         format!("{text} x")
                     } else {
                         text
                     };
-                    // Behind a common prefix that the sort key holds
-                    // partly (8 bytes) or wholly (15: the texts decide).
                     match round % 3 {
                         1 => format!("abababab{text}"),
                         2 => format!("abababababababa{text}"),
@@ -1350,42 +1501,51 @@ mod tests {
                     }
                 })
                 .collect();
+            // As `finish_ngrams` ranks them: distinct, in text order.
+            let mut cache = StemCache::default();
+            let ids: Vec<u32> = forms.iter().map(|f| cache.add_string(f)).collect();
+            let prefixes: Vec<u128> = ids.iter().map(|&id| cache.prefix_of(id)).collect();
+            let rank = cache.ranks_by(&ids, &prefixes, true);
+            let mut ranked: Vec<(u32, String)> = rank.iter().copied().zip(forms).collect();
+            ranked.sort();
+            ranked.dedup();
+            forms = ranked.into_iter().map(|(_, f)| f).collect();
+            assert!(forms.windows(2).all(|w| w[0] < w[1]));
+            let plain = forms.iter().all(|f| f.bytes().all(|b| b > b' '));
+            let mut surfaces: Vec<Sequence> = Vec::new();
             let mut ngrams: Vec<NgramCount> = (0..40)
                 .map(|_| {
                     let n = 2 + next(2) as usize;
-                    let mut ids = [u32::MAX; MAX_NGRAM];
-                    for id in ids.iter_mut().take(n) {
-                        *id = next(n_forms as u64) as u32;
+                    let (mut ids, mut seq) = ([u32::MAX; MAX_NGRAM], [u32::MAX; MAX_NGRAM]);
+                    for k in 0..n {
+                        ids[k] = next(8) as u32;
+                        seq[k] = next(forms.len() as u64) as u32;
                     }
+                    surfaces.push((seq, 1));
                     NgramCount {
                         n: n as u32,
                         ids,
                         count: 1 + next(3) as u32,
+                        surfaces: (surfaces.len() as u32 - 1, surfaces.len() as u32),
                     }
                 })
                 .collect();
             ngrams.sort_by_key(|g| g.ids);
             ngrams.dedup_by_key(|g| g.ids);
-            let mut cache = StemCache::default();
-            let ids: Vec<u32> = forms.iter().map(|f| cache.add_string(f)).collect();
-            let doc = DocCounts {
-                strings: cache.strings.clone(),
-                surface: ids.clone(),
-                ..DocCounts::default()
+            let text = |i: u32| forms[i as usize].as_str();
+            let joined = |g: &NgramCount| {
+                let mut out = String::new();
+                push_sequence_text(&surfaces[g.surfaces.0 as usize].0, text, &mut out);
+                out
             };
             let mut want = ngrams.clone();
             want.sort_by(|a, b| {
                 a.n.cmp(&b.n)
                     .then(b.count.cmp(&a.count))
-                    .then_with(|| doc.ngram_text(a).cmp(&doc.ngram_text(b)))
+                    .then_with(|| joined(a).cmp(&joined(b)))
                     .then_with(|| a.ids.cmp(&b.ids))
             });
-            let texts: Vec<&str> = forms.iter().map(String::as_str).collect();
-            let mut by_texts = ngrams.clone();
-            sort_ngrams(&mut by_texts, &texts);
-            assert_eq!(by_texts, want, "{forms:?}");
-            let prefixes: Vec<u128> = ids.iter().map(|&id| cache.prefix_of(id)).collect();
-            cache.sort_ngrams(&mut ngrams, &ids, &prefixes);
+            sort_ngrams(&mut ngrams, &surfaces, plain, text);
             assert_eq!(ngrams, want, "{forms:?}");
         }
     }

@@ -738,15 +738,16 @@ fn render_document(
             }
             "ngrams_by_document" => {
                 // As `sink.row(&[Cell::Str(id), Cell::Int(n), Cell::Str(text),
-                // Cell::Int(count), Cell::Float(per_1000)])`. When no surface
-                // form needs quoting, the text is the forms copied in place
-                // (the formula guard looks at the first byte only).
+                // Cell::Int(count), Cell::Float(per_1000)])`, the text being
+                // the n-gram's most frequent exact sequence of display forms.
+                // When no form needs quoting, the text is the forms copied in
+                // place (the formula guard looks at the first byte only).
                 let mut forms: Vec<u8> = Vec::new();
                 let mut form_at: Vec<usize> = vec![0];
                 let mut plain = true;
-                for stem in 0..c.stems.len() as u32 {
-                    let form = c.surface_bytes(stem);
-                    plain &= c.surface_cell(stem).is_some() || !needs_quotes(form);
+                for i in 0..c.ngram_forms.len() as u32 {
+                    let form = c.ngram_form_bytes(i);
+                    plain &= c.ngram_form_cell(i).is_some() || !needs_quotes(form);
                     forms.extend_from_slice(form);
                     form_at.push(forms.len());
                 }
@@ -764,14 +765,15 @@ fn render_document(
                         push_int_cell(u64::from(g.n), &mut id_n);
                         id_n.push(b',');
                     }
-                    let guarded = is_formula_start(form(g.ids[0]).first());
+                    let sequence = &c.ngram_surfaces(g)[0].0[..g.n as usize];
+                    let guarded = is_formula_start(form(sequence[0]).first());
                     if plain && !guarded {
                         // id_n, the forms with a space between, the tail.
                         let mut pieces: [&[u8]; 2 * count::MAX_NGRAM + 1] =
                             [&[]; 2 * count::MAX_NGRAM + 1];
                         pieces[0] = &id_n;
                         let mut k = 1;
-                        for (i, &s) in g.stems().iter().enumerate() {
+                        for (i, &s) in sequence.iter().enumerate() {
                             if i > 0 {
                                 pieces[k] = b" ";
                                 k += 1;

@@ -6,6 +6,7 @@ mod util;
 mod compare;
 mod core;
 mod experience;
+mod forms;
 mod importers;
 mod integrity;
 mod limits;

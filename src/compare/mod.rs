@@ -384,7 +384,11 @@ impl Corpus {
                                 let key: Vec<&str> = g.stems().iter().map(|&s| c.stem(s)).collect();
                                 let id = intern(&key.join(" "), &mut keys, &mut surfaces);
                                 bag.push((id, u64::from(g.count)));
-                                add_surface(&mut surfaces[id as usize], &c.ngram_text(g), g.count);
+                                // Every exact sequence, so that the corpus
+                                // shows its most frequent one.
+                                for (text, count) in c.ngram_sequences(g) {
+                                    add_surface(&mut surfaces[id as usize], &text, count);
+                                }
                                 total += u64::from(g.count);
                             }
                         }

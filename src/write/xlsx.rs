@@ -112,7 +112,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("matched", "The text it matched, lowercased."),
     ("excluded", "true for an exclusion match (pattern is the codebook's exclusion), counted nowhere; the counts of the false rows sum to the theme tables."),
     ("n", "Length of the n-gram in terms."),
-    ("ngram", "The n-gram, each stem shown by its most frequent form."),
+    ("ngram", "The n-gram, shown as its most frequent exact word sequence in the document."),
     ("total", "Occurrences in all documents."),
     ("left", "Up to --window tokens of source text before the match, in the same section."),
     ("match", "The exact source text that matched."),
