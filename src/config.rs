@@ -145,6 +145,7 @@ impl AnalyzeConfig {
             "n_themes": codebook.themes.len(),
             "tables": tables,
             "ext": args.ext,
+            "follow": args.follow,
             "excel": args.excel,
             "strict": args.strict,
             "charts": args.charts,

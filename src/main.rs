@@ -119,13 +119,32 @@ fn main() -> ExitCode {
     let reserve = unsafe { System.alloc(RESERVE_LAYOUT) };
     RESERVE.store(reserve, Ordering::SeqCst);
     let cli = themata::cli::Cli::parse();
-    match themata::commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A panic is a bug: one line instead of Rust's message and exit 101;
+    // unwinding removes the run's staging folder, and the exit code is 2.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "themata: error: internal error, a bug in themata{place}: {}; please report it",
+            themata::error::one_line(&message)
+        );
+    }));
+    match std::panic::catch_unwind(|| themata::commands::run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             for line in e.lines() {
                 eprintln!("themata: error: {line}");
             }
             ExitCode::from(2)
         }
+        Err(_) => ExitCode::from(2),
     }
 }

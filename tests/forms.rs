@@ -193,7 +193,7 @@ fn compare_shows_the_corpus_most_frequent_sequence() {
 /// is not a letter, digit or mark, except `'` and `.` between two letters
 /// or two digits (`qur'an`, `u.s`, `3.14`), `,` and `;` between two digits
 /// (`1,000`), and `-` and `_` between two word characters (`g-7`): Unicode
-/// word boundaries (UAX #29) in short, plus compounds. A word's possessive
+/// word boundaries (UAX #29, with `@` a letter as for ICU) in short, plus compounds. A word's possessive
 /// `'s` is dropped, as the analysis drops it.
 fn verbatim_words(text: &str) -> Vec<String> {
     use unicode_normalization::UnicodeNormalization;
@@ -204,7 +204,10 @@ fn verbatim_words(text: &str) -> Vec<String> {
         .replace('\u{2019}', "'")
         .replace(['\u{2010}', '\u{2011}'], "-");
     let chars: Vec<char> = text.chars().collect();
-    let letter = |c: char| c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c);
+    // `@` is a letter for ICU's word breaks (`unep@50` is one word).
+    let letter = |c: char| {
+        c.is_alphabetic() || c == '@' || unicode_normalization::char::is_combining_mark(c)
+    };
     let digit = |c: char| c.is_numeric();
     let word = |c: char| letter(c) || digit(c);
     let mut out = String::new();

@@ -813,7 +813,10 @@ fn interrupt_run(dir: &Path, signal: &str) -> std::process::ExitStatus {
     let mut child = std::process::Command::new(bin)
         .current_dir(dir)
         .args(["analyze", "in", "-o", "in/out", "-q"])
-        .env("THEMATA_TEST_PAUSE", format!("staging:{}", marker.display()))
+        .env(
+            "THEMATA_TEST_PAUSE",
+            format!("staging:{}", marker.display()),
+        )
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
@@ -822,7 +825,10 @@ fn interrupt_run(dir: &Path, signal: &str) -> std::process::ExitStatus {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the run ended ({status}) before it made its staging folder");
         }
-        assert!(Instant::now() < deadline, "the run never made its staging folder");
+        assert!(
+            Instant::now() < deadline,
+            "the run never made its staging folder"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(
