@@ -665,7 +665,6 @@ fn count(
     let mut locals = Locals { global: Vec::new() };
     let mut tokens: Vec<Token> = Vec::new();
     let mut token_forms: Vec<u32> = Vec::new();
-    let mut hashes: Vec<u64> = Vec::new();
     // Per token: the local stem id, or NONE.
     let mut token_locals: Vec<u32> = Vec::new();
     let mut units: Vec<Unit> = Vec::new();
@@ -732,19 +731,10 @@ fn count(
         let last_round = pieces.next_into(&mut tokens);
         cap_compounds(&mut tokens, new, &mut chain_parts);
         n_tokens += (tokens.len() - new) as u64;
-        // The tokens' slots are asked for first, so that their cache
-        // misses overlap (see `words`).
-        hashes.clear();
-        hashes.extend(
-            tokens[new..]
-                .iter()
-                .map(|t| words::hash(text[t.range()].as_bytes())),
-        );
-        for &h in &hashes {
-            cache.by_surface.prefetch(h);
-        }
-        for (t, &h) in tokens[new..].iter().zip(&hashes) {
-            let (form, info) = cache.word(&text[t.range()], h, analyzer, matcher);
+        for t in &tokens[new..] {
+            let surface = &text[t.range()];
+            let hash = words::hash(surface.as_bytes());
+            let (form, info) = cache.word(surface, hash, analyzer, matcher);
             token_forms.push(form);
             token_locals.push(locals.of(cache, info));
             any_elements |= info & HAS_ELEMENTS != 0;

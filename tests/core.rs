@@ -213,20 +213,41 @@ fn default_run_matches_the_reviewed_golden_tables() {
     // tests/golden/ holds the default run's tables, reviewed by eye; when the
     // output changes on purpose, regenerate with
     // `cargo run --release -- -o tests/golden` and review the diff.
+    // Every file, charts included, and no other: the manifest lists them.
     let dir = analyze(&[]);
     let golden = root().join("tests/golden");
-    let mut n = 0;
-    for entry in fs::read_dir(&golden).unwrap() {
-        let name = entry.unwrap().file_name();
-        let got = fs::read_to_string(dir.path().join("out").join(&name)).unwrap();
-        let want = fs::read_to_string(golden.join(&name)).unwrap();
+    let files = |top: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut stack = vec![top.to_path_buf()];
+        let mut found = Vec::new();
+        while let Some(d) = stack.pop() {
+            for entry in fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    found.push(path.strip_prefix(top).unwrap().to_path_buf());
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    let out = dir.path().join("out");
+    let names = files(&golden);
+    assert_eq!(
+        names,
+        files(&out),
+        "the run wrote other files than tests/golden"
+    );
+    for name in &names {
+        let got = fs::read_to_string(out.join(name)).unwrap();
+        let want = fs::read_to_string(golden.join(name)).unwrap();
         assert!(
             got == want,
             "{name:?} differs from tests/golden; review and regenerate"
         );
-        n += 1;
     }
-    assert!(n >= 10, "golden folder has {n} files");
+    assert!(names.len() >= 13, "golden folder has {} files", names.len());
 }
 
 #[test]
