@@ -170,6 +170,9 @@ fn is_title(line: &str, next: Option<char>) -> bool {
 /// (`**Mr President,**` → `Mr President,`, `_that_.` → `that.`, while
 /// `snake_case` and `2*3` stay).
 pub fn plain(block: &str) -> String {
+    if !block.contains(['*', '_']) {
+        return block.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
     let chars: Vec<char> = block.chars().collect();
     let inside_word = |i: usize| {
         i > 0
@@ -310,23 +313,17 @@ pub fn label(block: &str) -> String {
     let words = plain(&first.join(" "));
     let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
     let joined = words.join(" ");
-    let cut = first_chars(&joined, LABEL_CHARS);
-    match trailing_punctuation().find(cut) {
-        Some(m) => cut[..m.start()].to_string(),
-        None => cut.to_string(),
-    }
+    // Without the characters at the end that are not letters, digits or
+    // marks (a Thai or Devanagari vowel sign is a mark and stays).
+    let keep = |c: char| c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
+    first_chars(&joined, LABEL_CHARS)
+        .trim_end_matches(|c: char| !keep(c))
+        .to_string()
 }
 
 /// The first `n` characters of `s` (all of it when shorter).
 fn first_chars(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
-}
-
-/// Characters at the end of a label that are not letters, digits or marks
-/// (a Thai or Devanagari vowel sign is a mark and stays).
-fn trailing_punctuation() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"[^\p{L}\p{N}\p{M}]+$").expect("static regex"))
 }
 
 #[cfg(test)]
