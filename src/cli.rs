@@ -205,6 +205,16 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub meta: Option<String>,
 
+    /// Tables read as corpora (.csv, .tsv, .jsonl, .parquet, .csv.gz, …):
+    /// the column holding each row's text [default: text].
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+
+    /// Tables read as corpora: the column holding each row's doc_id
+    /// [default: doc_id, else the row number].
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
+
     /// Print every skipped or ignored file and the time each stage took.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
