@@ -542,9 +542,7 @@ impl Matcher {
         // Tokens covered by each theme's exclusion matches.
         let mut covered: FxHashMap<u32, Vec<bool>> = FxHashMap::default();
         for m in accepted.iter().filter(|m| m.excluded && m.first < n_words) {
-            let marks = covered
-                .entry(m.theme)
-                .or_insert_with(|| vec![false; n_words]);
+            let marks = covered.entry(m.theme).or_insert_with(|| vec![false; n_words]);
             let last = m.last.min(n_words - 1);
             marks[m.first..=last].iter_mut().for_each(|c| *c = true);
         }
