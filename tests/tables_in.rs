@@ -364,3 +364,22 @@ fn missing_text_column_is_fatal() {
     let stderr = fails(d, &["t.parquet", "--id-column", "key"]);
     assert!(stderr.contains("t.parquet: no id column `key`"), "{stderr}");
 }
+
+/// A compressed table cut short (a partial download) is fatal, not read
+/// as far as it goes: gzip and zstd both check the end of their stream.
+#[test]
+fn truncated_compressed_table_is_fatal() {
+    let rows = un("2022");
+    let dir = tempdir();
+    let d = dir.path();
+    let csv = write_csv(&d.join("full.csv"), &rows[..20], b',');
+    let gz = gzip(&csv);
+    std::fs::write(d.join("t.csv.gz"), &gz[..gz.len() / 2]).unwrap();
+    let stderr = fails(d, &["t.csv.gz"]);
+    assert!(stderr.contains("t.csv.gz: "), "{stderr}");
+    let jsonl = write_jsonl(&d.join("full.jsonl"), &rows[..20]);
+    let zst = zstd::encode_all(&jsonl[..], 3).unwrap();
+    std::fs::write(d.join("t.jsonl.zst"), &zst[..zst.len() / 2]).unwrap();
+    let stderr = fails(d, &["t.jsonl.zst"]);
+    assert!(stderr.contains("t.jsonl.zst: line "), "{stderr}");
+}

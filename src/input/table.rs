@@ -537,7 +537,7 @@ impl Rows for JsonRows {
             let n = self
                 .lines
                 .read_until(b'\n', &mut self.buffer)
-                .map_err(|e| format!("after line {}: {e}", self.line))?;
+                .map_err(|e| format!("line {}: {e}", self.line + 1))?;
             if n == 0 {
                 return Ok(None);
             }
