@@ -709,7 +709,7 @@ impl Rows for ParquetRows {
     }
 }
 
-/// Reads everything from `bytes` (for tests of the formats).
+/// Reads every row of a table (for tests of the formats).
 #[cfg(test)]
 fn read_all(path: &Path, columns: &Columns) -> Vec<(u64, std::result::Result<Fields, String>)> {
     let mut rows = open(path, columns).unwrap();
@@ -771,5 +771,50 @@ mod tests {
             rows[2].1.as_ref().unwrap_err(),
             "line 5, column `text`: invalid UTF-8"
         );
+    }
+
+    /// Workers may ask for rows out of order (row 4 before row 1): the rows
+    /// read on the way wait in the cursor; a skipped row is never kept.
+    #[test]
+    fn cursor_hands_out_rows_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "doc_id,text\na,One.\na,Dup.\nb,Two.\nc,Three.\n").unwrap();
+        let listed = list(&path, &Columns::default()).unwrap();
+        let ids: Vec<&str> = listed.rows.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let dup = (2, "duplicate id `a` (first on row 1)".to_string());
+        assert_eq!(listed.skipped, [dup]);
+        let text = |n: u64| listed.cursor.row(n).unwrap().text;
+        assert_eq!(text(4), "Three.");
+        assert_eq!(listed.cursor.state.lock().unwrap().waiting.len(), 2);
+        assert_eq!(text(1), "One.");
+        assert_eq!(text(3), "Two.");
+        let state = listed.cursor.state.lock().unwrap();
+        assert!(state.waiting.is_empty() && state.rows.is_none());
+    }
+
+    /// Parquet: a null text is skipped naming its row group (two rows per
+    /// group: row 3 is in group 2); an Int64 column is a metadata cell.
+    #[test]
+    fn parquet_null_text_names_its_row_group() {
+        use arrow_array::{ArrayRef, Int64Array, StringArray};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let text: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), None]));
+        let year: ArrayRef = Arc::new(Int64Array::from(vec![2020, 2021, 2022]));
+        let batch = RecordBatch::try_from_iter([("text", text), ("year", year)]).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_size(2)
+            .build();
+        let file = File::create(&path).unwrap();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let rows = read_all(&path, &Columns::default());
+        assert_eq!(rows[1].1.as_ref().unwrap().meta[0].1, "2021");
+        let reason = rows[2].1.as_ref().unwrap_err();
+        assert_eq!(reason, "row group 2, column `text`: not a string (null)");
     }
 }
