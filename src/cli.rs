@@ -124,7 +124,9 @@ pub struct AnalyzeArgs {
     pub output: Option<PathBuf>,
 
     /// File extensions read from folders (comma-separated; `*` reads every
-    /// file). Files named directly or by a glob are always read.
+    /// file). Files named directly or by a glob are always read. A table
+    /// extension (csv, tsv, jsonl, ndjson, parquet, csv.gz, csv.zst, …) reads
+    /// those files as tables, one document per row.
     #[arg(
         long,
         value_name = "LIST",
