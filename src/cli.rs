@@ -124,7 +124,9 @@ pub struct AnalyzeArgs {
     pub output: Option<PathBuf>,
 
     /// File extensions read from folders (comma-separated; `*` reads every
-    /// file). Files named directly or by a glob are always read.
+    /// file). Files named directly or by a glob are always read. A table
+    /// extension (csv, tsv, jsonl, ndjson, parquet, csv.gz, csv.zst, …) reads
+    /// those files as tables, one document per row.
     #[arg(
         long,
         value_name = "LIST",
@@ -204,6 +206,16 @@ pub struct AnalyzeArgs {
     /// Metadata from a CSV file with a `doc_id` column; its other columns become fields.
     #[arg(long, value_name = "FILE")]
     pub meta: Option<String>,
+
+    /// Tables read as corpora (.csv, .tsv, .jsonl, .parquet, .csv.gz, …):
+    /// the column holding each row's text [default: text].
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+
+    /// Tables read as corpora: the column holding each row's doc_id
+    /// [default: doc_id, else the row number].
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
 
     /// Print every skipped or ignored file and the time each stage took.
     #[arg(short, long, conflicts_with = "quiet")]

@@ -155,10 +155,34 @@ impl AnalyzeConfig {
             "meta_pattern": args.meta_pattern,
             "meta": args.meta,
         });
+        let mut parameters = parameters;
+        // Recorded only when given, so the manifests of other runs stay as they were.
+        for (key, value) in [
+            ("text_column", &args.text_column),
+            ("id_column", &args.id_column),
+        ] {
+            if let Some(value) = value {
+                parameters[key] = value.as_str().into();
+            }
+        }
+        let columns = crate::input::table::Columns {
+            text: args.text_column.clone().unwrap_or_else(|| "text".into()),
+            id: args.id_column.clone(),
+        };
+        if columns.text.is_empty() || columns.id.as_deref() == Some("") {
+            return Err(Error::Usage(
+                "--text-column and --id-column need a column name".into(),
+            ));
+        }
+        if columns.id.as_deref() == Some(columns.text.as_str()) {
+            return Err(Error::Usage(
+                "--text-column and --id-column name the same column".into(),
+            ));
+        }
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
             output: output.clone(),
-            filter: Filter::new(Some(output), &args.ext, args.follow),
+            filter: Filter::new(Some(output), &args.ext, args.follow).with_columns(columns),
             mode,
             analyzer,
             codebook,

@@ -20,7 +20,15 @@
 //! * `doc_id` is the file stem; when two files share a stem, their paths
 //!   (relative to the folder named on the command line) tell them apart.
 //!
+//! * Tables (`corpus.csv`, `.tsv`, `.jsonl`, `.parquet`, compressed
+//!   `.csv.gz`, …) hold one document per row: see [`table`]. A file is a
+//!   table by its name when named directly or by a glob, and in a folder
+//!   walk only when `--ext` names its table extension (`--ext csv`; `*`
+//!   reads every file as text, as before).
+//!
 //! Nothing here looks inside the text beyond its encoding.
+
+pub mod table;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -52,6 +60,8 @@ pub struct Document {
     pub encoding: &'static str,
     /// A decoding warning, if any.
     pub warning: Option<String>,
+    /// A table row's metadata columns (name, value); empty for a file.
+    pub meta: Vec<(std::sync::Arc<str>, String)>,
 }
 
 /// A path that was passed over, and why.
@@ -68,6 +78,8 @@ enum Origin {
     /// UTF-8 path; saves a second copy per document of a large corpus).
     File(Option<PathBuf>),
     Bytes(std::sync::Arc<Vec<u8>>),
+    /// Row N (from 1) of a table.
+    Row(std::sync::Arc<table::Cursor>, u64),
 }
 
 /// A document found but not yet read: reading happens in the workers, so
@@ -89,6 +101,8 @@ pub struct Discovery {
     pub ignored: Vec<Skipped>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
+    /// The metadata columns of the tables read, in order of first appearance.
+    pub fields: Vec<String>,
 }
 
 /// A file found on disk before it is read.
@@ -97,6 +111,8 @@ struct Found {
     /// Path relative to the named folder, for doc_id disambiguation.
     relative: String,
     folder: std::sync::Arc<str>,
+    /// Read as a table of documents.
+    table: bool,
 }
 
 /// Which files a folder walk takes.
@@ -110,6 +126,8 @@ pub struct Filter {
     pub extensions: Vec<String>,
     /// `--follow`: folder walks follow symbolic links.
     pub follow: bool,
+    /// `--text-column` and `--id-column` of tables.
+    pub columns: table::Columns,
 }
 
 impl Filter {
@@ -122,7 +140,14 @@ impl Filter {
                 .map(|e| e.trim().trim_start_matches('.').to_lowercase())
                 .collect(),
             follow,
+            columns: table::Columns::default(),
         }
+    }
+
+    /// The same filter reading tables with these columns.
+    pub fn with_columns(mut self, columns: table::Columns) -> Filter {
+        self.columns = columns;
+        self
     }
 
     fn takes(&self, path: &Path) -> bool {
@@ -133,7 +158,20 @@ impl Filter {
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        self.extensions.contains(&ext)
+        self.extensions.contains(&ext) || self.names_table(path)
+    }
+
+    /// True when `--ext` names this file's table extension (`csv`,
+    /// `csv.gz`, …): a folder walk reads it as a table.
+    fn names_table(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        table::is_table(path)
+            && self.extensions.iter().any(|e| {
+                table::EXTENSIONS.contains(&e.as_str()) && name.ends_with(&format!(".{e}"))
+            })
     }
 }
 
@@ -157,6 +195,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             .and_then(|p| fs::canonicalize(p).ok()),
         extensions: filter.extensions.clone(),
         follow: filter.follow,
+        columns: filter.columns.clone(),
     };
     let mut walk = Walk {
         filter: &filter,
@@ -211,6 +250,10 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         if !first {
             continue;
         }
+        if f.table {
+            list_table(&f.path, f.folder, &filter.columns, &mut pending, &mut d)?;
+            continue;
+        }
         let doc_id = file_stem(&f.path);
         // A UTF-8 path becomes the source text without a copy.
         let (source, origin) = match f.path.into_os_string().into_string() {
@@ -234,6 +277,40 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
     Ok(d)
 }
 
+/// Adds a table's rows as sources (and its bad rows as skipped).
+fn list_table(
+    path: &Path,
+    folder: std::sync::Arc<str>,
+    columns: &table::Columns,
+    pending: &mut Vec<(Source, String)>,
+    d: &mut Discovery,
+) -> Result<()> {
+    let listed = table::list(path, columns).map_err(|e| Error::input(path, e))?;
+    let name = path.display().to_string();
+    for (number, reason) in listed.skipped {
+        d.skipped.push(Skipped {
+            path: format!("{name}#{number}"),
+            reason,
+        });
+    }
+    for field in listed.fields {
+        if !d.fields.iter().any(|f| **f == *field) {
+            d.fields.push(field.to_string());
+        }
+    }
+    pending.reserve(listed.rows.len());
+    for (number, doc_id) in listed.rows {
+        let source = Source {
+            doc_id,
+            source: format!("{name}#{number}"),
+            folder: folder.clone(),
+            origin: Origin::Row(listed.cursor.clone(), number),
+        };
+        pending.push((source, String::new()));
+    }
+    Ok(())
+}
+
 fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -243,6 +320,7 @@ fn file_stem(path: &Path) -> String {
 /// Reads and decodes one source; `Err` is the reason it is skipped.
 pub fn load(source: &Source) -> std::result::Result<Document, String> {
     let (decoded, len, sha256) = match &source.origin {
+        Origin::Row(cursor, number) => return load_row(source, cursor.row(*number)?),
         Origin::File(path) => {
             let path = path.as_deref().unwrap_or(Path::new(&source.source));
             let bytes = read_file(path)?;
@@ -265,9 +343,25 @@ pub fn load(source: &Source) -> std::result::Result<Document, String> {
             sha256,
             encoding,
             warning,
+            meta: Vec::new(),
         }),
         Decoded::Skip(reason) => Err(reason),
     }
+}
+
+/// A table row as a document: its text is UTF-8 already.
+fn load_row(source: &Source, row: table::Fields) -> std::result::Result<Document, String> {
+    Ok(Document {
+        doc_id: source.doc_id.clone(),
+        source: source.source.clone(),
+        folder: source.folder.to_string(),
+        bytes: row.text.len() as u64,
+        sha256: sha256_hex(row.text.as_bytes()),
+        text: row.text,
+        encoding: "utf-8",
+        warning: None,
+        meta: row.meta,
+    })
 }
 
 /// Gives every document a unique doc_id: the file stem, else the relative
@@ -393,7 +487,8 @@ impl Walk<'_> {
             let folder: std::sync::Arc<str> = path.display().to_string().into();
             self.walk(path, path, &folder, d);
         } else {
-            self.push(path.to_path_buf(), String::new(), "".into(), d);
+            let table = table::is_table(path);
+            self.push(path.to_path_buf(), String::new(), "".into(), table, d);
         }
         Ok(())
     }
@@ -405,6 +500,7 @@ impl Walk<'_> {
         path: PathBuf,
         relative: String,
         folder: std::sync::Arc<str>,
+        table: bool,
         d: &mut Discovery,
     ) {
         if self.filter.follow {
@@ -422,6 +518,7 @@ impl Walk<'_> {
             path,
             relative,
             folder,
+            table,
         });
     }
 
@@ -493,7 +590,8 @@ impl Walk<'_> {
                     .strip_prefix(root)
                     .map(|r| r.display().to_string())
                     .unwrap_or_else(|_| p.display().to_string());
-                self.push(p, relative, folder.clone(), d)
+                let table = self.filter.names_table(&p);
+                self.push(p, relative, folder.clone(), table, d)
             }
             Err(e) => skip(&mut d.skipped, &p, describe_io(&e)),
         }

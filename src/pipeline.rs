@@ -114,6 +114,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
+    cfg.meta.set_table_fields(&discovery.fields)?;
     progress.stage("discover");
     for s in &discovery.ignored {
         progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
@@ -634,7 +635,7 @@ fn render_document(
         match *name {
             "documents" => {
                 let title = c.title.as_str();
-                let (meta, _) = cfg.meta.values(id, &doc.source);
+                let (meta, _) = cfg.meta.values(doc);
                 let mut cells = vec![
                     Cell::Str(id),
                     Cell::Str(&doc.source),

@@ -12,4 +12,5 @@ mod integrity;
 mod limits;
 mod perf;
 mod robustness;
+mod tables_in;
 mod themes;

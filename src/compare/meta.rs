@@ -13,10 +13,17 @@
 //!   so `ungdc/2022/RUS_77_2022.txt` has folder `2022`), empty for stdin.
 //!   The immediate parent, not the folder named on the command line, because
 //!   that is the folder a corpus's layout gives meaning to.
+//! * the columns of tables read as corpora (`analyze corpus.csv`), other
+//!   than the text and id columns, after the `--meta` fields; a document
+//!   from a plain file (or a table without that column) gets empty fields.
+//!   They are known only after discovery, so they are set then, once
+//!   ([`Meta::set_table_fields`]).
 //!
 //! `doc_id` is always a field too, so `--target doc_id=X` works.
 
 use std::path::Path;
+
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -30,6 +37,8 @@ pub const BUILTIN: &[&str] = &["doc_id", "folder"];
 pub struct Meta {
     pattern: Option<(regex::Regex, Vec<String>)>,
     sidecar: Option<Sidecar>,
+    /// Metadata columns of the input tables (set after discovery).
+    table: OnceLock<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -43,7 +52,11 @@ impl Meta {
     pub fn new(pattern: Option<&str>, sidecar: Option<&str>) -> Result<Meta> {
         let pattern = pattern.map(compile_pattern).transpose()?;
         let sidecar = sidecar.map(read_sidecar).transpose()?;
-        let meta = Meta { pattern, sidecar };
+        let meta = Meta {
+            pattern,
+            sidecar,
+            table: OnceLock::new(),
+        };
         let mut seen: Vec<&str> = BUILTIN.to_vec();
         for f in meta.extra_fields() {
             if seen.contains(&f.as_str()) {
@@ -61,9 +74,39 @@ impl Meta {
         Ok(meta)
     }
 
-    /// True when --meta-pattern or --meta was given.
+    /// Sets the metadata columns of the input tables, found by discovery;
+    /// an error when one has the name of another field or of a
+    /// documents.csv column. Set once (a second call must agree).
+    pub fn set_table_fields(&self, fields: &[String]) -> Result<()> {
+        if let Some(set) = self.table.get() {
+            if set.as_slice() != fields {
+                return Err(Error::Usage(
+                    "the input tables changed while they were read".into(),
+                ));
+            }
+            return Ok(());
+        }
+        let mut seen: Vec<&str> = BUILTIN.to_vec();
+        seen.extend(self.extra_fields().iter().map(|f| f.as_str()));
+        for f in fields {
+            if seen.contains(&f.as_str())
+                || crate::table::columns("documents").contains(&f.as_str())
+            {
+                return Err(Error::Usage(format!(
+                    "table column `{f}` has the name of another metadata field or of a documents.csv column; rename it"
+                )));
+            }
+        }
+        let _ = self.table.set(fields.to_vec());
+        Ok(())
+    }
+
+    /// True when --meta-pattern or --meta was given, or a table has
+    /// metadata columns.
     pub fn is_given(&self) -> bool {
-        self.pattern.is_some() || self.sidecar.is_some()
+        self.pattern.is_some()
+            || self.sidecar.is_some()
+            || self.table.get().is_some_and(|t| !t.is_empty())
     }
 
     /// The fields from the pattern and the sidecar, in column order.
@@ -74,6 +117,9 @@ impl Meta {
         }
         if let Some(s) = &self.sidecar {
             out.extend(&s.fields);
+        }
+        if let Some(t) = self.table.get() {
+            out.extend(t);
         }
         out
     }
@@ -87,7 +133,16 @@ impl Meta {
     }
 
     /// Values of [`Meta::fields`] for one document, and whether the pattern fit.
-    pub fn values(&self, doc_id: &str, source: &str) -> (Vec<String>, bool) {
+    pub fn values(&self, doc: &crate::input::Document) -> (Vec<String>, bool) {
+        self.row_values(&doc.doc_id, &doc.source, &doc.meta)
+    }
+
+    fn row_values(
+        &self,
+        doc_id: &str,
+        source: &str,
+        table: &[(Arc<str>, String)],
+    ) -> (Vec<String>, bool) {
         let mut out = vec![doc_id.to_string()];
         let mut fits = true;
         if let Some((re, names)) = &self.pattern {
@@ -108,6 +163,10 @@ impl Meta {
                 Some(row) => out.extend(row.iter().cloned()),
                 None => out.extend(s.fields.iter().map(|_| String::new())),
             }
+        }
+        for field in self.table.get().into_iter().flatten() {
+            let value = table.iter().find(|(name, _)| **name == **field);
+            out.push(value.map_or_else(String::new, |(_, v)| v.clone()));
         }
         out.push(parent_folder(source));
         (out, fits)
@@ -241,18 +300,18 @@ mod tests {
             m.fields(),
             ["doc_id", "country", "session", "year", "folder"]
         );
-        let (v, fits) = m.values("RUS_77_2022", "ungdc/2022/RUS_77_2022.txt");
+        let (v, fits) = m.row_values("RUS_77_2022", "ungdc/2022/RUS_77_2022.txt", &[]);
         assert!(fits);
         assert_eq!(v, ["RUS_77_2022", "RUS", "77", "2022", "2022"]);
-        let (v, fits) = m.values("statement", "data/corpus/statement.txt");
+        let (v, fits) = m.row_values("statement", "data/corpus/statement.txt", &[]);
         assert!(!fits);
         assert_eq!(v, ["statement", "", "", "", "corpus"]);
         // A field never takes a separator: four parts do not fit three fields.
-        let (_, fits) = m.values("2022-12-02_belarus-russia_joint-statement_osce", "x");
+        let (_, fits) = m.row_values("2022-12-02_belarus-russia_joint-statement_osce", "x", &[]);
         assert!(!fits);
         let m = Meta::new(Some("{date} {who}"), None).unwrap();
         assert_eq!(
-            m.values("2022-12-02 RUS", "").0[1..3],
+            m.row_values("2022-12-02 RUS", "", &[]).0[1..3],
             ["2022-12-02", "RUS"]
         );
     }
@@ -272,11 +331,11 @@ mod tests {
         std::fs::write(&path, "region,doc_id\nEurope,RUS_77_2022\n").unwrap();
         let m = Meta::new(None, Some(path.to_str().unwrap())).unwrap();
         assert_eq!(
-            m.values("RUS_77_2022", "RUS_77_2022.txt").0,
+            m.row_values("RUS_77_2022", "RUS_77_2022.txt", &[]).0,
             ["RUS_77_2022", "Europe", ""]
         );
         assert_eq!(
-            m.values("USA_77_2022", "x/USA_77_2022.txt").0,
+            m.row_values("USA_77_2022", "x/USA_77_2022.txt", &[]).0,
             ["USA_77_2022", "", "x"]
         );
         std::fs::write(&path, "region\nEurope\n").unwrap();

@@ -270,6 +270,7 @@ impl Corpus {
             }
         };
         let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
+        meta.set_table_fields(&discovery.fields)?;
         for w in &discovery.warnings {
             say(format!("warning: {w}"));
         }
@@ -402,7 +403,7 @@ impl Corpus {
                         }
                     }
                     bag.sort_unstable();
-                    let (values, fits) = meta.values(&doc.doc_id, &doc.source);
+                    let (values, fits) = meta.values(&doc);
                     if !fits {
                         misfits.push(doc.doc_id.clone());
                     }
