@@ -550,3 +550,24 @@ fn compare_writes_output_compare_by_default() {
     assert_manifest_lists_every_file(&dir.path().join("output-compare"));
     assert_manifest_lists_every_file(&dir.path().join("output"));
 }
+
+/// A run written inside another run's output folder (`-o out/sub`) makes
+/// the next run into `out/` refuse, naming the nested run, not one of its
+/// files as if themata had not written it; both outputs stay as they were.
+#[test]
+fn a_run_nested_in_another_run_is_named_as_such() {
+    let dir = tempdir();
+    inputs(dir.path());
+    ok(&run(dir.path(), &["analyze", "in", "-o", "out", "-q"]));
+    ok(&run(dir.path(), &["analyze", "in", "-o", "out/sub", "-q"]));
+    let before = snapshot(&dir.path().join("out"));
+    let again = run(dir.path(), &["analyze", "in", "-o", "out", "-q"]);
+    let err = stderr(&again);
+    assert_eq!(again.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        "themata: error: out/sub/: output folder holds another themata run's output; \
+         runs are not nested, so choose another folder for one of them\n"
+    );
+    assert_eq!(snapshot(&dir.path().join("out")), before);
+}

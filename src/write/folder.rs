@@ -239,11 +239,32 @@ pub fn check_ours(dir: &Path, target: &Path) -> Result<()> {
     });
     match foreign {
         None => Ok(()),
-        Some((rel, _)) => Err(Error::output(
-            dir.join(rel),
-            "output folder holds files themata did not write; choose an empty or new folder",
-        )),
+        Some((rel, _)) => match nested_run(target, rel) {
+            Some(run) => Err(Error::output(
+                dir.join(run),
+                "output folder holds another themata run's output; runs are not nested, so choose another folder for one of them",
+            )),
+            None => Err(Error::output(
+                dir.join(rel),
+                "output folder holds files themata did not write; choose an empty or new folder",
+            )),
+        },
     }
+}
+
+/// The folder of `rel`'s ancestors (relative to `target`) that holds a
+/// themata manifest of its own: the output of another run written inside
+/// this one (e.g. `-o output/rus-usa` before a run into `output/`).
+fn nested_run(target: &Path, rel: &str) -> Option<String> {
+    let mut path = Path::new(rel);
+    while let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let text = fs::read_to_string(target.join(parent).join("manifest.json")).ok();
+        if text.is_some_and(|t| t.contains("\"tool\": \"themata\"")) {
+            return Some(format!("{}/", parent.display()));
+        }
+        path = parent;
+    }
+    None
 }
 
 /// Entries under `root` (relative, `/`-separated, sorted): files, links
