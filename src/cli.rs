@@ -183,6 +183,11 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub excel: bool,
 
+    /// Table format: `csv`, `parquet` (typed columns, zstd; the same tables,
+    /// columns and rows) or `both`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::write::Format::Csv)]
+    pub format: crate::write::Format,
+
     /// Treat any skipped input file as a fatal error.
     #[arg(long)]
     pub strict: bool,

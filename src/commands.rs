@@ -9,6 +9,7 @@ use crate::config::AnalyzeConfig;
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::theme::{codebook, import, Codebook};
+use crate::write::Format;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -49,7 +50,11 @@ pub fn summary_paragraph(s: &pipeline::Summary) -> String {
         plural(s.tokens, "token"),
         plural(s.terms, "term"),
         s.seconds,
-        plural(s.tables as u64, "CSV file"),
+        match s.format {
+            Format::Csv => plural(s.tables as u64, "CSV file"),
+            Format::Parquet => plural(s.tables as u64, "Parquet file"),
+            Format::Both => plural(s.tables as u64, "table") + " as CSV and Parquet",
+        },
     );
     if s.charts > 0 {
         text.push_str(&format!(

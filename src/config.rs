@@ -28,6 +28,8 @@ pub struct AnalyzeConfig {
     /// The user named the tables with `--tables`.
     pub tables_named: bool,
     pub excel: bool,
+    /// `--format`: CSV, Parquet or both.
+    pub format: crate::write::Format,
     pub strict: bool,
     pub jobs: usize,
     pub quiet: bool,
@@ -146,6 +148,7 @@ impl AnalyzeConfig {
             "tables": tables,
             "ext": args.ext,
             "excel": args.excel,
+            "format": args.format,
             "strict": args.strict,
             "charts": args.charts,
             "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
@@ -166,6 +169,7 @@ impl AnalyzeConfig {
             tables,
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
+            format: args.format,
             strict: args.strict,
             jobs: args.jobs,
             quiet: args.quiet,

@@ -9,6 +9,7 @@ mod experience;
 mod importers;
 mod integrity;
 mod limits;
+mod parquet;
 mod perf;
 mod robustness;
 mod themes;
