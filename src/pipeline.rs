@@ -282,7 +282,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     }
     progress.stage("charts");
     if cfg.format != crate::write::Format::Csv {
-        out.finish_formats()?;
+        out.finish_formats(threads)?;
         progress.stage("parquet");
     }
     let manifest = serde_json::json!({

@@ -197,7 +197,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     write_themes(&mut out, &corpus, &plan)?;
     // Charts before the manifest, which lists every file.
     let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
-    out.finish_formats()?;
+    out.finish_formats(cfg.threads(corpus.docs.len()).0)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
     if let Some(path) = &cfg.xlsx {
         let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;

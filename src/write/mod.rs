@@ -113,18 +113,30 @@ impl Output {
     }
 
     /// After the last table: writes each CSV table staged so far as
-    /// `name.parquet` too (for `--format parquet|both`), and under
-    /// `--format parquet` keeps the CSV tables out of the manifest and the
-    /// output folder (they stay in staging for a workbook until the commit).
-    pub fn finish_formats(&mut self) -> Result<()> {
+    /// `name.parquet` too (for `--format parquet|both`), `jobs` tables at a
+    /// time, and under `--format parquet` keeps the CSV tables out of the
+    /// manifest and the output folder (they stay in staging for a workbook
+    /// until the commit).
+    pub fn finish_formats(&mut self, jobs: usize) -> Result<()> {
+        use rayon::prelude::*;
         if self.format == Format::Csv {
             return Ok(());
         }
-        for (table, csv) in self.staged_tables() {
-            let name = format!("{table}.parquet");
-            let target = self.dir.join(&name);
-            let rows = parquet::convert(&table, &csv, &self.staging_path(&name), &target)?;
-            self.written.push((name, rows));
+        let tables = self.staged_tables();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+        let rows: Vec<u64> = pool.install(|| {
+            (tables.par_iter())
+                .map(|(table, csv)| {
+                    let name = format!("{table}.parquet");
+                    parquet::convert(table, csv, &self.staging_path(&name), &self.dir.join(&name))
+                })
+                .collect::<Result<_>>()
+        })?;
+        for ((table, _), rows) in tables.into_iter().zip(rows) {
+            self.written.push((format!("{table}.parquet"), rows));
             if self.format == Format::Parquet {
                 self.scratch.push(format!("{table}.csv"));
             }
