@@ -74,10 +74,8 @@ pub fn convert(table: &str, csv: &Path, parquet: &Path, target: &Path) -> Result
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(|e| fail(&e))? {
-        batch.push(&record, &header).map_err(|e| {
-            let line = record.position().map_or(0, |p| p.line());
-            fail(&format!("line {line} of the CSV table: {e}"))
-        })?;
+        (batch.push(&record, &header))
+            .map_err(|e| fail(&format!("row {} of the table: {e}", rows + 1)))?;
         rows += 1;
         if batch.rows == batch_rows {
             writer
@@ -268,7 +266,10 @@ mod tests {
         let (csv, pq) = (dir.path().join("t.csv"), dir.path().join("t.parquet"));
         std::fs::write(&csv, "doc_id,count\r\na,x\r\n").unwrap();
         let e = convert("t", &csv, &pq, Path::new("out/t.parquet")).unwrap_err();
-        assert!(e.to_string().contains("column count"), "{e}");
+        assert!(
+            e.to_string().contains("row 1 of the table: column count"),
+            "{e}"
+        );
         assert!(e.to_string().contains("out/t.parquet"), "{e}");
     }
 }
