@@ -290,6 +290,10 @@ pub struct KwicArgs {
     #[arg(long)]
     pub excel: bool,
 
+    /// With -o: `csv`, `parquet` (DIR/kwic.parquet, typed, zstd) or `both`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::write::Format::Csv, requires = "output")]
+    pub format: crate::write::Format,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,

@@ -159,6 +159,8 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
                 sink.row(row)?;
             }
             out.finish(sink)?;
+            out.set_format(args.format);
+            out.finish_formats(1)?;
             // A manifest too, so that a later run knows the folder as themata's.
             let manifest = serde_json::json!({
                 "tool": "themata",
@@ -175,13 +177,18 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
             let dir = out.dir().display().to_string();
             out.commit()?;
             say(format!(
-                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.csv",
+                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.{}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "es" },
                 args.pattern,
                 found.len(),
                 if found.len() == 1 { "" } else { "s" },
                 dir.trim_end_matches('/'),
+                match args.format {
+                    Format::Csv => "csv",
+                    Format::Parquet => "parquet",
+                    Format::Both => "csv and kwic.parquet",
+                },
             ));
             Ok(())
         }

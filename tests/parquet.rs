@@ -311,6 +311,34 @@ fn parquet_alone_writes_no_csv_and_the_manifest_lists_what_landed() {
     }
 }
 
+#[test]
+fn kwic_writes_parquet_with_the_rows_of_its_csv() {
+    let dir = tempdir();
+    for (format, out) in [("both", "both"), ("parquet", "pq")] {
+        themata(&root())
+            .args(["kwic", "secur*", "-q", "--format", format, "-o"])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+    }
+    let both = dir.path().join("both");
+    assert_eq!(assert_same_as_csv(&both), ["kwic"]);
+    let pq = dir.path().join("pq");
+    let mut landed = walk(&pq, &pq);
+    landed.sort();
+    assert_eq!(landed, ["kwic.parquet", "manifest.json"]);
+    assert_eq!(manifest(&pq)["files"], serde_json::json!(landed));
+    let rows = Table::read(&both.join("kwic.csv")).rows.len();
+    // At least the 11 tokens of the stem `secur` (tests/golden/terms_by_document.csv).
+    assert!(rows >= 11, "{rows}");
+    assert_eq!(manifest(&pq)["tables"]["kwic.parquet"], rows as u64);
+    // Without -o kwic prints CSV; --format needs -o.
+    themata(&root())
+        .args(["kwic", "secur*", "--format", "parquet"])
+        .assert()
+        .code(2);
+}
+
 /// Files under `dir`, relative to `base`, with `/`.
 fn walk(dir: &Path, base: &Path) -> Vec<String> {
     let mut files = Vec::new();
