@@ -185,6 +185,11 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub excel: bool,
 
+    /// Table format: `csv`, `parquet` (typed columns, zstd; the same tables,
+    /// columns and rows) or `both`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::write::Format::Csv)]
+    pub format: crate::write::Format,
+
     /// Treat any skipped input file as a fatal error.
     #[arg(long)]
     pub strict: bool,
@@ -296,6 +301,10 @@ pub struct KwicArgs {
     /// Start the CSV with a UTF-8 byte-order mark (for Excel).
     #[arg(long)]
     pub excel: bool,
+
+    /// With -o: `csv`, `parquet` (DIR/kwic.parquet, typed, zstd) or `both`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::write::Format::Csv, requires = "output")]
+    pub format: crate::write::Format,
 
     /// Print nothing but errors.
     #[arg(short, long)]

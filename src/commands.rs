@@ -9,6 +9,7 @@ use crate::config::AnalyzeConfig;
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::theme::{codebook, import, Codebook};
+use crate::write::Format;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -49,7 +50,11 @@ pub fn summary_paragraph(s: &pipeline::Summary) -> String {
         plural(s.tokens, "token"),
         plural(s.terms, "term"),
         s.seconds,
-        plural(s.tables as u64, "CSV file"),
+        match s.format {
+            Format::Csv => plural(s.tables as u64, "CSV file"),
+            Format::Parquet => plural(s.tables as u64, "Parquet file"),
+            Format::Both => plural(s.tables as u64, "table") + " as CSV and Parquet",
+        },
     );
     if s.charts > 0 {
         text.push_str(&format!(
@@ -154,6 +159,8 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
                 sink.row(row)?;
             }
             out.finish(sink)?;
+            out.set_format(args.format);
+            out.finish_formats(1)?;
             // A manifest too, so that a later run knows the folder as themata's.
             let manifest = serde_json::json!({
                 "tool": "themata",
@@ -170,13 +177,18 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
             let dir = out.dir().display().to_string();
             out.commit()?;
             say(format!(
-                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.csv",
+                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.{}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "es" },
                 args.pattern,
                 found.len(),
                 if found.len() == 1 { "" } else { "s" },
                 dir.trim_end_matches('/'),
+                match args.format {
+                    Format::Csv => "csv",
+                    Format::Parquet => "parquet",
+                    Format::Both => "csv and kwic.parquet",
+                },
             ));
             Ok(())
         }

@@ -28,6 +28,8 @@ pub struct AnalyzeConfig {
     /// The user named the tables with `--tables`.
     pub tables_named: bool,
     pub excel: bool,
+    /// `--format`: CSV, Parquet or both.
+    pub format: crate::write::Format,
     pub strict: bool,
     pub jobs: usize,
     pub quiet: bool,
@@ -147,6 +149,7 @@ impl AnalyzeConfig {
             "ext": args.ext,
             "follow": args.follow,
             "excel": args.excel,
+            "format": args.format,
             "strict": args.strict,
             "charts": args.charts,
             "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
@@ -191,6 +194,7 @@ impl AnalyzeConfig {
             tables,
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
+            format: args.format,
             strict: args.strict,
             jobs: args.jobs,
             quiet: args.quiet,

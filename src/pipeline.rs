@@ -51,8 +51,10 @@ pub struct Summary {
     pub ignored: usize,
     pub seconds: f64,
     pub output: String,
-    /// Tables (CSV files) written.
+    /// Tables written (each as CSV, Parquet or both).
     pub tables: usize,
+    /// The format of the tables.
+    pub format: crate::write::Format,
     /// Charts (SVG files) written.
     pub charts: usize,
     /// The workbook written with --xlsx.
@@ -112,6 +114,7 @@ enum Outcome {
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let mut out = Output::create(&cfg.output, cfg.excel)?;
+    out.set_format(cfg.format);
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
     cfg.meta.set_table_fields(&discovery.fields)?;
@@ -279,6 +282,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         say(format!("note: {note}"));
     }
     progress.stage("charts");
+    if cfg.format != crate::write::Format::Csv {
+        out.finish_formats(threads)?;
+        progress.stage("parquet");
+    }
     let manifest = serde_json::json!({
         "tool": "themata",
         "version": env!("CARGO_PKG_VERSION"),
@@ -296,6 +303,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     inputs.write_into(&json, &mut out)?;
     summary.output = out.dir().display().to_string();
     summary.tables = out.staged_tables().len();
+    summary.format = cfg.format;
     if let Some(path) = &cfg.xlsx {
         let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
         for note in notes {

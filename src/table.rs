@@ -105,6 +105,46 @@ pub fn columns(name: &str) -> &'static [&'static str] {
         .unwrap_or(&[])
 }
 
+/// The type of a column in a typed format (Parquet). CSV holds every cell
+/// as text; Parquet holds these types, with an empty CSV cell as null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// UTF-8 text (Parquet `Utf8`).
+    Text,
+    /// A count, total, id or byte offset (Parquet `Int64`).
+    Int,
+    /// A rate, share or score (Parquet `Float64`), with the CSV's fixed
+    /// precision: the value is the CSV cell's text parsed.
+    Float,
+    /// `true` / `false` (Parquet `Boolean`).
+    Bool,
+}
+
+/// The type of column `index` (named `column`) of table `table`: the column
+/// types of every table, analyze's, compare's and kwic's, declared once.
+/// A column name means one thing in every table (`count` is always an
+/// integer, `per_1000` always a rate); the columns a run adds after the
+/// fixed ones are metadata text in `documents` and counts per document in
+/// `term_matrix`.
+pub fn kind(table: &str, index: usize, column: &str) -> Kind {
+    match table {
+        "term_matrix" if index >= 2 => return Kind::Int,
+        "documents" if index >= columns("documents").len() => return Kind::Text,
+        _ => {}
+    }
+    match column {
+        "section_id" | "n" | "count" | "n_sections" | "n_tokens" | "n_terms" | "n_types"
+        | "bytes" | "start_byte" | "end_byte" | "total" | "count_target" | "count_reference"
+        | "total_target" | "total_reference" => Kind::Int,
+        "per_1000" | "coverage" | "per_1000_target" | "per_1000_reference" | "g2" | "p_value"
+        | "log_ratio" | "chi2" | "log_odds" | "log_odds_z" | "tf" | "idf" | "tf_idf" | "cosine" => {
+            Kind::Float
+        }
+        "excluded" => Kind::Bool,
+        _ => Kind::Text,
+    }
+}
+
 /// `count × 1000 / total`, 0 when the total is 0.
 pub fn per_1000(count: u64, total: u64) -> f64 {
     if total == 0 {

@@ -10,6 +10,7 @@ mod forms;
 mod importers;
 mod integrity;
 mod limits;
+mod parquet;
 mod perf;
 mod robustness;
 mod tables_in;

@@ -188,6 +188,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     let cfg = AnalyzeConfig::from_args(&analysis)?;
     // First, so that a folder that cannot be written fails before any reading.
     let mut out = Output::create(&cfg.output, cfg.excel)?;
+    out.set_format(cfg.format);
     let corpus = Corpus::load(&cfg, &cfg.meta, args.unit)?;
     let plan = Plan::new(args, &corpus)?;
     let n_keyness = write_keyness(&mut out, args, &corpus, &plan)?;
@@ -196,6 +197,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     write_themes(&mut out, &corpus, &plan)?;
     // Charts before the manifest, which lists every file.
     let chart_notes = write_charts(&mut out, args, &cfg, &corpus, &plan)?;
+    out.finish_formats(cfg.threads(corpus.docs.len()).0)?;
     write_manifest(&mut out, args, &cfg, &corpus, &plan, &similarity)?;
     if let Some(path) = &cfg.xlsx {
         let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;

@@ -26,7 +26,21 @@ use crate::table::Cell;
 
 pub mod folder;
 pub mod interrupt;
+pub mod parquet;
 pub mod xlsx;
+
+/// The formats the tables are written in (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV tables only.
+    #[default]
+    Csv,
+    /// Parquet tables only (typed, zstd).
+    Parquet,
+    /// Both, with the same rows.
+    Both,
+}
 
 /// The output folder of one run.
 pub struct Output {
@@ -44,6 +58,10 @@ pub struct Output {
     /// The first folder of `dir`'s ancestry that this run created, if any:
     /// removed again (when empty) if the run does not commit.
     created: Option<PathBuf>,
+    format: Format,
+    /// CSV tables staged only to make the Parquet files (and a workbook)
+    /// from: not listed in the manifest, removed before the commit.
+    scratch: Vec<String>,
 }
 
 /// The first ancestor of `dir` (or `dir` itself) that does not exist yet.
@@ -84,7 +102,51 @@ impl Output {
             written: Vec::new(),
             beside: Vec::new(),
             created,
+            format: Format::Csv,
+            scratch: Vec::new(),
         })
+    }
+
+    /// Sets the formats of the tables ([`Output::finish_formats`]).
+    pub fn set_format(&mut self, format: Format) {
+        self.format = format;
+    }
+
+    /// After the last table: writes each CSV table staged so far as
+    /// `name.parquet` too (for `--format parquet|both`), `jobs` tables at a
+    /// time, and under `--format parquet` keeps the CSV tables out of the
+    /// manifest and the output folder (they stay in staging for a workbook
+    /// until the commit).
+    pub fn finish_formats(&mut self, jobs: usize) -> Result<()> {
+        use rayon::prelude::*;
+        if self.format == Format::Csv {
+            return Ok(());
+        }
+        let tables = self.staged_tables();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+        let rows: Vec<u64> = pool.install(|| {
+            (tables.par_iter())
+                .map(|(table, csv)| {
+                    let name = format!("{table}.parquet");
+                    parquet::convert(table, csv, &self.staging_path(&name), &self.dir.join(&name))
+                })
+                .collect::<Result<_>>()
+        })?;
+        for ((table, _), rows) in tables.into_iter().zip(rows) {
+            self.written.push((format!("{table}.parquet"), rows));
+            if self.format == Format::Parquet {
+                self.scratch.push(format!("{table}.csv"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `name` lands in the output folder.
+    fn lands(&self, name: &str) -> bool {
+        !self.scratch.iter().any(|s| s == name)
     }
 
     pub fn dir(&self) -> &Path {
@@ -236,7 +298,7 @@ impl Output {
     pub fn row_counts(&self) -> Vec<(String, u64)> {
         self.written
             .iter()
-            .filter(|(n, _)| n.ends_with(".csv"))
+            .filter(|(n, _)| (n.ends_with(".csv") || n.ends_with(".parquet")) && self.lands(n))
             .cloned()
             .collect()
     }
@@ -244,7 +306,10 @@ impl Output {
     /// The manifest's `files`, sorted: every file written so far, the
     /// manifest itself, and the workbook `xlsx` when it goes into the folder.
     pub fn manifest_files(&self, xlsx: Option<&Path>) -> Vec<String> {
-        let mut files: Vec<String> = self.written.iter().map(|(n, _)| n.clone()).collect();
+        let mut files: Vec<String> = (self.written.iter())
+            .filter(|(n, _)| self.lands(n))
+            .map(|(n, _)| n.clone())
+            .collect();
         files.push("manifest.json".into());
         files.extend(xlsx.and_then(|p| self.inside(p)));
         files.sort();
@@ -269,6 +334,10 @@ impl Output {
     /// output folder.
     pub fn commit(mut self) -> Result<PathBuf> {
         let (staging, target) = (self.folder().staging.clone(), self.folder().target.clone());
+        for name in &self.scratch {
+            fs::remove_file(staging.join(name))
+                .map_err(|e| Error::output(self.dir.join(name), e))?;
+        }
         let mut switch = interrupt::begin(self.run);
         // On an error here nothing is switched; drop removes the staging folder.
         let old = folder::exchange(&staging, &target)?;
