@@ -81,7 +81,7 @@ fn write_parquet(path: &Path, rows: &[[String; 4]], rows_per_group: usize) {
     ])
     .unwrap();
     let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_size(rows_per_group)
+        .set_max_row_group_row_count(Some(rows_per_group))
         .build();
     let file = std::fs::File::create(path).unwrap();
     let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();

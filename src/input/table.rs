@@ -805,7 +805,7 @@ mod tests {
         let year: ArrayRef = Arc::new(Int64Array::from(vec![2020, 2021, 2022]));
         let batch = RecordBatch::try_from_iter([("text", text), ("year", year)]).unwrap();
         let props = parquet::file::properties::WriterProperties::builder()
-            .set_max_row_group_size(2)
+            .set_max_row_group_row_count(Some(2))
             .build();
         let file = File::create(&path).unwrap();
         let mut w =
