@@ -160,8 +160,19 @@ fn unreadable_file_is_skipped_and_named() {
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
         fs::set_permissions(dir.path().join("in"), fs::Permissions::from_mode(0o777)).unwrap();
     }
+    // The binary is copied into the open folder: the clone it was built in
+    // may lie under a folder `nobody` cannot enter (such as /root).
+    let bin = match as_root {
+        true => {
+            let copy = dir.path().join("themata-bin");
+            fs::copy(assert_cmd::cargo::cargo_bin("themata"), &copy).unwrap();
+            fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+            copy
+        }
+        false => assert_cmd::cargo::cargo_bin("themata"),
+    };
     let run = |args: &[&str]| {
-        let bin = assert_cmd::cargo::cargo_bin("themata");
+        let bin = bin.clone();
         let mut cmd = if as_root {
             let mut c = std::process::Command::new("setpriv");
             c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
