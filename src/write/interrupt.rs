@@ -155,7 +155,14 @@ fn on_signal() {
 }
 
 fn remove_unswitched(r: &Run) {
-    let _ = fs::remove_dir_all(&r.staging);
+    // Other threads go on while this one stops the run (a signal, or an
+    // allocation that failed) and may still add a file to the staging
+    // folder between the listing and the removal: try again a few times.
+    for _ in 0..10 {
+        if fs::remove_dir_all(&r.staging).is_ok() || !r.staging.exists() {
+            break;
+        }
+    }
     for t in &r.temps {
         let _ = fs::remove_file(t);
     }
