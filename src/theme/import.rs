@@ -441,6 +441,9 @@ mod properties {
     /// one past the line's last character).
     fn check(text: &str, format: Format) -> std::result::Result<(), TestCaseError> {
         match parse("t", text, format, Vec::new()) {
+            // An import with no theme at all (YAML `{}`) has nothing to round
+            // trip: the native format refuses an empty codebook by design.
+            Ok(imported) if imported.codebook.themes.is_empty() => {}
             Ok(imported) => {
                 let toml = imported.codebook.to_toml();
                 let back = Codebook::parse("t.toml", &toml)
