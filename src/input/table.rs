@@ -319,12 +319,30 @@ fn text_cell(text: String, column: &str, at: &str) -> std::result::Result<String
     Ok(text)
 }
 
-/// CSV and TSV (RFC 4180 quoting; a header row names the columns).
-struct CsvRows {
-    reader: csv::Reader<Box<dyn BufRead + Send>>,
+/// The columns of a table with a header (CSV, TSV, Parquet): their names,
+/// and which holds the text and which the id.
+struct Header {
     names: Vec<Arc<str>>,
     text: usize,
     id: Option<usize>,
+}
+
+impl Header {
+    /// The names of the metadata columns: all but the text and the id.
+    fn meta_names(&self) -> Vec<Arc<str>> {
+        let skip = |i: usize| i == self.text || Some(i) == self.id;
+        let named = self.names.iter().enumerate();
+        named
+            .filter(|(i, _)| !skip(*i))
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+}
+
+/// CSV and TSV (RFC 4180 quoting; a header row names the columns).
+struct CsvRows {
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
+    header: Header,
     record: csv::ByteRecord,
     number: u64,
 }
@@ -361,9 +379,7 @@ impl CsvRows {
             .filter(|&i| i != text);
         Ok(CsvRows {
             reader,
-            names,
-            text,
-            id,
+            header: Header { names, text, id },
             record: csv::ByteRecord::new(),
             number: 0,
         })
@@ -371,25 +387,25 @@ impl CsvRows {
 
     fn fields(&self, line: u64) -> std::result::Result<Fields, String> {
         let at = format!("line {line}");
-        if self.record.len() != self.names.len() {
+        if self.record.len() != self.header.names.len() {
             return Err(format!(
                 "{at}: {} fields where the header has {}",
                 self.record.len(),
-                self.names.len()
+                self.header.names.len()
             ));
         }
         let mut fields = Fields {
             id: None,
             text: String::new(),
-            meta: Vec::with_capacity(self.names.len()),
+            meta: Vec::with_capacity(self.header.names.len()),
         };
-        for (i, (cell, name)) in self.record.iter().zip(&self.names).enumerate() {
+        for (i, (cell, name)) in self.record.iter().zip(&self.header.names).enumerate() {
             let value = std::str::from_utf8(cell)
                 .map_err(|_| format!("{at}, column `{name}`: invalid UTF-8"))?
                 .to_string();
-            if i == self.text {
+            if i == self.header.text {
                 fields.text = text_cell(value, name, &at)?;
-            } else if Some(i) == self.id {
+            } else if Some(i) == self.header.id {
                 fields.id = Some(value);
             } else {
                 fields.meta.push((name.clone(), value));
@@ -423,16 +439,11 @@ impl Rows for CsvRows {
     }
 
     fn meta_names(&self) -> Vec<Arc<str>> {
-        let skip = |i: usize| i == self.text || Some(i) == self.id;
-        let named = self.names.iter().enumerate();
-        named
-            .filter(|(i, _)| !skip(*i))
-            .map(|(_, n)| n.clone())
-            .collect()
+        self.header.meta_names()
     }
 
     fn has_id(&self) -> bool {
-        self.id.is_some()
+        self.header.id.is_some()
     }
 }
 
@@ -571,9 +582,7 @@ struct ParquetRows {
     batch: Option<(RecordBatch, usize)>,
     /// The row number after each row group's last (for messages).
     group_ends: Vec<u64>,
-    names: Vec<Arc<str>>,
-    text: usize,
-    id: Option<usize>,
+    header: Header,
     number: u64,
 }
 
@@ -622,9 +631,7 @@ impl ParquetRows {
             batches,
             batch: None,
             group_ends,
-            names,
-            text,
-            id,
+            header: Header { names, text, id },
             number: 0,
         })
     }
@@ -638,18 +645,18 @@ impl ParquetRows {
         let mut fields = Fields {
             id: None,
             text: String::new(),
-            meta: Vec::with_capacity(self.names.len()),
+            meta: Vec::with_capacity(self.header.names.len()),
         };
-        for (c, name) in self.names.iter().enumerate() {
+        for (c, name) in self.header.names.iter().enumerate() {
             let column = batch.column(c);
-            if c == self.text && column.is_null(i) {
+            if c == self.header.text && column.is_null(i) {
                 return Err(format!("{at}, column `{name}`: not a string (null)"));
             }
             let value =
                 parquet_cell(column, i).map_err(|e| format!("{at}, column `{name}`: {e}"))?;
-            if c == self.text {
+            if c == self.header.text {
                 fields.text = text_cell(value, name, &at)?;
-            } else if Some(c) == self.id {
+            } else if Some(c) == self.header.id {
                 fields.id = Some(value);
             } else {
                 fields.meta.push((name.clone(), value));
@@ -696,16 +703,11 @@ impl Rows for ParquetRows {
     }
 
     fn meta_names(&self) -> Vec<Arc<str>> {
-        let skip = |i: usize| i == self.text || Some(i) == self.id;
-        let named = self.names.iter().enumerate();
-        named
-            .filter(|(i, _)| !skip(*i))
-            .map(|(_, n)| n.clone())
-            .collect()
+        self.header.meta_names()
     }
 
     fn has_id(&self) -> bool {
-        self.id.is_some()
+        self.header.id.is_some()
     }
 }
 
