@@ -33,4 +33,5 @@ pub mod progress;
 pub mod cli;
 pub mod config;
 pub mod commands;
+pub mod collect;
 pub mod pipeline;

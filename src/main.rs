@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use mimalloc::MiMalloc;
 
-use clap::Parser;
-
 /// mimalloc (v2, without transparent huge pages): the pipeline allocates
 /// and frees many small buffers per document on several threads, where it
 /// is 8-10 % faster than the system allocator for about 15 % more peak
@@ -118,7 +116,7 @@ fn main() -> ExitCode {
     // SAFETY: RESERVE_LAYOUT has a non-zero size.
     let reserve = unsafe { System.alloc(RESERVE_LAYOUT) };
     RESERVE.store(reserve, Ordering::SeqCst);
-    let cli = themata::cli::Cli::parse();
+    let cli = themata::cli::parse();
     // A panic is a bug: one line instead of Rust's message and exit 101;
     // unwinding removes the run's staging folder, and the exit code is 2.
     std::panic::set_hook(Box::new(|info| {
