@@ -155,14 +155,14 @@ impl Dir {
         self.meta.set_table_fields(&names)?;
         let (mut docs, mut index, mut misfits) = (Vec::new(), FxHashMap::default(), Vec::new());
         while table.next()? {
-            let doc_id = table.text(id_col);
+            let doc_id = table.text(id_col).to_string();
             let Some((bytes, sha256)) = inputs.get(&doc_id) else {
                 return Err(table.error(format!("doc_id `{doc_id}` is not in manifest.json")));
             };
-            let source = table.text(source_col);
+            let source = table.text(source_col).to_string();
             let pairs: Vec<(Arc<str>, String)> = extra
                 .iter()
-                .map(|(i, h)| (h.clone(), table.text(*i)))
+                .map(|(i, h)| (h.clone(), table.text(*i).to_string()))
                 .collect();
             let (meta, fits) = self.meta.row_values(&doc_id, &source, &pairs);
             if !fits {
@@ -213,9 +213,9 @@ impl Dir {
             table.column("count")?,
         ];
         while table.next()? {
-            let doc = table.doc(index, &table.text(cols[0]))?;
+            let doc = table.doc(index, table.text(cols[0]))?;
             let theme = table.text(cols[1]);
-            let Some(&t) = ids.get(theme.as_str()) else {
+            let Some(&t) = ids.get(theme) else {
                 return Err(table.error(format!("theme `{theme}` is not in manifest.json")));
             };
             docs[doc].themes[t] = table.count(cols[2])?;
@@ -244,12 +244,12 @@ impl Dir {
         while table.next()? {
             let doc_id = table.text(0);
             if last_doc == usize::MAX || doc_id != last_id {
-                last_doc = table.doc(index, &doc_id)?;
-                last_id = doc_id;
+                last_doc = table.doc(index, doc_id)?;
+                last_id = doc_id.to_string();
             }
             let count = table.count(cols[2])?;
-            let id = vocab.id(&table.text(cols[0]));
-            vocab.add_form(id, &table.text(cols[1]), count);
+            let id = vocab.id(table.text(cols[0]));
+            vocab.add_form(id, table.text(cols[1]), count);
             let doc = &mut docs[last_doc];
             match doc.bag.last_mut() {
                 Some(last) if last.0 == id => last.1 += count,
@@ -361,12 +361,16 @@ impl Table {
 
 impl Table {
     /// A text cell of the current row, without the formula guard.
-    fn text(&self, col: usize) -> String {
+    fn text(&self, col: usize) -> &str {
         let cell = self.record.get(col).unwrap_or("");
         let guarded = cell.len() > 1
             && cell.starts_with('\'')
             && crate::write::is_formula_start(cell.as_bytes().get(1));
-        if guarded { &cell[1..] } else { cell }.to_string()
+        if guarded {
+            &cell[1..]
+        } else {
+            cell
+        }
     }
 
     /// A count cell of the current row.
