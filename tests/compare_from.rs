@@ -150,6 +150,56 @@ fn from_counts_takes_a_pattern_the_analysis_did_not_have() {
     assert_same_output(&work.join("texts"), &work.join("from"), "--by year");
 }
 
+#[test]
+fn from_counts_equals_texts_with_other_analysis_flags() {
+    // Compounds counted whole and split, longer n-grams: the forms tables
+    // must still give each stem's and n-gram's count and display form.
+    // The analysis flags go to analyze and to compare on the texts only.
+    let dir = tempdir();
+    let work = dir.path();
+    let year = corpus("ungdc").unwrap().join("2022");
+    let flags = [
+        "--hyphens",
+        "both",
+        "--ngrams",
+        "3",
+        "--meta-pattern",
+        PATTERN,
+    ];
+    themata(work)
+        .arg("analyze")
+        .arg(&year)
+        .args(["--tables", COUNTS, "-q", "-o", "counts"])
+        .args(flags)
+        .assert()
+        .success();
+    let selection = [
+        "--target",
+        "country=RUS",
+        "--reference",
+        "country=USA",
+        "-q",
+    ];
+    for unit in ["term", "ngram"] {
+        let (a, b) = (format!("texts_{unit}"), format!("from_{unit}"));
+        themata(work)
+            .arg("compare")
+            .arg(&year)
+            .args(flags)
+            .args(["--unit", unit, "-o", &a])
+            .args(selection)
+            .assert()
+            .success();
+        themata(work)
+            .args(["compare", "--from", "counts", "--unit", unit, "-o", &b])
+            .args(selection)
+            .assert()
+            .success();
+        let what = format!("--hyphens both --ngrams 3 --unit {unit}");
+        assert_same_output(&work.join(a), &work.join(b), &what);
+    }
+}
+
 /// Runs `themata compare --from DIR ARGS…` in `work`, expecting exit 2
 /// with one line on stderr that contains every `needle`, and no output.
 fn refused(work: &Path, args: &[&str], needles: &[&str]) {
