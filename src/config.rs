@@ -9,7 +9,7 @@ use crate::cli::{AnalyzeArgs, SectionMode};
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
-use crate::table::{ANALYZE_TABLES, INTERCHANGE_TABLES};
+use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
 /// Everything `analyze` needs, loaded and checked.
@@ -329,12 +329,12 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
 /// the interchange tables); with none named, the default set.
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
     if requested.is_empty() {
-        return Ok(ANALYZE_TABLES.iter().map(|(n, _)| *n).collect());
+        return Ok(catalog::ANALYZE.iter().map(|t| t.name).collect());
     }
-    let all: Vec<&'static str> = ANALYZE_TABLES
+    let all: Vec<&'static str> = catalog::ANALYZE
         .iter()
-        .chain(INTERCHANGE_TABLES)
-        .map(|(n, _)| *n)
+        .chain(catalog::INTERCHANGE)
+        .map(|t| t.name)
         .collect();
     for r in requested {
         let name = r.trim().trim_end_matches(".csv");
