@@ -99,13 +99,29 @@ pub fn open(dir: &Path, cfg: &AnalyzeConfig, args: &CompareArgs) -> Result<(Dir,
     ))
 }
 
-/// DIR/manifest.json, of an analyze or merge run.
+/// DIR/manifest.json, of an analyze or merge run. It lists every input
+/// (about 270 bytes each), so it may be as large as the corpus is long:
+/// its size is capped at 64 MiB plus 8 times the size of documents.csv
+/// (about 120 bytes a document), not at a fixed size.
 fn read_manifest(dir: &Path) -> Result<serde_json::Value> {
     if !dir.is_dir() {
         return Err(Error::input(dir, "--from: not a folder"));
     }
     let path = dir.join("manifest.json");
-    let bytes = crate::input::read_side_file(&path.to_string_lossy(), "--from manifest")?;
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    };
+    let Some(len) = size(&path) else {
+        return Err(Error::input(&path, "--from: no manifest.json (or not a regular file); --from takes the output folder of `themata analyze` or `merge`"));
+    };
+    let cap = (64 << 20) + 8 * size(&dir.join("documents.csv")).unwrap_or(0);
+    if len > cap {
+        return Err(Error::input(&path, format!("--from: {len} bytes, more than a manifest of documents.csv's documents can be ({cap})")));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::input(&path, e))?;
     let manifest: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| Error::input(&path, e))?;
     match manifest["command"].as_str() {
