@@ -13,7 +13,12 @@
 //! * Text: the `--text-column` (default `text`); a table without it is an
 //!   error. Id: the `--id-column` (default `doc_id`; without that column,
 //!   the row number, from 1).
-//! * Every other column is document metadata (see `compare::meta`).
+//! * Every other column is document metadata (see `compare::meta`), with a
+//!   type for typed outputs (Parquet): a Parquet column's own (integers,
+//!   floats, booleans; anything else as text), for JSON Lines the values'
+//!   (a field holding only integers is an integer column, only numbers a
+//!   float column, only booleans a boolean one; nulls do not count), and
+//!   text for CSV and TSV, which have no types.
 //! * A bad row (ragged CSV row, invalid UTF-8, a JSON syntax error, a text
 //!   that is not a string, an empty or duplicate id) is skipped with a
 //!   reason naming its line (Parquet: row group) and column; `--strict`
@@ -27,6 +32,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::table::Kind;
 
 /// The table formats, known by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +135,9 @@ struct Row {
 /// A table read row by row; `Err` is fatal for the table.
 trait Rows: Send {
     fn next_row(&mut self) -> std::result::Result<Option<Row>, String>;
-    /// The metadata columns, in order (JSON Lines: those seen so far).
-    fn meta_names(&self) -> Vec<Arc<str>>;
+    /// The metadata columns and their types, in order (JSON Lines: those
+    /// seen so far, typed by the values seen so far).
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)>;
     /// Whether the id column exists (JSON Lines: seen so far).
     fn has_id(&self) -> bool;
 }
@@ -139,7 +148,8 @@ pub struct Listed {
     pub rows: Vec<(u64, String)>,
     /// (row number, reason).
     pub skipped: Vec<(u64, String)>,
-    pub fields: Vec<Arc<str>>,
+    /// The metadata columns and their types.
+    pub fields: Vec<(Arc<str>, Kind)>,
     pub cursor: Arc<Cursor>,
 }
 
@@ -169,7 +179,7 @@ pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, Strin
     if columns.id.is_some() && !by_row {
         return Err(format!("no id column `{}`", columns.id_name()));
     }
-    let fields = rows.meta_names();
+    let fields = rows.meta_columns();
     drop(rows);
     let mut first: HashMap<String, u64> = HashMap::with_capacity(ids.len());
     let mut listed = Vec::with_capacity(ids.len());
@@ -319,22 +329,23 @@ fn text_cell(text: String, column: &str, at: &str) -> std::result::Result<String
     Ok(text)
 }
 
-/// The columns of a table with a header (CSV, TSV, Parquet): their names,
-/// and which holds the text and which the id.
+/// The columns of a table with a header (CSV, TSV, Parquet): their names
+/// and types, and which holds the text and which the id.
 struct Header {
     names: Vec<Arc<str>>,
+    kinds: Vec<Kind>,
     text: usize,
     id: Option<usize>,
 }
 
 impl Header {
-    /// The names of the metadata columns: all but the text and the id.
-    fn meta_names(&self) -> Vec<Arc<str>> {
+    /// The metadata columns: all but the text and the id.
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
         let skip = |i: usize| i == self.text || Some(i) == self.id;
-        let named = self.names.iter().enumerate();
+        let named = self.names.iter().zip(&self.kinds).enumerate();
         named
             .filter(|(i, _)| !skip(*i))
-            .map(|(_, n)| n.clone())
+            .map(|(_, (n, k))| (n.clone(), *k))
             .collect()
     }
 }
@@ -377,9 +388,15 @@ impl CsvRows {
         let id = (names.iter())
             .position(|n| **n == *columns.id_name())
             .filter(|&i| i != text);
+        let kinds = vec![Kind::Text; names.len()];
         Ok(CsvRows {
             reader,
-            header: Header { names, text, id },
+            header: Header {
+                names,
+                kinds,
+                text,
+                id,
+            },
             record: csv::ByteRecord::new(),
             number: 0,
         })
@@ -438,8 +455,8 @@ impl Rows for CsvRows {
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.header.meta_names()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        self.header.meta_columns()
     }
 
     fn has_id(&self) -> bool {
@@ -451,8 +468,9 @@ impl Rows for CsvRows {
 struct JsonRows {
     lines: Box<dyn BufRead + Send>,
     columns: Columns,
-    /// Metadata keys in order of first appearance.
-    names: Vec<Arc<str>>,
+    /// Metadata keys in order of first appearance, with the type of their
+    /// values so far (`None`: only nulls).
+    names: Vec<(Arc<str>, Option<Kind>)>,
     has_id: bool,
     line: u64,
     number: u64,
@@ -472,14 +490,21 @@ impl JsonRows {
         }
     }
 
-    fn name(&mut self, key: &str) -> Arc<str> {
-        match self.names.iter().find(|n| ***n == *key) {
-            Some(n) => n.clone(),
+    /// The name of metadata key `key`, whose type now also holds `value`'s.
+    fn name(&mut self, key: &str, value: &serde_json::Value) -> Arc<str> {
+        let i = match self.names.iter().position(|n| *n.0 == *key) {
+            Some(i) => i,
             None => {
-                self.names.push(key.into());
-                self.names[self.names.len() - 1].clone()
+                self.names.push((key.into(), None));
+                self.names.len() - 1
             }
-        }
+        };
+        let column = &mut self.names[i];
+        column.1 = match (column.1, json_type(value)) {
+            (Some(a), Some(b)) => Some(a.or(b)),
+            (a, b) => a.or(b),
+        };
+        column.0.clone()
     }
 
     fn fields(&mut self) -> std::result::Result<Fields, String> {
@@ -511,7 +536,7 @@ impl JsonRows {
                 self.has_id = true;
                 fields.id = Some(json_cell(value));
             } else {
-                let name = self.name(&key);
+                let name = self.name(&key, &value);
                 fields.meta.push((name, json_cell(value)));
             }
         }
@@ -528,6 +553,19 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The column type a JSON value fits: null none; an integer within Int64
+/// (a larger one is text, so it is kept exactly); a float; a boolean;
+/// anything else text.
+fn json_type(value: &serde_json::Value) -> Option<Kind> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::Bool(_) => Some(Kind::Bool),
+        serde_json::Value::Number(n) if n.is_i64() => Some(Kind::Int),
+        serde_json::Value::Number(n) if n.is_f64() => Some(Kind::Float),
+        _ => Some(Kind::Text),
     }
 }
 
@@ -564,8 +602,11 @@ impl Rows for JsonRows {
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.names.clone()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        let typed = self.names.iter();
+        typed
+            .map(|(n, k)| (n.clone(), k.unwrap_or(Kind::Text)))
+            .collect()
     }
 
     fn has_id(&self) -> bool {
@@ -611,9 +652,9 @@ impl ParquetRows {
         let text_type = schema.field(text).data_type();
         if !matches!(
             text_type,
-            arrow_schema::DataType::Utf8
-                | arrow_schema::DataType::LargeUtf8
-                | arrow_schema::DataType::Utf8View
+            DataType::Utf8
+                | DataType::LargeUtf8
+                | DataType::Utf8View
         ) {
             return Err(format!(
                 "column `{}` is {text_type}, not text",
@@ -623,6 +664,9 @@ impl ParquetRows {
         let id = (names.iter())
             .position(|n| **n == *columns.id_name())
             .filter(|&i| i != text);
+        let kinds = (schema.fields().iter())
+            .map(|f| parquet_kind(f.data_type()))
+            .collect();
         let batches = builder
             .with_batch_size(PARQUET_BATCH)
             .build()
@@ -631,7 +675,12 @@ impl ParquetRows {
             batches,
             batch: None,
             group_ends,
-            header: Header { names, text, id },
+            header: Header {
+                names,
+                kinds,
+                text,
+                id,
+            },
             number: 0,
         })
     }
@@ -663,6 +712,20 @@ impl ParquetRows {
             }
         }
         Ok(fields)
+    }
+}
+
+/// The type a Parquet column keeps as metadata: integers (but UInt64,
+/// which may not fit Int64) as Int64, floats as Float64, booleans; any
+/// other type (dates, timestamps, decimals, lists) is text as Arrow
+/// displays it.
+fn parquet_kind(t: &DataType) -> Kind {
+    use DataType as T;
+    match t {
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::UInt8 | T::UInt16 | T::UInt32 => Kind::Int,
+        T::Float16 | T::Float32 | T::Float64 => Kind::Float,
+        T::Boolean => Kind::Bool,
+        _ => Kind::Text,
     }
 }
 
@@ -702,8 +765,8 @@ impl Rows for ParquetRows {
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.header.meta_names()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        self.header.meta_columns()
     }
 
     fn has_id(&self) -> bool {
