@@ -126,10 +126,30 @@ pub struct Fields {
     pub meta: Vec<(Arc<str>, String)>,
 }
 
-/// One row as read: its number (from 1), and its cells or why it is skipped.
+/// One row as read: its number (from 1), where it is, and its cells or
+/// why it is skipped.
 struct Row {
     number: u64,
+    at: Place,
     fields: std::result::Result<Fields, String>,
+}
+
+/// Where a row is in its file, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// The line a CSV, TSV or JSON Lines row starts on (from 1).
+    Line(u64),
+    /// The row group of a Parquet row (from 1).
+    Group(usize),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Line(n) => write!(f, "line {n}"),
+            Place::Group(n) => write!(f, "row group {n}"),
+        }
+    }
 }
 
 /// A table read row by row; `Err` is fatal for the table.
@@ -157,14 +177,14 @@ pub struct Listed {
 /// the problem; the caller adds the path).
 pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, String> {
     let mut rows = open(path, columns)?;
-    let mut ids: Vec<(u64, Option<String>)> = Vec::new();
+    let mut ids: Vec<(u64, Place, Option<String>)> = Vec::new();
     let mut skipped = Vec::new();
     let mut saw_text = false;
     while let Some(row) = rows.next_row()? {
         match row.fields {
             Ok(f) => {
                 saw_text = true;
-                ids.push((row.number, f.id));
+                ids.push((row.number, row.at, f.id));
             }
             Err(reason) => {
                 saw_text |= !reason.contains(NO_TEXT);
@@ -183,20 +203,19 @@ pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, Strin
     drop(rows);
     let mut first: HashMap<String, u64> = HashMap::with_capacity(ids.len());
     let mut listed = Vec::with_capacity(ids.len());
-    for (number, id) in ids {
+    let column = columns.id_name();
+    for (number, at, id) in ids {
         let id = match (by_row, id) {
             (false, _) => number.to_string(),
             (true, Some(id)) if !id.is_empty() => id,
             (true, _) => {
-                skipped.push((
-                    number,
-                    format!("empty id in column `{}`", columns.id_name()),
-                ));
+                skipped.push((number, format!("{at}, column `{column}`: empty id")));
                 continue;
             }
         };
         if let Some(row) = first.get(&id) {
-            skipped.push((number, format!("duplicate id `{id}` (first on row {row})")));
+            let reason = format!("{at}, column `{column}`: duplicate id `{id}` (first on row {row})");
+            skipped.push((number, reason));
             continue;
         }
         first.insert(id.clone(), number);
@@ -406,8 +425,9 @@ impl CsvRows {
         let at = format!("line {line}");
         if self.record.len() != self.header.names.len() {
             return Err(format!(
-                "{at}: {} fields where the header has {}",
+                "{at}: {} field{} where the header has {}",
                 self.record.len(),
+                if self.record.len() == 1 { "" } else { "s" },
                 self.header.names.len()
             ));
         }
@@ -448,6 +468,7 @@ impl Rows for CsvRows {
                 let line = self.record.position().map_or(0, |p| p.line());
                 Ok(Some(Row {
                     number: self.number,
+                    at: Place::Line(line),
                     fields: self.fields(line),
                 }))
             }
@@ -591,12 +612,16 @@ impl Rows for JsonRows {
                 return Ok(None);
             }
             self.line += 1;
+            if self.line == 1 && self.buffer.starts_with(BOM) {
+                self.buffer.drain(..BOM.len());
+            }
             if self.buffer.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             self.number += 1;
             return Ok(Some(Row {
                 number: self.number,
+                at: Place::Line(self.line),
                 fields: self.fields(),
             }));
         }
@@ -613,6 +638,10 @@ impl Rows for JsonRows {
         self.has_id
     }
 }
+
+/// The UTF-8 byte order mark that Windows tools put before a file's first
+/// line (the `csv` crate passes over it in a header by itself).
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Rows per Parquet batch: small, since a row is a whole document.
 const PARQUET_BATCH: usize = 64;
@@ -650,12 +679,7 @@ impl ParquetRows {
             .position(|n| **n == *columns.text)
             .ok_or_else(|| format!("no text column `{}`", columns.text))?;
         let text_type = schema.field(text).data_type();
-        if !matches!(
-            text_type,
-            DataType::Utf8
-                | DataType::LargeUtf8
-                | DataType::Utf8View
-        ) {
+        if !is_string(text_type) {
             return Err(format!(
                 "column `{}` is {text_type}, not text",
                 columns.text
@@ -715,6 +739,16 @@ impl ParquetRows {
     }
 }
 
+/// Whether a Parquet column holds strings: plain, large, view, or
+/// dictionary-encoded (a pandas `category`).
+fn is_string(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => is_string(values),
+        _ => false,
+    }
+}
+
 /// The type a Parquet column keeps as metadata: integers (but UInt64,
 /// which may not fit Int64) as Int64, floats as Float64, booleans; any
 /// other type (dates, timestamps, decimals, lists) is text as Arrow
@@ -750,6 +784,7 @@ impl Rows for ParquetRows {
                     self.number += 1;
                     return Ok(Some(Row {
                         number: self.number,
+                        at: Place::Group(self.group(self.number)),
                         fields: self.fields(&batch, row),
                     }));
                 }
@@ -848,7 +883,10 @@ mod tests {
         let listed = list(&path, &Columns::default()).unwrap();
         let ids: Vec<&str> = listed.rows.iter().map(|r| r.1.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
-        let dup = (2, "duplicate id `a` (first on row 1)".to_string());
+        let dup = (
+            2,
+            "line 3, column `doc_id`: duplicate id `a` (first on row 1)".to_string(),
+        );
         assert_eq!(listed.skipped, [dup]);
         let text = |n: u64| listed.cursor.row(n).unwrap().text;
         assert_eq!(text(4), "Three.");
