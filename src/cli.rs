@@ -38,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyze documents: sections, terms, n-grams and themes (the default).
-    #[command(after_help = ANALYZE_HELP)]
+    #[command(after_help = analyze_help())]
     Analyze(AnalyzeArgs),
     /// Validate, list or convert codebooks.
     #[command(subcommand, after_help = THEMES_HELP)]
@@ -83,22 +83,23 @@ Examples:
   themata completions zsh  > ~/.zfunc/_themata       # with fpath+=~/.zfunc in .zshrc
   themata completions fish > ~/.config/fish/completions/themata.fish";
 
-const ANALYZE_HELP: &str = "\
-Tables written to the output folder (CSV, one header row, long format):
-  documents.csv           doc_id, source, title, n_sections, n_tokens, n_terms, n_types, coverage, encoding, bytes
-  sections.csv            doc_id, section_id, kind, label, n_tokens, n_terms, n_types, coverage, start_byte, end_byte
-  terms_by_section.csv    doc_id, section_id, stem, term, count, per_1000
-  terms_by_document.csv   doc_id, stem, term, count, per_1000, n_sections
-  themes_by_section.csv   doc_id, section_id, theme, count, per_1000   (every theme in every section)
-  themes_by_document.csv  doc_id, theme, count, per_1000, n_sections
-  theme_matches.csv       doc_id, section_id, theme, pattern, matched, count, excluded
-                          (excluded=true rows: exclusion matches, counted nowhere;
-                          counts of excluded=false rows sum to the theme counts)
-  ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
-  term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
-  kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,
-                          start_byte, end_byte
-  manifest.json           version, parameters, inputs with size and SHA-256, row counts
+/// `analyze --help` after the flags: the tables from their definitions
+/// ([`crate::table::catalog`]), then charts and examples.
+fn analyze_help() -> String {
+    use crate::table::catalog;
+    let tables: Vec<&catalog::TableDef> = catalog::ANALYZE
+        .iter()
+        .chain(catalog::INTERCHANGE)
+        .chain([&catalog::KWIC])
+        .collect();
+    format!(
+        "Tables written to the output folder (CSV, one header row, long format):\n{}{ANALYZE_HELP_REST}",
+        crate::table::help(&tables)
+    )
+}
+
+const ANALYZE_HELP_REST: &str =
+    "  manifest.json           version, parameters, inputs with size and SHA-256, row counts
 
 Charts (SVG, in <output>/charts/, see --charts):
   theme_rates.svg         theme matches per 1,000 terms per document (up to 30 documents)
@@ -177,7 +178,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE|none")]
     pub themes: Option<String>,
 
-    /// Only these tables (comma-separated names, e.g. documents,terms_by_document).
+    /// Only these tables (comma-separated names, e.g. documents,terms_by_document);
+    /// term_forms and ngram_forms are written only when named here.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub tables: Vec<String>,
 

@@ -9,7 +9,7 @@ use crate::cli::{AnalyzeArgs, SectionMode};
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
-use crate::table::ANALYZE_TABLES;
+use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
 /// Everything `analyze` needs, loaded and checked.
@@ -325,11 +325,17 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
     paths
 }
 
+/// The tables `--tables` names, in contract order (the default set, then
+/// the interchange tables); with none named, the default set.
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
-    let all: Vec<&'static str> = ANALYZE_TABLES.iter().map(|(n, _)| *n).collect();
     if requested.is_empty() {
-        return Ok(all);
+        return Ok(catalog::ANALYZE.iter().map(|t| t.name).collect());
     }
+    let all: Vec<&'static str> = catalog::ANALYZE
+        .iter()
+        .chain(catalog::INTERCHANGE)
+        .map(|t| t.name)
+        .collect();
     for r in requested {
         let name = r.trim().trim_end_matches(".csv");
         if !all.contains(&name) {
