@@ -544,14 +544,26 @@ fn parquet_corpus_metadata_keeps_its_types() {
     let d = dir.path();
     write_typed_corpus(&d.join("c.parquet"));
     themata(d)
-        .args(["analyze", "c.parquet", "-q", "--format", "both", "-o", "out"])
+        .args([
+            "analyze",
+            "c.parquet",
+            "-q",
+            "--format",
+            "both",
+            "-o",
+            "out",
+        ])
         .assert()
         .success();
     let s = |v: &str| Some(v.to_string());
     assert_eq!(
         metadata(&d.join("out")),
         [
-            ("year".into(), DataType::Int64, vec![s("2021"), None, s("-7")]),
+            (
+                "year".into(),
+                DataType::Int64,
+                vec![s("2021"), None, s("-7")]
+            ),
             ("rank".into(), DataType::Int64, vec![s("1"), None, s("3")]),
             (
                 "share".into(),
@@ -563,7 +575,11 @@ fn parquet_corpus_metadata_keeps_its_types() {
                 DataType::Boolean,
                 vec![s("true"), None, s("false")]
             ),
-            ("country".into(), DataType::Utf8, vec![s("RUS"), None, s("-x")]),
+            (
+                "country".into(),
+                DataType::Utf8,
+                vec![s("RUS"), None, s("-x")]
+            ),
             // Table rows have no folder: null.
             ("folder".into(), DataType::Utf8, vec![None, None, None]),
         ]

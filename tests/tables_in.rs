@@ -408,8 +408,8 @@ fn parquet_with_null_text() -> Vec<u8> {
         .set_max_row_group_row_count(Some(2))
         .build();
     let mut bytes = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props))
-        .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
     bytes
@@ -446,9 +446,8 @@ fn parquet_dictionary_text_is_text() {
     let d = dir.path();
     let ids: ArrayRef = Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r[0])));
     let text: DictionaryArray<Int16Type> = rows.iter().map(|r| r[3].as_str()).collect();
-    let batch =
-        RecordBatch::try_from_iter([("doc_id", ids), ("text", Arc::new(text) as ArrayRef)])
-            .unwrap();
+    let batch = RecordBatch::try_from_iter([("doc_id", ids), ("text", Arc::new(text) as ArrayRef)])
+        .unwrap();
     let file = std::fs::File::create(d.join("cat.parquet")).unwrap();
     let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
     w.write(&batch).unwrap();
@@ -457,5 +456,8 @@ fn parquet_dictionary_text_is_text() {
     let files = run(d, "files", &["analyze", folder.to_str().unwrap()]);
     let table = run(d, "table", &["analyze", "cat.parquet"]);
     let terms = |out: &Path| std::fs::read(out.join("terms_by_document.csv")).unwrap();
-    assert!(terms(&files) == terms(&table), "terms_by_document.csv differs");
+    assert!(
+        terms(&files) == terms(&table),
+        "terms_by_document.csv differs"
+    );
 }

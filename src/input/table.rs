@@ -214,7 +214,8 @@ pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, Strin
             }
         };
         if let Some(row) = first.get(&id) {
-            let reason = format!("{at}, column `{column}`: duplicate id `{id}` (first on row {row})");
+            let reason =
+                format!("{at}, column `{column}`: duplicate id `{id}` (first on row {row})");
             skipped.push((number, reason));
             continue;
         }
