@@ -523,8 +523,9 @@ impl JsonRows {
         };
         let column = &mut self.names[i];
         column.1 = match (column.1, json_type(value)) {
-            (Some(a), Some(b)) => Some(a.or(b)),
-            (a, b) => a.or(b),
+            (Some(known), Some(new)) => Some(known.or(new)),
+            (known, None) => known,
+            (None, new) => new,
         };
         column.0.clone()
     }
@@ -629,8 +630,7 @@ impl Rows for JsonRows {
     }
 
     fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
-        let typed = self.names.iter();
-        typed
+        (self.names.iter())
             .map(|(n, k)| (n.clone(), k.unwrap_or(Kind::Text)))
             .collect()
     }
