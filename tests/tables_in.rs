@@ -319,6 +319,9 @@ fn ragged_csv_row_is_skipped() {
 fn invalid_utf8_is_skipped() {
     let csv = b"doc_id,text\na,One.\nb,T\xffwo.\n";
     skipped_row("t.csv", csv, "2", "line 3, column `text`: invalid UTF-8", 1);
+    // JSON Lines: the column is the byte's, from 1 (11 valid bytes before it).
+    let jsonl = b"{\"text\": \"One.\"}\n{\"text\": \"T\xffwo.\"}\n";
+    skipped_row("t.jsonl", jsonl, "2", "line 2, column 12: invalid UTF-8", 1);
 }
 
 #[test]
