@@ -118,6 +118,12 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
     cfg.meta.set_table_fields(&discovery.fields)?;
+    let kinds = discovery
+        .fields
+        .iter()
+        .cloned()
+        .zip(discovery.kinds.clone());
+    out.set_meta_kinds(kinds.collect());
     progress.stage("discover");
     for s in &discovery.ignored {
         progress.detail(&format!("ignored: {}: {}", s.path, s.reason));

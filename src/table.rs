@@ -107,19 +107,41 @@ pub enum Kind {
     Bool,
 }
 
+impl Kind {
+    /// The type that holds the values of both: an integer column joined
+    /// with a float column is a float column; any other mix is text.
+    pub fn or(self, other: Kind) -> Kind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+            _ => Kind::Text,
+        }
+    }
+}
+
 /// The type of column `index` (named `column`) of table `table`: the column
 /// types of every table, analyze's, compare's and kwic's, declared once.
 /// A column name means one thing in every table (`count` is always an
 /// integer, `per_1000` always a rate); the columns a run adds after the
-/// fixed ones are metadata text in `documents` and counts per document in
-/// `term_matrix`.
-pub fn kind(table: &str, index: usize, column: &str) -> Kind {
+/// fixed ones are metadata in `documents` (typed as `meta` says, else
+/// text) and counts per document in `term_matrix`.
+pub fn kind(table: &str, index: usize, column: &str, meta: &[(String, Kind)]) -> Kind {
     match table {
         "term_matrix" if index >= 2 => return Kind::Int,
-        "documents" if index >= columns("documents").len() => return Kind::Text,
+        "documents" if is_meta(table, index) => {
+            let typed = meta.iter().find(|(name, _)| name == column);
+            return typed.map_or(Kind::Text, |(_, k)| *k);
+        }
         _ => {}
     }
     self::column(column).map(|c| c.kind).unwrap_or(Kind::Text)
+}
+
+/// Whether column `index` of `table` holds document metadata (the columns
+/// of `documents` after its fixed ones): an empty cell there is a missing
+/// value, null in a typed format.
+pub fn is_meta(table: &str, index: usize) -> bool {
+    table == "documents" && index >= columns("documents").len()
 }
 
 /// `count × 1000 / total`, 0 when the total is 0.
@@ -153,5 +175,18 @@ mod tests {
         assert_eq!(Cell::Float(f64::INFINITY).render(), "");
         assert_eq!(per_1000(3, 0), 0.0);
         assert_eq!(per_1000(3, 12), 250.0);
+    }
+
+    #[test]
+    fn metadata_columns_typed_as_given() {
+        let meta = [("year".to_string(), Kind::Int)];
+        assert_eq!(kind("documents", 10, "year", &meta), Kind::Int);
+        assert_eq!(kind("documents", 11, "folder", &meta), Kind::Text);
+        // A fixed column keeps its type whatever the metadata says.
+        assert_eq!(kind("documents", 3, "n_sections", &meta), Kind::Int);
+        assert_eq!(Kind::Int.or(Kind::Float), Kind::Float);
+        assert_eq!(Kind::Bool.or(Kind::Bool), Kind::Bool);
+        assert_eq!(Kind::Bool.or(Kind::Int), Kind::Text);
+        assert_eq!(Kind::Float.or(Kind::Text), Kind::Text);
     }
 }
