@@ -268,7 +268,8 @@ def run(spark, given, output, partitions, flags):
     if not any(f in ("-j", "--jobs") or f.startswith(("-j", "--jobs=")) for f in flags):
         flags = ["--jobs", sc.getConf().get("spark.task.cpus", "1"), *flags]
     fail = os.environ.get(FAIL_SHARD, "")
-    job = Job(name, base, shards, flags, version_of(binary), int(fail) if fail.isdigit() else None)
+    fail_shard = int(fail) if fail.isdigit() else None
+    job = Job(name, base, shards, flags, version_of(binary), fail_shard)
 
     files = (
         spark.read.format("binaryFile")
@@ -281,26 +282,23 @@ def run(spark, given, output, partitions, flags):
     results = by_shard.mapPartitionsWithIndex(
         lambda index, records: analyze_partition(index, records, job)
     ).persist(StorageLevel.DISK_ONLY)
-    results.count()  # every shard analyzed in parallel, results kept on the executors
+    results.count()  # the shards analyzed in parallel, results kept by the executors
 
     parent = os.path.dirname(os.path.abspath(output))
     os.makedirs(parent, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".themata-spark-", dir=parent) as work:
         total, folders = 0, []
-        for shard, count, packed in results.toLocalIterator():
+        for shard, count, packed in results.toLocalIterator():  # in shard order
             unpack(packed, work)
             folders.append(os.path.join(work, f"shard-{shard}"))
             total += count
         results.unpersist()
-        merge = subprocess.run([binary, "merge", *sorted(folders, key=shard_key), "-o", output])
+        merge = subprocess.run(
+            [binary, "merge", *folders, "-o", output], stderr=subprocess.PIPE, text=True
+        )
         if merge.returncode != 0:
-            raise JobError(f"themata merge into {output} failed (exit code {merge.returncode})")
+            raise JobError(f"merge into {output}: {first_error(merge)}")
     print(f"themata_spark: {total} files of {base} in {shards} shards merged into {output}")
-
-
-def shard_key(folder):
-    """Sorts shard folders `.../shard-K` by K."""
-    return int(folder.rsplit("-", 1)[-1])
 
 
 def one_line(error):
@@ -310,7 +308,8 @@ def one_line(error):
 
 
 def main(argv):
-    """Runs the job; one line on stderr and exit code 2 on failure."""
+    """Runs the job; on failure one line and exit code 2 (spark-submit
+    shows the driver's standard error on its standard output)."""
     try:
         args = parse_args(argv)
     except JobError as e:

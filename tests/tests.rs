@@ -13,5 +13,6 @@ mod limits;
 mod parquet;
 mod perf;
 mod robustness;
+mod spark;
 mod tables_in;
 mod themes;
