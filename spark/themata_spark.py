@@ -28,7 +28,6 @@ temporary folder. Only Python's standard library and pyspark are used.
 """
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -52,6 +51,9 @@ OWN_FLAGS = ("-o", "--output", "--shard", "--xlsx")
 
 # Test hook: the first attempt of this shard fails after its analysis ran.
 FAIL_SHARD = "THEMATA_SPARK_FAIL_SHARD"
+
+# A shard's output travels in pieces of this size (a record must stay below 2 GiB).
+CHUNK = 64 << 20
 
 # What each task needs to know, shipped in its closure.
 Job = namedtuple("Job", "name base shards flags version fail_shard")
@@ -244,15 +246,17 @@ def analyze_partition(index, records, job):
         check_accounted(os.path.join(work, "shard", "manifest.json"), given, shard)
         if job.fail_shard == shard and TaskContext.get().attemptNumber() == 0:
             raise JobError(f"shard {shard}: first attempt failed on purpose ({FAIL_SHARD})")
-        packed = io.BytesIO()
-        with tarfile.open(fileobj=packed, mode="w:gz", compresslevel=1) as tar:
+        packed = os.path.join(work, "shard.tar.gz")
+        with tarfile.open(packed, mode="w:gz", compresslevel=1) as tar:
             tar.add(os.path.join(work, "shard"), arcname=f"shard-{shard}")
-    yield shard, len(given), packed.getvalue()
+        with open(packed, "rb") as f:
+            while chunk := f.read(CHUNK):
+                yield shard, len(given), chunk
 
 
 def unpack(packed, folder):
-    """Unpacks one shard's tar.gz into `folder`."""
-    with tarfile.open(fileobj=io.BytesIO(packed), mode="r:gz") as tar:
+    """Unpacks a shard's tar.gz file into `folder`."""
+    with tarfile.open(packed, mode="r:gz") as tar:
         if hasattr(tarfile, "data_filter"):
             tar.extractall(folder, filter="data")
         else:
@@ -287,12 +291,18 @@ def run(spark, given, output, partitions, flags):
     parent = os.path.dirname(os.path.abspath(output))
     os.makedirs(parent, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".themata-spark-", dir=parent) as work:
-        total, folders = 0, []
-        for shard, count, packed in results.toLocalIterator():  # in shard order
-            unpack(packed, work)
-            folders.append(os.path.join(work, f"shard-{shard}"))
-            total += count
+        total, packed = 0, {}
+        for shard, count, chunk in results.toLocalIterator():  # in shard order
+            if shard not in packed:
+                packed[shard] = os.path.join(work, f"shard-{shard}.tar.gz")
+                total += count
+            with open(packed[shard], "ab") as f:
+                f.write(chunk)
         results.unpersist()
+        for path in packed.values():
+            unpack(path, work)
+            os.remove(path)
+        folders = [os.path.join(work, f"shard-{shard}") for shard in packed]
         merge = subprocess.run(
             [binary, "merge", *folders, "-o", output], stderr=subprocess.PIPE, text=True
         )
