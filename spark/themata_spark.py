@@ -132,9 +132,12 @@ def themata_binary(where):
 
 def version_of(binary):
     """`themata --version` of a binary, e.g. `themata 0.1.0`."""
-    run = subprocess.run([binary, "--version"], capture_output=True, text=True)
+    try:
+        run = subprocess.run([binary, "--version"], capture_output=True, text=True)
+    except OSError as e:  # e.g. a binary built for another platform
+        raise JobError(f"{binary} cannot run here: {e.strerror}") from None
     if run.returncode != 0:
-        raise JobError(f"{binary} --version failed: {run.stderr.strip()}")
+        raise JobError(f"{binary} --version failed: {first_error(run)}")
     return run.stdout.strip()
 
 
@@ -235,20 +238,22 @@ def analyze_partition(index, records, job):
             f"{os.uname().nodename} has {version!r} ({binary})"
         )
     with tempfile.TemporaryDirectory(prefix="themata-spark-task-") as work:
-        os.makedirs(os.path.join(work, job.name))
-        given = write_files(os.path.join(work, job.name), records, job.base)
-        link_shipped_files(work, binary, job.name)
+        # work/in/NAME/... holds the documents, work/out the shard's tables.
+        inputs, output = os.path.join(work, "in"), os.path.join(work, "out")
+        os.makedirs(os.path.join(inputs, job.name))
+        given = write_files(os.path.join(inputs, job.name), records, job.base)
+        link_shipped_files(inputs, binary, job.name)
         command = [binary, "analyze", job.name, "--shard", f"{shard}/{job.shards}"]
-        command += ["-o", "shard", "--quiet", *job.flags]
-        run = subprocess.run(command, cwd=work, capture_output=True, text=True)
+        command += ["-o", output, "--quiet", *job.flags]
+        run = subprocess.run(command, cwd=inputs, capture_output=True, text=True, errors="replace")
         if run.returncode != 0:
             raise JobError(f"shard {shard}/{job.shards}: {first_error(run)}")
-        check_accounted(os.path.join(work, "shard", "manifest.json"), given, shard)
+        check_accounted(os.path.join(output, "manifest.json"), given, shard)
         if job.fail_shard == shard and TaskContext.get().attemptNumber() == 0:
             raise JobError(f"shard {shard}: first attempt failed on purpose ({FAIL_SHARD})")
         packed = os.path.join(work, "shard.tar.gz")
         with tarfile.open(packed, mode="w:gz", compresslevel=1) as tar:
-            tar.add(os.path.join(work, "shard"), arcname=f"shard-{shard}")
+            tar.add(output, arcname=f"shard-{shard}")
         with open(packed, "rb") as f:
             while chunk := f.read(CHUNK):
                 yield shard, len(given), chunk
