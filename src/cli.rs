@@ -199,6 +199,13 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Analyze only shard K of N (1 <= K <= N): the documents whose name
+    /// hashes to K, so that N runs partition the corpus; `themata merge`
+    /// combines their outputs into the tables of one run. Adds the tables
+    /// merge needs (documents, themes_by_document, term_forms, ngram_forms).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
     /// Worker threads (0: one per core; at most the number of documents and
     /// 4 per core, with a note when capped).
     #[arg(short, long, value_name = "N", default_value_t = 0)]
