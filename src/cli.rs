@@ -96,6 +96,10 @@ Tables written to the output folder (CSV, one header row, long format):
                           counts of excluded=false rows sum to the theme counts)
   ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
   term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
+  term_forms.csv          only when --tables names it: doc_id, stem, term, count
+                          (every display form of every stem, by stem, then term)
+  ngram_forms.csv         only when --tables names it: doc_id, n, stems, ngram, count
+                          (every exact sequence of every n-gram, by n, stems, ngram)
   kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,
                           start_byte, end_byte
   manifest.json           version, parameters, inputs with size and SHA-256, row counts
@@ -177,7 +181,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE|none")]
     pub themes: Option<String>,
 
-    /// Only these tables (comma-separated names, e.g. documents,terms_by_document).
+    /// Only these tables (comma-separated names, e.g. documents,terms_by_document);
+    /// term_forms and ngram_forms are written only when named here.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub tables: Vec<String>,
 
@@ -193,6 +198,13 @@ pub struct AnalyzeArgs {
     /// Treat any skipped input file as a fatal error.
     #[arg(long)]
     pub strict: bool,
+
+    /// Analyze only shard K of N (1 <= K <= N): the documents whose name
+    /// hashes to K, so that N runs partition the corpus; `themata merge`
+    /// combines their outputs into the tables of one run. Adds the tables
+    /// merge needs (documents, themes_by_document, term_forms, ngram_forms).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 
     /// Worker threads (0: one per core; at most the number of documents and
     /// 4 per core, with a note when capped).

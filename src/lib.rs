@@ -34,3 +34,4 @@ pub mod cli;
 pub mod config;
 pub mod commands;
 pub mod pipeline;
+pub mod shard;

@@ -152,7 +152,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // text instead of a JSON tree per document, so memory stays flat).
     let mut inputs = ManifestInputs::new(&mut out)?;
     let mut summary = Summary::default();
-    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
+    // A shard draws per-document charts as the whole corpus would.
+    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.listed);
     // The writer needs a document's terms only for the term matrix and the
     // per-document charts; otherwise they are dropped on the worker that
     // made them (cheaper than on the writer thread).
@@ -168,18 +169,28 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
     let order = InOrder::new(discovery.sources.len(), WINDOW * pool.current_num_threads());
+    // With --shard: (place in `skipped`, order key) of each file skipped
+    // while loading.
+    let mut skipped_orders: Vec<(usize, input::Order)> = Vec::new();
     let written: Result<()> = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> Result<()> {
             // Stops the workers when the writer stops, on an error too.
             let _stop = StopOnDrop(&order);
+            let mut sources = discovery.sources.iter();
             loop {
                 let outcomes = order.take();
                 if outcomes.is_empty() {
                     break;
                 }
                 for outcome in outcomes {
+                    let key = sources.next().and_then(|s| s.order.as_deref());
                     match outcome {
-                        Outcome::Skipped(s) => skip(cfg, s, &say, &mut skipped)?,
+                        Outcome::Skipped(s) => {
+                            skip(cfg, s, &say, &mut skipped)?;
+                            if let Some(key) = key {
+                                skipped_orders.push((skipped.len() - 1, key.clone()));
+                            }
+                        }
                         Outcome::Done(boxed) => {
                             let (doc, counts, mut rows) = *boxed;
                             if let Some(w) = &doc.warning {
@@ -209,7 +220,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             summary.sections += counts.sections.len() as u64;
                             summary.tokens += counts.n_tokens;
                             summary.terms += counts.n_terms;
-                            inputs.push(&doc)?;
+                            inputs.push(&doc, key)?;
                         }
                     }
                 }
@@ -252,7 +263,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
     });
     written?;
-    if summary.documents == 0 {
+    if summary.documents == 0 && cfg.shard.is_none() {
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
         } else {
@@ -286,18 +297,22 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         out.finish_formats(threads)?;
         progress.stage("parquet");
     }
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "tool": "themata",
         "version": env!("CARGO_PKG_VERSION"),
         "command": "analyze",
         "parameters": cfg.parameters,
         "themes": cfg.codebook.themes.iter().map(|t| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()})).collect::<Vec<_>>(),
         "inputs": [],
-        "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
+        "skipped": skipped_entries(&skipped, &skipped_orders),
         "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
         "files": out.manifest_files(cfg.xlsx.as_deref()),
     });
+    if let Some(shard) = cfg.shard {
+        let (named, listed) = (cfg.tables_named, discovery.listed);
+        manifest["shard"] = crate::shard::manifest_entry(shard, named, listed, &cfg.codebook);
+    }
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
     inputs.write_into(&json, &mut out)?;
@@ -319,6 +334,20 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The manifest's `skipped`: path and reason, and under `--shard` the
+/// order key of each file skipped while loading (`orders`: by place).
+fn skipped_entries(skipped: &[Skipped], orders: &[(usize, input::Order)]) -> serde_json::Value {
+    let mut orders = orders.iter().peekable();
+    let entries = skipped.iter().enumerate().map(|(i, s)| {
+        let mut entry = serde_json::json!({"path": s.path, "reason": s.reason});
+        if let Some((_, key)) = orders.next_if(|(at, _)| *at == i) {
+            entry["order"] = serde_json::json!(key);
+        }
+        entry
+    });
+    serde_json::Value::Array(entries.collect())
 }
 
 /// Results made in any order by several workers, handed to one consumer in
@@ -492,8 +521,9 @@ impl ManifestInputs {
         self.n
     }
 
-    fn push(&mut self, doc: &Document) -> Result<()> {
-        let object = serde_json::json!({
+    /// Adds a document, with its order key under `--shard`.
+    fn push(&mut self, doc: &Document, order: Option<&input::Order>) -> Result<()> {
+        let mut object = serde_json::json!({
             "doc_id": doc.doc_id,
             "source": doc.source,
             "bytes": doc.bytes,
@@ -501,6 +531,9 @@ impl ManifestInputs {
             "encoding": doc.encoding,
             "warning": doc.warning,
         });
+        if let Some(order) = order {
+            object["order"] = serde_json::json!(order);
+        }
         let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
         self.text.clear();
         if self.n > 0 {
@@ -803,6 +836,23 @@ fn render_document(
                     }
                 }
             }
+            "term_forms" => {
+                for (stem, term, count) in term_forms(c) {
+                    let count = Cell::Int(u64::from(count));
+                    sink.row(&[Cell::Str(id), Cell::Str(stem), Cell::Str(term), count]);
+                }
+            }
+            "ngram_forms" => {
+                for (n, stems, ngram, count) in ngram_forms(c) {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(n)),
+                        Cell::Str(&stems),
+                        Cell::Str(&ngram),
+                        Cell::Int(u64::from(count)),
+                    ]);
+                }
+            }
             "kwic" => {
                 for s in kwic {
                     sink.row(&kwic::cells(&doc.text, s, id, keys));
@@ -812,6 +862,47 @@ fn render_document(
         }
     }
     tables
+}
+
+/// The rows of `term_forms.csv` for one document: (stem, display form,
+/// count), by stem, then form (byte order). Forms of one text are added up.
+fn term_forms(c: &DocCounts) -> Vec<(&str, &str, u32)> {
+    let mut rows: Vec<(&str, &str, u32)> = c
+        .surfaces()
+        .map(|(stem, form, count)| (c.stem(stem), form, count))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup_by(|b, a| {
+        let same = (a.0, a.1) == (b.0, b.1);
+        if same {
+            a.2 += b.2;
+        }
+        same
+    });
+    rows
+}
+
+/// The rows of `ngram_forms.csv` for one document: (n, stems joined by a
+/// space, exact sequence of display forms, count), by n, stems, then
+/// sequence (byte order). Sequences of one text are added up.
+fn ngram_forms(c: &DocCounts) -> Vec<(u32, String, String, u32)> {
+    let mut rows = Vec::new();
+    for g in &c.ngrams {
+        let stems: Vec<&str> = g.stems().iter().map(|&s| c.stem(s)).collect();
+        let stems = stems.join(" ");
+        for (ngram, count) in c.ngram_sequences(g) {
+            rows.push((g.n, stems.clone(), ngram, count));
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup_by(|b, a| {
+        let same = (a.0, &a.1, &a.2) == (b.0, &b.1, &b.2);
+        if same {
+            a.3 += b.3;
+        }
+        same
+    });
+    rows
 }
 
 /// The cells `,count,per_1000` for one total, rendered once per small count

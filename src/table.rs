@@ -96,10 +96,21 @@ pub const ANALYZE_TABLES: &[(&str, &[&str])] = &[
     ("term_matrix", &["stem", "term", "total"]),
 ];
 
+/// The count-interchange tables: written only when `--tables` names them
+/// (or with `--shard`), so the default output stays as it is. They hold
+/// every display form with its count, which `merge` and `compare --from`
+/// add up across documents: the corpus-level term of a stem is its most
+/// frequent form over the corpus, which no per-document table tells.
+pub const INTERCHANGE_TABLES: &[(&str, &[&str])] = &[
+    ("term_forms", &["doc_id", "stem", "term", "count"]),
+    ("ngram_forms", &["doc_id", "n", "stems", "ngram", "count"]),
+];
+
 /// Columns of an analyze table.
 pub fn columns(name: &str) -> &'static [&'static str] {
     ANALYZE_TABLES
         .iter()
+        .chain(INTERCHANGE_TABLES)
         .find(|(n, _)| *n == name)
         .map(|(_, c)| *c)
         .unwrap_or(&[])

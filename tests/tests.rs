@@ -13,6 +13,7 @@ mod limits;
 mod parquet;
 mod perf;
 mod robustness;
+mod shard;
 mod spark;
 mod tables_in;
 mod themes;

@@ -65,6 +65,14 @@ const TABLES: &[(&str, &str)] = &[
         "Wide: one row per term (stem), one column per document with its count.",
     ),
     (
+        "term_forms",
+        "One row per document × stem × display form, with its count (interchange: merge, compare --from).",
+    ),
+    (
+        "ngram_forms",
+        "One row per document × n-gram × exact sequence of forms, with its count (interchange).",
+    ),
+    (
         "kwic",
         "One row per theme match, with the words around it (keyword in context).",
     ),
@@ -113,6 +121,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("excluded", "true for an exclusion match (pattern is the codebook's exclusion), counted nowhere; the counts of the false rows sum to the theme tables."),
     ("n", "Length of the n-gram in terms."),
     ("ngram", "The n-gram, shown as its most frequent exact word sequence in the document."),
+    ("stems", "The n-gram's stems joined by a space: the unit that is counted."),
     ("total", "Occurrences in all documents."),
     ("left", "Up to --window tokens of source text before the match, in the same section."),
     ("match", "The exact source text that matched."),
@@ -158,6 +167,7 @@ const TEXT_COLUMNS: &[&str] = &[
     "matched",
     "excluded",
     "ngram",
+    "stems",
     "left",
     "match",
     "right",
