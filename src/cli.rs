@@ -57,6 +57,9 @@ pub enum Command {
     /// log-odds), tf-idf, cosine similarity and theme rates.
     #[command(after_help = crate::compare::HELP)]
     Compare(crate::compare::CompareArgs),
+    /// Merge the outputs of `analyze --shard K/N` into the tables of one run.
+    #[command(after_help = crate::merge::HELP)]
+    Merge(crate::merge::MergeArgs),
 }
 
 const THEMES_HELP: &str = "\

@@ -35,3 +35,4 @@ pub mod config;
 pub mod commands;
 pub mod pipeline;
 pub mod shard;
+pub mod merge;

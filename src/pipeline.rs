@@ -38,7 +38,7 @@ const WINDOW: usize = 8;
 const POOL_BUFFERS: usize = 64;
 const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
-const MATRIX_MAX_DOCS: usize = 200;
+pub(crate) const MATRIX_MAX_DOCS: usize = 200;
 
 /// What a run did, for the closing summary.
 #[derive(Debug, Default)]
@@ -965,7 +965,7 @@ impl CountTails {
 
 /// Corpus-level term counts for the wide term matrix.
 #[derive(Default)]
-struct Matrix {
+pub(crate) struct Matrix {
     rows: FxHashMap<String, MatrixRow>,
 }
 
@@ -989,9 +989,29 @@ impl Matrix {
         }
     }
 
+    /// Adds `count` occurrences of `form` of `stem` in document `doc` (the
+    /// latest document added; `merge` reads them from `term_forms`).
+    pub(crate) fn add_form(&mut self, doc: u32, stem: &str, form: &str, count: u32) {
+        let row = match self.rows.get_mut(stem) {
+            Some(row) => row,
+            None => self.rows.entry(stem.to_string()).or_default(),
+        };
+        row.total += u64::from(count);
+        match row.counts.last_mut() {
+            Some((d, c)) if *d == doc => *c += count,
+            _ => row.counts.push((doc, count)),
+        }
+        match row.surfaces.get_mut(form) {
+            Some(n) => *n += u64::from(count),
+            None => {
+                row.surfaces.insert(form.to_string(), u64::from(count));
+            }
+        }
+    }
+
     /// Rows by total count descending, then stem; the term is the corpus's
     /// most frequent surface form (ties: the smallest).
-    fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
+    pub(crate) fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
         let mut header: Vec<&str> = columns("term_matrix").to_vec();
         header.extend_from_slice(doc_ids);
         let mut sink = out.csv("term_matrix", &header)?;
