@@ -1,5 +1,8 @@
 //! The PySpark job `spark/themata_spark.py` under `spark-submit --master
-//! local[2]`: its one-line errors.
+//! local[2]`: the 1,938 UN speeches analyzed in shards by Spark tasks and
+//! merged give every file one local `themata analyze` writes, byte for
+//! byte, also when Spark retries a task that failed after its analysis ran;
+//! a missing binary and differing versions are one-line errors.
 //!
 //! Needs Java 17+ and the pyspark pinned in tools/requirements-spark.txt in
 //! `target/spark-venv` (`.ci/run` installs both; the venv is made on first
@@ -10,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use crate::util::{root, tempdir};
+use crate::util::{corpus, root, tempdir, themata};
 
 /// One Spark run at a time: each starts a JVM and uses both cores.
 static SPARK: Mutex<()> = Mutex::new(());
@@ -87,6 +90,103 @@ fn path() -> Vec<PathBuf> {
 /// The job's script.
 fn job() -> PathBuf {
     root().join("spark/themata_spark.py")
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Runs the job on the UN corpus with analyze `flags` and checks that its
+/// output folder holds exactly the files of `cd corpora && themata analyze
+/// ungdc FLAGS`, byte for byte (manifest.json: but for the two fields
+/// README names, `command` is `merge` and `shards` is added); returns
+/// spark-submit's stderr (None when THEMATA_SKIP_SPARK=1).
+fn spark_equals_one_run(master: &str, fail: &str, flags: &[&str]) -> Option<String> {
+    let ungdc = corpus("ungdc").unwrap();
+    let venv = spark_venv()?;
+    let corpora = ungdc.parent().unwrap();
+    let dir = tempdir();
+    themata(corpora)
+        .args(["analyze", "ungdc", "--quiet", "-o"])
+        .arg(dir.path().join("local"))
+        .args(flags)
+        .assert()
+        .success();
+    let run = {
+        let _one = SPARK.lock().unwrap_or_else(|e| e.into_inner());
+        spark_submit(&venv, corpora, master, &path())
+            .env("THEMATA_SPARK_FAIL_SHARD", fail)
+            .arg("--files")
+            .arg(assert_cmd::cargo::cargo_bin("themata"))
+            .arg(job())
+            .args(["ungdc", "-o"])
+            .arg(dir.path().join("spark"))
+            .arg("--")
+            .args(flags)
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "spark-submit failed:\n{stderr}");
+    assert!(
+        stdout.contains("themata_spark: 1939 files of file:") && stdout.contains(" in 4 shards"),
+        "{stdout}"
+    );
+    let (local, spark) = (dir.path().join("local"), dir.path().join("spark"));
+    let names = files(&local);
+    assert!(names.len() >= 9, "{names:?}");
+    assert_eq!(files(&spark), names);
+    for name in names.iter().filter(|n| *n != Path::new("manifest.json")) {
+        let (a, b) = (
+            std::fs::read(local.join(name)).unwrap(),
+            std::fs::read(spark.join(name)).unwrap(),
+        );
+        assert!(a == b, "{} differs from the local run", name.display());
+    }
+    let manifest = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    let mut merged = manifest(&spark);
+    assert_eq!(merged["command"], "merge");
+    assert_eq!(merged["shards"], 4);
+    merged["command"] = "analyze".into();
+    merged.as_object_mut().unwrap().remove("shards");
+    assert!(merged == manifest(&local), "manifest.json differs");
+    Some(stderr)
+}
+
+#[test]
+fn spark_local_2_gives_the_tables_and_charts_of_one_run() {
+    // Every per-document chart too: 3,876 SVG files.
+    spark_equals_one_run("local[2]", "", &["--charts", "all"]);
+}
+
+#[test]
+fn spark_retried_task_counts_no_document_twice() {
+    // local[2,3]: a task may fail 3 times; shard 2's first attempt fails
+    // after its analysis ran, so its result would be there to double.
+    let Some(stderr) = spark_equals_one_run("local[2,3]", "2", &[]) else {
+        return;
+    };
+    assert!(
+        stderr.contains("themata_spark: shard 2: first attempt failed on purpose"),
+        "the injected failure did not happen:\n{stderr}"
+    );
 }
 
 /// What a failed job prints: its one line on stdout (spark-submit shows
