@@ -252,13 +252,17 @@ fn check_complete(shards: &[Shard]) -> Result<()> {
     let n = shards[0].n;
     for pair in shards.windows(2) {
         if pair[0].k == pair[1].k {
-            return Err(Error::input(
-                &pair[1].dir,
-                format!(
-                    "is shard {}/{n} again, as {} is",
+            let what = match pair[0].dir == pair[1].dir {
+                true => "given twice".to_string(),
+                false => format!(
+                    "shard {}/{n}, as {} is too",
                     pair[1].k,
                     pair[0].dir.display()
                 ),
+            };
+            return Err(Error::input(
+                &pair[1].dir,
+                format!("{what}; each shard once"),
             ));
         }
     }

@@ -194,10 +194,11 @@ fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
     assert!(!dir.join("out").exists());
 }
 
-/// Refused: shards made with other parameters (`--ngrams`), the same shard
-/// twice, a document in two shards, a missing shard, a folder that is not
-/// a shard output (an analyze output, a missing folder) and an output
-/// folder that is one of the shards.
+/// Refused: shards made with other parameters (`--ngrams`) or an edited
+/// codebook, the same shard twice (one folder, or two runs), a document in
+/// two shards, a missing shard, Parquet-only shards, a folder that is not a
+/// shard output (an analyze output, a missing folder) and an output folder
+/// that is one of the shards.
 #[test]
 fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let speeches = corpus("ungdc").expect("corpus").join("2022");
@@ -219,7 +220,27 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let ngrams = [&quick[..], &["--shard", "2/2", "--ngrams", "3"]].concat();
     let s2_trigrams = analyze(d, &speeches, "s2-trigrams", &ngrams);
     assert_refused(d, &[&s1, &s2_trigrams], "parameters.ngrams = 3");
-    assert_refused(d, &[&s1, &s1], "is shard 1/2 again");
+    assert_refused(d, &[&s1, &s1], "given twice");
+    let again = analyze(
+        d,
+        &speeches,
+        "s1-again",
+        &[&quick[..], &["--shard", "1/2"]].concat(),
+    );
+    assert_refused(d, &[&s1, &again], "shard 1/2, as");
+    let parquet = [&quick[..], &["--shard", "2/2", "--format", "parquet"]].concat();
+    let s2_parquet = analyze(d, &speeches, "s2-parquet", &parquet);
+    assert_refused(d, &[&s1, &s2_parquet], "Parquet only");
+    // The same codebook file name, edited between the shards.
+    let codebook = d.join("codebook.toml");
+    std::fs::copy(crate::util::root().join("data/themes.toml"), &codebook).expect("copy");
+    let with =
+        |k: &'static str| [&quick[..], &["--themes", "codebook.toml", "--shard", k]].concat();
+    let c1 = analyze(d, &speeches, "c1", &with("1/2"));
+    let text = std::fs::read_to_string(&codebook).expect("read");
+    std::fs::write(&codebook, text.replacen("\"secur*\",", "\"securit*\",", 1)).expect("write");
+    let c2 = analyze(d, &speeches, "c2", &with("2/2"));
+    assert_refused(d, &[&c1, &c2], "shard.codebook_sha256");
     assert_refused(d, &[&s1], "shard 2/2 is missing");
     // Shard 1's documents presented as shard 2 too.
     let copy = d.join("s1-as-2");
