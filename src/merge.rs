@@ -184,11 +184,14 @@ fn check_output(args: &MergeArgs, shards: &[Shard]) -> Result<()> {
     Ok(())
 }
 
+/// A part of a manifest that every shard must have alike.
+type Field = fn(&Value) -> Value;
+
 /// Every shard was made by the same version with the same parameters,
 /// codebook and N as the first one; the error names the first difference.
 fn check_same(shards: &[Shard]) -> Result<()> {
     let first = &shards[0];
-    let fields: [(&str, fn(&Value) -> Value); 5] = [
+    let fields: [(&str, Field); 5] = [
         ("version", |m| m["version"].clone()),
         ("command", |m| m["command"].clone()),
         ("parameters", |m| without(&m["parameters"], OWN_PARAMETERS)),
@@ -249,13 +252,17 @@ fn check_complete(shards: &[Shard]) -> Result<()> {
     let n = shards[0].n;
     for pair in shards.windows(2) {
         if pair[0].k == pair[1].k {
-            return Err(Error::input(
-                &pair[1].dir,
-                format!(
-                    "is shard {}/{n} again, as {} is",
+            let what = match pair[0].dir == pair[1].dir {
+                true => "given twice".to_string(),
+                false => format!(
+                    "shard {}/{n}, as {} is too",
                     pair[1].k,
                     pair[0].dir.display()
                 ),
+            };
+            return Err(Error::input(
+                &pair[1].dir,
+                format!("{what}; each shard once"),
             ));
         }
     }

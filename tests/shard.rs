@@ -84,7 +84,7 @@ fn ngram_forms_by_hand_count() {
 }
 
 /// The form with the highest count, ties the smallest (byte order).
-fn argmax<'a>(forms: &'a BTreeMap<String, u64>) -> &'a str {
+fn argmax(forms: &BTreeMap<String, u64>) -> &str {
     let mut best: Option<(&str, u64)> = None;
     for (form, &count) in forms {
         if best.is_none_or(|(_, c)| count > c) {

@@ -10,6 +10,7 @@ mod forms;
 mod importers;
 mod integrity;
 mod limits;
+mod merge;
 mod parquet;
 mod perf;
 mod robustness;
