@@ -81,7 +81,8 @@ def file_stem(path):
 
 
 def parse_args(argv):
-    """(input, output, partitions or None, analyze flags) from the command line."""
+    """(input, output, partitions or None, analyze flags, merge flags)
+    from the command line."""
     flags = []
     if "--" in argv:
         cut = argv.index("--")
@@ -111,7 +112,22 @@ def parse_args(argv):
         if flag.split("=", 1)[0] in OWN_FLAGS:
             raise JobError(f"{flag}: the Spark job sets this flag itself")
     flags = [f for f in flags if f not in ("-q", "--quiet")]
-    return positional[0], given["o"], partitions, flags
+    return positional[0], given["o"], partitions, *split_format(flags)
+
+
+def split_format(flags):
+    """(analyze flags, merge flags): `--format` goes to merge, since merge
+    reads the shards' CSV tables and writes the format asked for."""
+    shard, merge = [], []
+    words = iter(flags)
+    for word in words:
+        if word == "--format":
+            merge += [word, next(words, "")]
+        elif word.startswith("--format="):
+            merge.append(word)
+        else:
+            shard.append(word)
+    return shard, merge
 
 
 def themata_binary(where):
@@ -268,7 +284,7 @@ def unpack(packed, folder):
             tar.extractall(folder)
 
 
-def run(spark, given, output, partitions, flags):
+def run(spark, given, output, partitions, flags, merge_flags):
     """The driver: list, partition by shard, analyze, fetch, merge."""
     sc = spark.sparkContext
     binary = themata_binary("the driver")
@@ -309,7 +325,9 @@ def run(spark, given, output, partitions, flags):
             os.remove(path)
         folders = [os.path.join(work, f"shard-{shard}") for shard in packed]
         merge = subprocess.run(
-            [binary, "merge", *folders, "-o", output], stderr=subprocess.PIPE, text=True
+            [binary, "merge", *folders, "-o", output, *merge_flags],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         if merge.returncode != 0:
             raise JobError(f"merge into {output}: {first_error(merge)}")
