@@ -331,6 +331,7 @@ def run(spark, given, output, partitions, flags, merge_flags):
         )
         if merge.returncode != 0:
             raise JobError(f"merge into {output}: {first_error(merge)}")
+        print(merge.stderr, end="", file=sys.stderr)  # its notes and summary
     print(f"themata_spark: {total} files of {base} in {shards} shards merged into {output}")
 
 
