@@ -15,6 +15,8 @@ Examples:
   themata themes check data/themes.toml    validate a codebook
   themata analyze --xlsx tables.xlsx       also write one spreadsheet workbook
   themata kwic 'human rights'              every match in context, as CSV on stdout
+  themata analyze ungdc/ --shard 2/7 -o shards/2   one of 7 parts (on any machine)
+  themata merge shards/* -o out            the 7 parts as the tables of one run
   themata completions bash > ~/.local/share/bash-completion/completions/themata
 
 Exit codes: 0 success (skipped files are named on stderr and in manifest.json),
