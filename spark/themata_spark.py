@@ -230,8 +230,8 @@ def check_accounted(manifest_path, given, shard):
     missing = [path for path in given if path not in seen]
     if missing:
         raise JobError(
-            f"shard {shard}: {len(missing)} file(s) given to the task are not in "
-            f"its manifest, e.g. {missing[0]}"
+            f"shard {shard}: {len(missing)} file(s) given to the task are not in its "
+            f"manifest, e.g. {missing[0]} (a corpus table? the job shards files, not rows)"
         )
 
 
