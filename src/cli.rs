@@ -16,6 +16,8 @@ Examples:
   themata themes check data/themes.toml    validate a codebook
   themata analyze --xlsx tables.xlsx       also write one spreadsheet workbook
   themata kwic 'human rights'              every match in context, as CSV on stdout
+  themata analyze ungdc/ --shard 2/7 -o shards/2   one of 7 parts (on any machine)
+  themata merge shards/* -o out            the 7 parts as the tables of one run
   themata completions bash > ~/.local/share/bash-completion/completions/themata
 
 Exit codes: 0 success (skipped files are named on stderr and in manifest.json),
@@ -58,6 +60,9 @@ pub enum Command {
     /// log-odds), tf-idf, cosine similarity and theme rates.
     #[command(after_help = COMPARE_HELP)]
     Compare(CompareArgs),
+    /// Merge the outputs of `analyze --shard K/N` into the tables of one run.
+    #[command(after_help = crate::merge::HELP)]
+    Merge(crate::merge::MergeArgs),
 }
 
 const THEMES_HELP: &str = "\
@@ -196,6 +201,13 @@ pub struct AnalyzeArgs {
     /// Treat any skipped input file as a fatal error.
     #[arg(long)]
     pub strict: bool,
+
+    /// Analyze only shard K of N (1 <= K <= N): the documents whose name
+    /// hashes to K, so that N runs partition the corpus; `themata merge`
+    /// combines their outputs into the tables of one run. Adds the tables
+    /// merge needs (documents, themes_by_document, term_forms, ngram_forms).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 
     /// Worker threads (0: one per core; at most the number of documents and
     /// 4 per core, with a note when capped).

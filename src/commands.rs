@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print(&String::from_utf8_lossy(&script))
         }
         Some(Command::Compare(args)) => crate::collect::command(&args),
+        Some(Command::Merge(args)) => crate::merge::command(&args),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::cli::{AnalyzeArgs, SectionMode};
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
+use crate::shard::Shard;
 use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
@@ -44,6 +45,8 @@ pub struct AnalyzeConfig {
     pub parameters: serde_json::Value,
     /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
     pub meta: crate::compare::meta::Meta,
+    /// `--shard K/N`.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl AnalyzeConfig {
@@ -95,6 +98,7 @@ impl AnalyzeConfig {
             }
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
+        let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
         let tables = select_tables(&args.tables)?;
         let output = args
             .output
@@ -185,13 +189,18 @@ impl AnalyzeConfig {
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
             output: output.clone(),
-            filter: Filter::new(Some(output), &args.ext, args.follow).with_columns(columns),
+            filter: Filter::new(Some(output), &args.ext, args.follow)
+                .with_columns(columns)
+                .with_shard(shard),
             mode,
             analyzer,
             codebook,
             matcher,
             max_ngram: usize::from(args.ngrams),
-            tables,
+            tables: match shard {
+                Some(_) => with_shard_tables(&tables),
+                None => tables,
+            },
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
             format: args.format,
@@ -205,6 +214,7 @@ impl AnalyzeConfig {
             window: args.window,
             parameters,
             meta,
+            shard,
         })
     }
 
@@ -323,6 +333,15 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
         }
     }
     paths
+}
+
+/// `tables` and the tables every shard writes ([`crate::shard::SHARD_TABLES`]),
+/// in contract order.
+fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
+    (catalog::ANALYZE.iter().chain(catalog::INTERCHANGE))
+        .map(|t| t.name)
+        .filter(|n| tables.contains(n) || crate::shard::SHARD_TABLES.contains(n))
+        .collect()
 }
 
 /// The tables `--tables` names, in contract order (the default set, then

@@ -91,7 +91,19 @@ pub struct Source {
     /// Shared by every file found under one named folder.
     pub folder: std::sync::Arc<str>,
     origin: Origin,
+    /// With `--shard`: the key discovery lists this document by.
+    pub order: Option<Box<Order>>,
 }
+
+/// The key discovery lists documents by: the index of the input argument
+/// that found it, its path below that argument compared component by
+/// component (below a named folder: the path relative to it; a file named
+/// directly: none; a glob's match: the path as matched), and its table row
+/// (from 1; 0 for a file). Sources come out of [`discover`] sorted by it,
+/// so `merge` restores one run's order from the shards' keys alone.
+/// Serialized as `[input, [component, ...], row]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Order(pub u32, pub Vec<String>, pub u64);
 
 /// What the inputs named: sources in a deterministic order, plus paths
 /// ignored (hidden) or skipped while walking, and doc_id warnings.
@@ -105,6 +117,8 @@ pub struct Discovery {
     pub fields: Vec<String>,
     /// The type of each of `fields` over every table that has it.
     pub kinds: Vec<crate::table::Kind>,
+    /// Documents listed before `--shard` took its part.
+    pub listed: usize,
 }
 
 /// A file found on disk before it is read.
@@ -115,6 +129,9 @@ struct Found {
     folder: std::sync::Arc<str>,
     /// Read as a table of documents.
     table: bool,
+    /// The input argument that found it, and whether through a glob.
+    input: u32,
+    globbed: bool,
 }
 
 /// Which files a folder walk takes.
@@ -130,6 +147,8 @@ pub struct Filter {
     pub follow: bool,
     /// `--text-column` and `--id-column` of tables.
     pub columns: table::Columns,
+    /// `--shard K/N`: only the documents of this shard are kept.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl Filter {
@@ -143,7 +162,14 @@ impl Filter {
                 .collect(),
             follow,
             columns: table::Columns::default(),
+            shard: None,
         }
+    }
+
+    /// The same filter keeping only the documents of `shard`.
+    pub fn with_shard(mut self, shard: Option<crate::shard::Shard>) -> Filter {
+        self.shard = shard;
+        self
     }
 
     /// The same filter reading tables with these columns.
@@ -187,7 +213,9 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             source: DEFAULT_NAME.to_string(),
             folder: "".into(),
             origin: Origin::Bytes(std::sync::Arc::new(DEFAULT_TEXT.as_bytes().to_vec())),
+            order: None,
         });
+        take_shard(&mut d, filter.shard);
         return Ok(d);
     }
     let filter = Filter {
@@ -198,6 +226,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         extensions: filter.extensions.clone(),
         follow: filter.follow,
         columns: filter.columns.clone(),
+        shard: filter.shard,
     };
     let mut walk = Walk {
         filter: &filter,
@@ -205,9 +234,12 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         files: HashMap::new(),
         ancestors: Vec::new(),
         found: Vec::new(),
+        input: 0,
+        globbed: false,
     };
     let mut pending: Vec<(Source, String)> = Vec::new();
-    for input in inputs {
+    for (index, input) in inputs.iter().enumerate() {
+        (walk.input, walk.globbed) = (index as u32, false);
         if input == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -219,6 +251,9 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
                     source: "-".into(),
                     folder: "".into(),
                     origin: Origin::Bytes(std::sync::Arc::new(bytes)),
+                    order: filter
+                        .shard
+                        .map(|_| Box::new(Order(index as u32, Vec::new(), 0))),
                 },
                 String::new(),
             ));
@@ -235,6 +270,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
                 return Err(Error::input(input, "no file matches this pattern"));
             }
             matched.sort();
+            walk.globbed = true;
             for p in matched {
                 walk.collect(&p, &mut d)?;
             }
@@ -252,8 +288,17 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         if !first {
             continue;
         }
+        let order = filter.shard.map(|_| Box::new(f.order()));
         if f.table {
-            list_table(&f.path, f.folder, &filter.columns, &mut pending, &mut d)?;
+            let order = order.map(|o| *o);
+            list_table(
+                &f.path,
+                f.folder,
+                &filter.columns,
+                order,
+                &mut pending,
+                &mut d,
+            )?;
             continue;
         }
         let doc_id = file_stem(&f.path);
@@ -270,13 +315,54 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             source,
             folder: f.folder,
             origin,
+            order,
         };
         pending.push((source, f.relative));
     }
+    // A shard is chosen by the name before doc_ids are made unique.
+    let names: Vec<u64> = match filter.shard {
+        Some(shard) => (pending.iter())
+            .map(|(s, _)| crate::shard::of(&s.doc_id, shard.n))
+            .collect(),
+        None => Vec::new(),
+    };
     assign_doc_ids(&mut pending, &mut d.warnings);
     d.sources = pending.into_iter().map(|(s, _)| s).collect();
+    d.listed = d.sources.len();
+    if let Some(shard) = filter.shard {
+        let mut names = names.into_iter();
+        d.sources.retain(|_| names.next() == Some(shard.k));
+    }
     d.sources.shrink_to_fit();
     Ok(d)
+}
+
+/// Keeps the sources of `shard` (for the built-in statement; [`discover`]
+/// chooses by the names before doc_ids are made unique).
+fn take_shard(d: &mut Discovery, shard: Option<crate::shard::Shard>) {
+    d.listed = d.sources.len();
+    if let Some(shard) = shard {
+        for s in &mut d.sources {
+            s.order = Some(Box::new(Order(0, Vec::new(), 0)));
+        }
+        d.sources.retain(|s| shard.holds(&s.doc_id));
+    }
+}
+
+impl Found {
+    /// Its [`Order`] (row 0; a table's rows set theirs).
+    fn order(&self) -> Order {
+        let components = |p: &Path| -> Vec<String> {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        };
+        let path = match self.globbed {
+            true => components(&self.path),
+            false => components(Path::new(&self.relative)),
+        };
+        Order(self.input, path, 0)
+    }
 }
 
 /// Adds a table's rows as sources (and its bad rows as skipped).
@@ -284,6 +370,7 @@ fn list_table(
     path: &Path,
     folder: std::sync::Arc<str>,
     columns: &table::Columns,
+    order: Option<Order>,
     pending: &mut Vec<(Source, String)>,
     d: &mut Discovery,
 ) -> Result<()> {
@@ -311,6 +398,9 @@ fn list_table(
             source: format!("{name}#{number}"),
             folder: folder.clone(),
             origin: Origin::Row(listed.cursor.clone(), number),
+            order: order
+                .as_ref()
+                .map(|o| Box::new(Order(o.0, o.1.clone(), number))),
         };
         pending.push((source, String::new()));
     }
@@ -475,6 +565,9 @@ struct Walk<'a> {
     /// Canonical paths of the folders being walked (a link to one is a loop).
     ancestors: Vec<PathBuf>,
     found: Vec<Found>,
+    /// The input argument being collected, and whether through a glob.
+    input: u32,
+    globbed: bool,
 }
 
 fn skip(list: &mut Vec<Skipped>, path: &Path, reason: String) {
@@ -525,6 +618,8 @@ impl Walk<'_> {
             relative,
             folder,
             table,
+            input: self.input,
+            globbed: self.globbed,
         });
     }
 
@@ -827,6 +922,76 @@ fn has_valid_multibyte_utf8(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Discovery lists documents sorted by their [`Order`] key (input
+    /// argument, path components, row): a folder walk, a glob and a file
+    /// named directly, with names where comparing by component differs
+    /// from comparing the path as text (`a/b.txt` before `a.txt`, since
+    /// `a` < `a.txt` while `/` > `.`). A duplicate named again later keeps
+    /// its first key; `--shard 1/1` keeps every document.
+    #[test]
+    fn discovery_order_is_the_order_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("corpus");
+        for f in [
+            "a.txt",
+            "a/b.txt",
+            "a/c/d.txt",
+            "a-b.txt",
+            "B.txt",
+            "z.txt",
+            "a b.txt",
+        ] {
+            let path = root.join(f);
+            fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            fs::write(&path, "Peace and security.").expect("write");
+        }
+        let other = dir.path().join("other");
+        fs::create_dir_all(other.join("g2")).expect("mkdir");
+        for f in ["g1.txt", "g2/x.txt", "g10.txt", "h.txt"] {
+            fs::write(other.join(f), "Human rights.").expect("write");
+        }
+        let p = |p: &Path| p.display().to_string();
+        let inputs = [
+            p(&other.join("h.txt")),
+            p(&root),
+            format!("{}/g*", p(&other)),
+            p(&root.join("z.txt")),
+        ];
+        let filter = Filter::new(None, &["txt".into()], false)
+            .with_shard(Some(crate::shard::Shard { k: 1, n: 1 }));
+        let d = discover(&inputs, &filter).expect("discover");
+        let keys: Vec<Order> = d
+            .sources
+            .iter()
+            .filter_map(|s| s.order.as_deref().cloned())
+            .collect();
+        assert_eq!(keys.len(), 11, "{keys:?}");
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(keys, sorted, "discovery order is the keys' order");
+        let relative: Vec<String> = keys[1..8].iter().map(|k| k.1.join("/")).collect();
+        assert_eq!(
+            relative,
+            [
+                "B.txt",
+                "a/b.txt",
+                "a/c/d.txt",
+                "a b.txt",
+                "a-b.txt",
+                "a.txt",
+                "z.txt"
+            ]
+        );
+        assert_eq!(keys[0], Order(0, Vec::new(), 0));
+        assert!(keys[1..8].iter().all(|k| k.0 == 1));
+        // The glob's matches by their path as matched: g1, g10, the folder
+        // g2 walked; z.txt named again is not listed twice.
+        let globbed: Vec<&String> = keys[8..].iter().map(|k| &k.1[k.1.len() - 1]).collect();
+        assert_eq!(globbed, ["g1.txt", "g10.txt", "x.txt"]);
+        assert_eq!(d.listed, 11);
+    }
 
     fn text(d: Decoded) -> (String, &'static str, bool) {
         match d {

@@ -37,3 +37,5 @@ pub mod config;
 pub mod commands;
 pub mod collect;
 pub mod pipeline;
+pub mod shard;
+pub mod merge;

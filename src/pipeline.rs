@@ -38,7 +38,7 @@ const WINDOW: usize = 8;
 const POOL_BUFFERS: usize = 64;
 const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
-const MATRIX_MAX_DOCS: usize = 200;
+pub(crate) const MATRIX_MAX_DOCS: usize = 200;
 
 /// What a run did, for the closing summary.
 #[derive(Debug, Default)]
@@ -158,7 +158,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // text instead of a JSON tree per document, so memory stays flat).
     let mut inputs = ManifestInputs::new(&mut out)?;
     let mut summary = Summary::default();
-    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.sources.len());
+    // A shard draws per-document charts as the whole corpus would.
+    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.listed);
     // The writer needs a document's terms only for the term matrix and the
     // per-document charts; otherwise they are dropped on the worker that
     // made them (cheaper than on the writer thread).
@@ -174,18 +175,28 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
     let order = InOrder::new(discovery.sources.len(), WINDOW * pool.current_num_threads());
+    // With --shard: (place in `skipped`, order key) of each file skipped
+    // while loading.
+    let mut skipped_orders: Vec<(usize, input::Order)> = Vec::new();
     let written: Result<()> = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> Result<()> {
             // Stops the workers when the writer stops, on an error too.
             let _stop = StopOnDrop(&order);
+            let mut sources = discovery.sources.iter();
             loop {
                 let outcomes = order.take();
                 if outcomes.is_empty() {
                     break;
                 }
                 for outcome in outcomes {
+                    let key = sources.next().and_then(|s| s.order.as_deref());
                     match outcome {
-                        Outcome::Skipped(s) => skip(cfg, s, &say, &mut skipped)?,
+                        Outcome::Skipped(s) => {
+                            skip(cfg, s, &say, &mut skipped)?;
+                            if let Some(key) = key {
+                                skipped_orders.push((skipped.len() - 1, key.clone()));
+                            }
+                        }
                         Outcome::Done(boxed) => {
                             let (doc, counts, mut rows) = *boxed;
                             if let Some(w) = &doc.warning {
@@ -215,7 +226,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                             summary.sections += counts.sections.len() as u64;
                             summary.tokens += counts.n_tokens;
                             summary.terms += counts.n_terms;
-                            inputs.push(&doc)?;
+                            inputs.push(&doc, key)?;
                         }
                     }
                 }
@@ -258,7 +269,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
             .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
     });
     written?;
-    if summary.documents == 0 {
+    if summary.documents == 0 && cfg.shard.is_none() {
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
         } else {
@@ -292,18 +303,22 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         out.finish_formats(threads)?;
         progress.stage("parquet");
     }
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "tool": "themata",
         "version": env!("CARGO_PKG_VERSION"),
         "command": "analyze",
         "parameters": cfg.parameters,
         "themes": cfg.codebook.themes.iter().map(|t| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()})).collect::<Vec<_>>(),
         "inputs": [],
-        "skipped": skipped.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
+        "skipped": skipped_entries(&skipped, &skipped_orders),
         "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
         "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
         "files": out.manifest_files(cfg.xlsx.as_deref()),
     });
+    if let Some(shard) = cfg.shard {
+        let (named, listed) = (cfg.tables_named, discovery.listed);
+        manifest["shard"] = crate::shard::manifest_entry(shard, named, listed, &cfg.codebook);
+    }
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
     inputs.write_into(&json, &mut out)?;
@@ -325,6 +340,20 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     summary.ignored = discovery.ignored.len();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The manifest's `skipped`: path and reason, and under `--shard` the
+/// order key of each file skipped while loading (`orders`: by place).
+fn skipped_entries(skipped: &[Skipped], orders: &[(usize, input::Order)]) -> serde_json::Value {
+    let mut orders = orders.iter().peekable();
+    let entries = skipped.iter().enumerate().map(|(i, s)| {
+        let mut entry = serde_json::json!({"path": s.path, "reason": s.reason});
+        if let Some((_, key)) = orders.next_if(|(at, _)| *at == i) {
+            entry["order"] = serde_json::json!(key);
+        }
+        entry
+    });
+    serde_json::Value::Array(entries.collect())
 }
 
 /// Results made in any order by several workers, handed to one consumer in
@@ -498,8 +527,9 @@ impl ManifestInputs {
         self.n
     }
 
-    fn push(&mut self, doc: &Document) -> Result<()> {
-        let object = serde_json::json!({
+    /// Adds a document, with its order key under `--shard`.
+    fn push(&mut self, doc: &Document, order: Option<&input::Order>) -> Result<()> {
+        let mut object = serde_json::json!({
             "doc_id": doc.doc_id,
             "source": doc.source,
             "bytes": doc.bytes,
@@ -507,6 +537,9 @@ impl ManifestInputs {
             "encoding": doc.encoding,
             "warning": doc.warning,
         });
+        if let Some(order) = order {
+            object["order"] = serde_json::json!(order);
+        }
         let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
         self.text.clear();
         if self.n > 0 {
@@ -938,7 +971,7 @@ impl CountTails {
 
 /// Corpus-level term counts for the wide term matrix.
 #[derive(Default)]
-struct Matrix {
+pub(crate) struct Matrix {
     rows: FxHashMap<String, MatrixRow>,
 }
 
@@ -962,9 +995,29 @@ impl Matrix {
         }
     }
 
+    /// Adds `count` occurrences of `form` of `stem` in document `doc` (the
+    /// latest document added; `merge` reads them from `term_forms`).
+    pub(crate) fn add_form(&mut self, doc: u32, stem: &str, form: &str, count: u32) {
+        let row = match self.rows.get_mut(stem) {
+            Some(row) => row,
+            None => self.rows.entry(stem.to_string()).or_default(),
+        };
+        row.total += u64::from(count);
+        match row.counts.last_mut() {
+            Some((d, c)) if *d == doc => *c += count,
+            _ => row.counts.push((doc, count)),
+        }
+        match row.surfaces.get_mut(form) {
+            Some(n) => *n += u64::from(count),
+            None => {
+                row.surfaces.insert(form.to_string(), u64::from(count));
+            }
+        }
+    }
+
     /// Rows by total count descending, then stem; the term is the corpus's
     /// most frequent surface form (ties: the smallest).
-    fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
+    pub(crate) fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
         let mut header: Vec<&str> = columns("term_matrix").to_vec();
         header.extend_from_slice(doc_ids);
         let mut sink = out.csv("term_matrix", &header)?;

@@ -162,3 +162,108 @@ fn interchange_tables_agree_with_the_document_tables() {
         assert_eq!(by_text[&key].to_string(), r["count"], "{r:?}");
     }
 }
+
+fn manifest(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest");
+    serde_json::from_str(&text).expect("json")
+}
+
+/// The 3 shards of the 2022 speeches partition the one-run documents, each
+/// document in the shard the documented formula gives for its name, in
+/// the one-run order; each shard records the shard, its documents' order
+/// keys and the interchange tables, and keeps the user's `tables`.
+#[test]
+fn shards_partition_the_corpus() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let run = |out: &str, extra: &[&str]| {
+        themata(dir.path())
+            .arg("analyze")
+            .arg(&speeches)
+            .args([
+                "-o",
+                out,
+                "--quiet",
+                "--charts",
+                "none",
+                "--tables",
+                "documents",
+            ])
+            .args(extra)
+            .assert()
+            .success();
+        dir.path().join(out)
+    };
+    let one = Table::read(&run("one", &[]).join("documents.csv")).rows;
+    let mut union: Vec<(usize, Vec<String>)> = Vec::new();
+    for k in 1..=3u64 {
+        let out = run(&format!("s{k}"), &["--shard", &format!("{k}/3")]);
+        let m = manifest(&out);
+        assert_eq!(m["shard"]["k"], k);
+        assert_eq!(m["shard"]["n"], 3);
+        assert_eq!(m["shard"]["listed"], 193);
+        assert_eq!(m["parameters"]["tables"], serde_json::json!(["documents"]));
+        assert!(out.join("term_forms.csv").is_file() && out.join("ngram_forms.csv").is_file());
+        let rows = Table::read(&out.join("documents.csv")).rows;
+        let inputs = m["inputs"].as_array().expect("inputs");
+        assert_eq!(inputs.len(), rows.len());
+        for (row, input) in rows.iter().zip(inputs) {
+            assert_eq!(themata::shard::of(&row[0], 3), k, "{}", row[0]);
+            let file = format!("{}.txt", row[0]);
+            assert_eq!(input["order"], serde_json::json!([0, [file], 0]));
+            let at = one.iter().position(|r| r == row).expect("in the one run");
+            union.push((at, row.clone()));
+        }
+    }
+    union.sort();
+    let places: Vec<usize> = union.iter().map(|(at, _)| *at).collect();
+    assert_eq!(
+        places,
+        (0..one.len()).collect::<Vec<_>>(),
+        "each document once"
+    );
+}
+
+/// A shard with no document is a valid output: header-only tables, exit 0
+/// (the shipped statement is one document, so one of 2 shards is empty).
+#[test]
+fn an_empty_shard_writes_header_only_tables() {
+    let name = "2022-12-02_belarus-russia_joint-statement_osce";
+    let empty = 3 - themata::shard::of(name, 2);
+    let dir = tempdir();
+    themata(&root())
+        .args(["analyze", "--quiet", "--shard", &format!("{empty}/2"), "-o"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    for table in [
+        "documents",
+        "terms_by_document",
+        "term_forms",
+        "ngram_forms",
+    ] {
+        let t = Table::read(&out.join(format!("{table}.csv")));
+        assert!(t.rows.is_empty() && !t.header.is_empty(), "{table}");
+    }
+    assert_eq!(manifest(&out)["inputs"], serde_json::json!([]));
+}
+
+/// `--shard` outside 1 <= K <= N <= 1,000,000: one line, exit 2, nothing
+/// written.
+#[test]
+fn bad_shard_values_are_usage_errors() {
+    for bad in ["0/3", "4/3", "3", "1/0", "1/1000001", "x/2"] {
+        let dir = tempdir();
+        let output = themata(&root())
+            .args(["analyze", "--shard", bad, "-o"])
+            .arg(dir.path().join("out"))
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--shard"), "{stderr}");
+        assert!(!dir.path().join("out").exists(), "{bad}");
+    }
+}

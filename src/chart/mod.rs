@@ -307,13 +307,9 @@ impl Collector {
         c: &crate::count::DocCounts,
         themes: &[String],
     ) -> Vec<(String, String)> {
-        self.documents += 1;
-        if self.policy.summary() && self.documents <= RATES_MAX + 1 {
-            for (theme, (count, _)) in themes.iter().zip(c.theme_totals(themes.len())) {
-                let rate = crate::table::per_1000(u64::from(count), c.n_terms);
-                self.rates.push((doc_id.to_string(), theme.clone(), rate));
-            }
-        }
+        let totals = c.theme_totals(themes.len());
+        let counts: Vec<u64> = totals.iter().map(|&(n, _)| u64::from(n)).collect();
+        self.add(doc_id, themes, &counts, c.n_terms);
         if !self.per_document {
             return Vec::new();
         }
@@ -356,6 +352,25 @@ impl Collector {
             bars::top_terms(doc_id, &terms, c.n_terms),
         ));
         files
+    }
+
+    /// Counts one document for the summary chart: its matches per theme
+    /// (`counts`, in the order of `themes`) and its terms.
+    pub fn add(&mut self, doc_id: &str, themes: &[String], counts: &[u64], n_terms: u64) {
+        self.documents += 1;
+        if self.policy.summary() && self.documents <= RATES_MAX + 1 {
+            for (theme, &count) in themes.iter().zip(counts) {
+                let rate = crate::table::per_1000(count, n_terms);
+                self.rates.push((doc_id.to_string(), theme.clone(), rate));
+            }
+        }
+    }
+
+    /// The file stem of a document's charts, or `None` when per-document
+    /// charts are not drawn (for `merge`, which copies them from shards:
+    /// as [`Collector::document`] names them, in document order).
+    pub fn name(&mut self, doc_id: &str) -> Option<String> {
+        self.per_document.then(|| self.names.unique(doc_id))
     }
 
     /// The summary chart, and notes on what was not drawn and why.

@@ -1,0 +1,271 @@
+//! `themata merge`: the shards of a corpus merge into exactly what one
+//! `analyze` writes (every table and chart byte for byte; manifest.json
+//! equal but for `command` and `shards`), and mismatched, overlapping,
+//! missing or foreign folders are refused with one line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::util::{corpus, tempdir, themata};
+
+/// Every file under `dir` by its path relative to `dir`.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir").to_path_buf();
+                out.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// The manifest without the fields a merge writes differently (README,
+/// "Beyond one machine").
+fn manifest_without_merge_fields(bytes: &[u8]) -> serde_json::Value {
+    let mut m: serde_json::Value = serde_json::from_slice(bytes).expect("json");
+    let o = m.as_object_mut().expect("object");
+    o.remove("command");
+    o.remove("shards");
+    m
+}
+
+/// Asserts that `merged` holds the same files as `one`, byte for byte,
+/// manifest.json compared as JSON without the merge fields.
+fn assert_same_output(one: &Path, merged: &Path) {
+    let (a, b) = (files(one), files(merged));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (path, bytes) in &a {
+        if path == Path::new("manifest.json") {
+            let (x, y) = (
+                manifest_without_merge_fields(bytes),
+                manifest_without_merge_fields(&b[path]),
+            );
+            assert_eq!(x, y, "manifest.json");
+            let merged: serde_json::Value = serde_json::from_slice(&b[path]).expect("json");
+            assert_eq!(merged["command"], "merge");
+        } else {
+            assert!(bytes == &b[path], "{} differs", path.display());
+        }
+    }
+}
+
+/// `analyze INPUT OPTIONS -o DIR/NAME`, run in DIR.
+fn analyze(dir: &Path, input: &Path, name: &str, options: &[&str]) -> PathBuf {
+    themata(dir)
+        .arg("analyze")
+        .arg(input)
+        .args(["--quiet", "-o", name])
+        .args(options)
+        .assert()
+        .success();
+    dir.join(name)
+}
+
+/// Analyzes the N shards of `input` into DIR/shards-N/K and merges them
+/// into DIR/merged-N; returns the merged folder.
+fn shard_and_merge(dir: &Path, input: &Path, n: u32, options: &[&str], format: &str) -> PathBuf {
+    let mut shards = Vec::new();
+    for k in 1..=n {
+        let shard = format!("--shard={k}/{n}");
+        let mut opts = options.to_vec();
+        opts.push(&shard);
+        shards.push(analyze(dir, input, &format!("shards-{n}/{k}"), &opts));
+    }
+    // Given in reverse: merge orders them by K.
+    shards.reverse();
+    let merged = format!("merged-{n}");
+    themata(dir)
+        .arg("merge")
+        .args(&shards)
+        .args(["--quiet", "-o", &merged, "--format", format])
+        .assert()
+        .success();
+    dir.join(merged)
+}
+
+/// All 1,938 UN speeches (and the corpus's SOURCE.md, ignored): 1, 2, 3
+/// and 7 shards merge into exactly the output of one run, with the
+/// default options (`--charts auto`: above 50 and 30 documents one run
+/// draws no chart, and neither does the merge).
+#[test]
+fn shards_of_the_un_corpus_merge_into_one_run() {
+    let un = corpus("ungdc").expect("corpus");
+    let dir = tempdir();
+    let one = analyze(dir.path(), &un, "one", &[]);
+    for n in [1, 2, 3, 7] {
+        let merged = shard_and_merge(dir.path(), &un, n, &[], "csv");
+        assert_same_output(&one, &merged);
+    }
+}
+
+/// The 2022 speeches with 3-grams, `--hyphens both`, kwic, every chart
+/// and Parquet beside CSV: 3 shards merge into one run.
+#[test]
+fn shards_with_trigrams_hyphens_both_kwic_and_parquet_merge_into_one_run() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let options = [
+        "--ngrams",
+        "3",
+        "--hyphens",
+        "both",
+        "--kwic",
+        "--charts",
+        "all",
+    ];
+    let mut one_options = options.to_vec();
+    one_options.extend(["--format", "both"]);
+    let one = analyze(dir.path(), &speeches, "one", &one_options);
+    let merged = shard_and_merge(dir.path(), &speeches, 3, &options, "both");
+    assert_same_output(&one, &merged);
+    assert!(merged.join("kwic.parquet").is_file());
+}
+
+/// A small corpus where one run draws every chart (theme rates and the
+/// per-document ones), two files share a stem (doc_ids from their paths),
+/// a binary file is skipped and a hidden and a Markdown file are ignored;
+/// the interchange tables are asked for, so the merge keeps them.
+#[test]
+fn a_small_corpus_with_charts_skips_and_shared_stems_merges_into_one_run() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let small = dir.path().join("small");
+    for sub in ["a", "b"] {
+        std::fs::create_dir_all(small.join(sub)).expect("mkdir");
+    }
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&speeches)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    for path in names.iter().take(12) {
+        std::fs::copy(path, small.join("a").join(path.file_name().expect("name"))).expect("copy");
+    }
+    std::fs::copy(
+        &names[0],
+        small.join("b").join(names[0].file_name().expect("name")),
+    )
+    .expect("copy");
+    std::fs::write(small.join("b/zz.txt"), b"\x00\x01binary").expect("write");
+    std::fs::write(small.join(".hidden"), "x").expect("write");
+    std::fs::write(small.join("notes.md"), "x").expect("write");
+    let options = [
+        "--tables",
+        "documents,term_forms,ngram_forms,term_matrix,themes_by_section",
+    ];
+    let one = analyze(dir.path(), &small, "one", &options);
+    for n in [2, 5] {
+        let merged = shard_and_merge(dir.path(), &small, n, &options, "csv");
+        assert_same_output(&one, &merged);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.join("manifest.json")).expect("read"))
+            .expect("json");
+    assert_eq!(manifest["skipped"].as_array().map(Vec::len), Some(1));
+    assert_eq!(manifest["ignored"].as_array().map(Vec::len), Some(2));
+    assert!(one.join("charts/theme_rates.svg").is_file());
+    assert!(one.join("term_forms.csv").is_file());
+}
+
+/// `merge ARGS -o DIR/out` fails with exit 2 and one line containing
+/// `expected`, and writes no output folder.
+fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
+    let output = themata(dir)
+        .arg("merge")
+        .args(args)
+        .args(["-o", "out"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(!dir.join("out").exists());
+}
+
+/// Refused: shards made with other parameters (`--ngrams`) or an edited
+/// codebook, the same shard twice (one folder, or two runs), a document in
+/// two shards, a missing shard, Parquet-only shards, a folder that is not a
+/// shard output (an analyze output, a missing folder) and an output folder
+/// that is one of the shards.
+#[test]
+fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let d = dir.path();
+    let quick = ["--charts", "none", "--tables", "documents"];
+    let s1 = analyze(
+        d,
+        &speeches,
+        "s1",
+        &[&quick[..], &["--shard", "1/2"]].concat(),
+    );
+    let s2 = analyze(
+        d,
+        &speeches,
+        "s2",
+        &[&quick[..], &["--shard", "2/2"]].concat(),
+    );
+    let ngrams = [&quick[..], &["--shard", "2/2", "--ngrams", "3"]].concat();
+    let s2_trigrams = analyze(d, &speeches, "s2-trigrams", &ngrams);
+    assert_refused(d, &[&s1, &s2_trigrams], "parameters.ngrams = 3");
+    assert_refused(d, &[&s1, &s1], "given twice");
+    let again = analyze(
+        d,
+        &speeches,
+        "s1-again",
+        &[&quick[..], &["--shard", "1/2"]].concat(),
+    );
+    assert_refused(d, &[&s1, &again], "shard 1/2, as");
+    let parquet = [&quick[..], &["--shard", "2/2", "--format", "parquet"]].concat();
+    let s2_parquet = analyze(d, &speeches, "s2-parquet", &parquet);
+    assert_refused(d, &[&s1, &s2_parquet], "Parquet only");
+    // The same codebook file name, edited between the shards.
+    let codebook = d.join("codebook.toml");
+    std::fs::copy(crate::util::root().join("data/themes.toml"), &codebook).expect("copy");
+    let with =
+        |k: &'static str| [&quick[..], &["--themes", "codebook.toml", "--shard", k]].concat();
+    let c1 = analyze(d, &speeches, "c1", &with("1/2"));
+    let text = std::fs::read_to_string(&codebook).expect("read");
+    std::fs::write(&codebook, text.replacen("\"secur*\",", "\"securit*\",", 1)).expect("write");
+    let c2 = analyze(d, &speeches, "c2", &with("2/2"));
+    assert_refused(d, &[&c1, &c2], "shard.codebook_sha256");
+    assert_refused(d, &[&s1], "shard 2/2 is missing");
+    // Shard 1's documents presented as shard 2 too.
+    let copy = d.join("s1-as-2");
+    std::fs::create_dir(&copy).expect("mkdir");
+    for (path, bytes) in files(&s1) {
+        std::fs::write(copy.join(path), bytes).expect("write");
+    }
+    let text = std::fs::read_to_string(copy.join("manifest.json")).expect("read");
+    let text = text.replacen("\"k\": 1,", "\"k\": 2,", 1);
+    std::fs::write(copy.join("manifest.json"), text).expect("write");
+    assert_refused(d, &[&s1, &copy], "shards must not overlap");
+    let plain = analyze(d, &speeches, "plain", &quick);
+    assert_refused(d, &[&s1, &plain], "not a shard output");
+    assert_refused(d, &[&s1, &d.join("nowhere")], "not a shard output");
+    let output = themata(d)
+        .arg("merge")
+        .args([&s1, &s2])
+        .arg("-o")
+        .arg(&s2)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is one of the shards"));
+    assert!(
+        s2.join("manifest.json").is_file(),
+        "the shard is left as it was"
+    );
+}
