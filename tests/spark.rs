@@ -18,6 +18,9 @@ use crate::util::{corpus, root, tempdir, themata};
 /// One Spark run at a time: each starts a JVM and uses both cores.
 static SPARK: Mutex<()> = Mutex::new(());
 
+/// One test makes the venv; the others wait and find it made.
+static VENV: Mutex<()> = Mutex::new(());
+
 /// `target/spark-venv` with the pinned pyspark, made on first use; None
 /// when THEMATA_SKIP_SPARK=1.
 fn spark_venv() -> Option<PathBuf> {
@@ -45,6 +48,7 @@ fn spark_venv() -> Option<PathBuf> {
             .status()
             .is_ok_and(|s| s.success())
     };
+    let _one = VENV.lock().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         let made = Command::new("python3")
             .args(["-m", "venv"])
