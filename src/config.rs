@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
 use crate::cli::{AnalyzeArgs, SectionMode};
+use crate::count::Counting;
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
@@ -22,7 +23,9 @@ pub struct AnalyzeConfig {
     pub analyzer: Analyzer,
     pub codebook: Codebook,
     pub matcher: Matcher,
-    pub max_ngram: usize,
+    /// What the counting stage counts: only what the tables, charts and
+    /// KWIC asked for need (see [`counting`]).
+    pub counting: Counting,
     /// Names of the tables to write, in contract order.
     pub tables: Vec<&'static str>,
     /// The user named the tables with `--tables`.
@@ -190,7 +193,7 @@ impl AnalyzeConfig {
             analyzer,
             codebook,
             matcher,
-            max_ngram: usize::from(args.ngrams),
+            counting: counting(&tables, usize::from(args.ngrams), args),
             tables,
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
@@ -325,6 +328,34 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
     paths
 }
 
+/// What to count for `tables` (and the charts and KWIC that `args` ask
+/// for): n-grams only for an n-gram table; themes only for a table with
+/// theme counts or coverage, charts (theme rates, heatmaps) or KWIC; theme
+/// evidence only for `theme_matches`. Each n-gram keeps only its most
+/// frequent exact sequence (`compare` asks for all of them).
+fn counting(tables: &[&str], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
+    let wants = |names: &[&str]| tables.iter().any(|t| names.contains(t));
+    Counting {
+        max_ngram: if wants(&["ngrams_by_document"]) {
+            max_ngram
+        } else {
+            0
+        },
+        all_sequences: false,
+        themes: args.kwic
+            || args.charts.summary()
+            || wants(&[
+                "documents",
+                "sections",
+                "themes_by_section",
+                "themes_by_document",
+                "theme_matches",
+            ]),
+        match_rows: wants(&["theme_matches"]),
+        kwic: args.kwic.then_some(args.window),
+    }
+}
+
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
     let all: Vec<&'static str> = ANALYZE_TABLES.iter().map(|(n, _)| *n).collect();
     if requested.is_empty() {
@@ -347,4 +378,74 @@ fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
                 .any(|r| r.trim().trim_end_matches(".csv") == *a)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// What `themata analyze FLAGS` counts.
+    fn counting_for(flags: &[&str]) -> Counting {
+        let argv = ["themata", "analyze"].iter().chain(flags);
+        let cli = crate::cli::Cli::try_parse_from(argv).expect("flags parse");
+        let Some(crate::cli::Command::Analyze(args)) = cli.command else {
+            panic!("not analyze");
+        };
+        let tables = select_tables(&args.tables).expect("tables");
+        counting(&tables, usize::from(args.ngrams), &args)
+    }
+
+    /// Work is skipped for tables not asked for: n-grams only for
+    /// ngrams_by_document, themes only for a table with theme counts or
+    /// coverage, charts or KWIC, evidence rows only for theme_matches;
+    /// one sequence per n-gram.
+    #[test]
+    fn counting_follows_the_tables_asked_for() {
+        let all = counting_for(&["--ngrams", "3"]);
+        assert_eq!(
+            all,
+            Counting {
+                max_ngram: 3,
+                all_sequences: false,
+                themes: true,
+                match_rows: true,
+                kwic: None,
+            }
+        );
+        let terms = counting_for(&["--tables", "terms_by_document", "--charts", "none"]);
+        assert_eq!(
+            (terms.max_ngram, terms.themes, terms.match_rows),
+            (0, false, false)
+        );
+        // documents.csv has a coverage column.
+        let docs = counting_for(&[
+            "--tables",
+            "documents,terms_by_document",
+            "--charts",
+            "none",
+        ]);
+        assert_eq!(
+            (docs.max_ngram, docs.themes, docs.match_rows),
+            (0, true, false)
+        );
+        // The theme-rates chart needs themes.
+        let charts = counting_for(&["--tables", "terms_by_document"]);
+        assert!(charts.themes && !charts.match_rows);
+        let grams = counting_for(&["--tables", "ngrams_by_document", "--charts", "none"]);
+        assert_eq!((grams.max_ngram, grams.themes), (2, false));
+        let kwic = counting_for(&[
+            "--tables",
+            "terms_by_document",
+            "--charts",
+            "none",
+            "--kwic",
+        ]);
+        assert_eq!(
+            (kwic.themes, kwic.kwic),
+            (true, Some(crate::kwic::DEFAULT_WINDOW))
+        );
+        let evidence = counting_for(&["--tables", "theme_matches", "--charts", "none"]);
+        assert!(evidence.themes && evidence.match_rows);
+    }
 }

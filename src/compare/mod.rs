@@ -185,7 +185,14 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     analysis
         .output
         .get_or_insert_with(|| "output-compare".into());
-    let cfg = AnalyzeConfig::from_args(&analysis)?;
+    let mut cfg = AnalyzeConfig::from_args(&analysis)?;
+    // N-grams only for `--unit ngram`, each with every exact sequence (the
+    // corpus shows its most frequent one); no theme evidence rows.
+    cfg.counting.all_sequences = true;
+    cfg.counting.match_rows = false;
+    if args.unit != Unit::Ngram {
+        cfg.counting.max_ngram = 0;
+    }
     // First, so that a folder that cannot be written fails before any reading.
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     out.set_format(cfg.format);
