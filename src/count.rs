@@ -17,10 +17,14 @@
 //!
 //! A form has a display text and a key (see [`crate::analyze`]); stems come
 //! from keys. N-grams are counted as exact sequences of forms and grouped
-//! by stems afterwards, so that each n-gram keeps every sequence it occurred
-//! as: tables show its most frequent one, which is text that occurs, where
-//! each stem's own most frequent form would invent a phrase ("every
-//! nations" for "every nation").
+//! by stems afterwards, so that each n-gram keeps the sequence it occurred
+//! as most often (or, with [`Counting::all_sequences`], every one): tables
+//! show text that occurs, where each stem's own most frequent form would
+//! invent a phrase ("every nations" for "every nation").
+//!
+//! What is counted besides terms follows [`Counting`], set from the tables
+//! a run writes: n-grams, theme matches and theme evidence are skipped when
+//! no table, chart or KWIC needs them.
 
 use std::sync::Arc;
 
@@ -136,7 +140,8 @@ pub struct DocCounts {
     /// [`prefix`]es as in `stem_keys`.
     pub ngram_forms: Vec<u32>,
     pub ngram_form_keys: Vec<[u8; 16]>,
-    /// Every exact sequence of each n-gram with its count, grouped by n-gram
+    /// The most frequent exact sequence of each n-gram (every one with
+    /// [`Counting::all_sequences`]) with its count, grouped by n-gram
     /// (see [`NgramCount::surfaces`]), most frequent first, ties by text.
     pub ngram_surfaces: Vec<Sequence>,
     pub matches: Vec<MatchRow>,
@@ -266,7 +271,8 @@ impl DocCounts {
     }
 
     /// The exact sequences of an n-gram with their counts, most frequent
-    /// first (ties: by text).
+    /// first (ties: by text); only the first unless counted with
+    /// [`Counting::all_sequences`].
     pub fn ngram_surfaces(&self, g: &NgramCount) -> &[Sequence] {
         &self.ngram_surfaces[g.surfaces.0 as usize..g.surfaces.1 as usize]
     }
