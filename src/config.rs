@@ -10,7 +10,7 @@ use crate::count::Counting;
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
-use crate::table::ANALYZE_TABLES;
+use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
 /// Everything `analyze` needs, loaded and checked.
@@ -329,19 +329,18 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
 }
 
 /// What to count for `tables` (and the charts and KWIC that `args` ask
-/// for): n-grams only for an n-gram table; themes only for a table with
-/// theme counts or coverage, charts (theme rates, heatmaps) or KWIC; theme
-/// evidence only for `theme_matches`. Each n-gram keeps only its most
-/// frequent exact sequence (`compare` asks for all of them).
+/// for): n-grams only for an n-gram table, every exact sequence of each
+/// only for `ngram_forms` (else the most frequent one); themes only for a
+/// table with theme counts or coverage, charts (theme rates, heatmaps) or
+/// KWIC; theme evidence only for `theme_matches`.
 fn counting(tables: &[&str], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
     let wants = |names: &[&str]| tables.iter().any(|t| names.contains(t));
     Counting {
-        max_ngram: if wants(&["ngrams_by_document"]) {
-            max_ngram
-        } else {
-            0
+        max_ngram: match wants(&["ngrams_by_document", "ngram_forms"]) {
+            true => max_ngram,
+            false => 0,
         },
-        all_sequences: false,
+        all_sequences: wants(&["ngram_forms"]),
         themes: args.kwic
             || args.charts.summary()
             || wants(&[
@@ -356,11 +355,17 @@ fn counting(tables: &[&str], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
     }
 }
 
+/// The tables `--tables` names, in contract order (the default set, then
+/// the interchange tables); with none named, the default set.
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
-    let all: Vec<&'static str> = ANALYZE_TABLES.iter().map(|(n, _)| *n).collect();
     if requested.is_empty() {
-        return Ok(all);
+        return Ok(catalog::ANALYZE.iter().map(|t| t.name).collect());
     }
+    let all: Vec<&'static str> = catalog::ANALYZE
+        .iter()
+        .chain(catalog::INTERCHANGE)
+        .map(|t| t.name)
+        .collect();
     for r in requested {
         let name = r.trim().trim_end_matches(".csv");
         if !all.contains(&name) {
@@ -397,7 +402,8 @@ mod tests {
     }
 
     /// Work is skipped for tables not asked for: n-grams only for
-    /// ngrams_by_document, themes only for a table with theme counts or
+    /// ngrams_by_document and ngram_forms (every sequence only for
+    /// ngram_forms), themes only for a table with theme counts or
     /// coverage, charts or KWIC, evidence rows only for theme_matches;
     /// one sequence per n-gram.
     #[test]
@@ -445,6 +451,10 @@ mod tests {
             (kwic.themes, kwic.kwic),
             (true, Some(crate::kwic::DEFAULT_WINDOW))
         );
+        let forms = counting_for(&["--tables", "ngram_forms", "--charts", "none"]);
+        assert_eq!((forms.max_ngram, forms.all_sequences), (2, true));
+        let terms = counting_for(&["--tables", "term_forms", "--charts", "none"]);
+        assert_eq!((terms.max_ngram, terms.themes), (0, false));
         let evidence = counting_for(&["--tables", "theme_matches", "--charts", "none"]);
         assert!(evidence.themes && evidence.match_rows);
     }

@@ -103,6 +103,8 @@ pub struct Discovery {
     pub warnings: Vec<String>,
     /// The metadata columns of the tables read, in order of first appearance.
     pub fields: Vec<String>,
+    /// The type of each of `fields` over every table that has it.
+    pub kinds: Vec<crate::table::Kind>,
 }
 
 /// A file found on disk before it is read.
@@ -293,9 +295,13 @@ fn list_table(
             reason,
         });
     }
-    for field in listed.fields {
-        if !d.fields.iter().any(|f| **f == *field) {
-            d.fields.push(field.to_string());
+    for (field, kind) in listed.fields {
+        match d.fields.iter().position(|f| **f == *field) {
+            Some(i) => d.kinds[i] = d.kinds[i].or(kind),
+            None => {
+                d.fields.push(field.to_string());
+                d.kinds.push(kind);
+            }
         }
     }
     pending.reserve(listed.rows.len());

@@ -115,6 +115,12 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
     cfg.meta.set_table_fields(&discovery.fields)?;
+    let kinds = discovery
+        .fields
+        .iter()
+        .cloned()
+        .zip(discovery.kinds.clone());
+    out.set_meta_kinds(kinds.collect());
     progress.stage("discover");
     for s in &discovery.ignored {
         progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
@@ -800,6 +806,23 @@ fn render_document(
                     }
                 }
             }
+            "term_forms" => {
+                for (stem, term, count) in term_forms(c) {
+                    let count = Cell::Int(u64::from(count));
+                    sink.row(&[Cell::Str(id), Cell::Str(stem), Cell::Str(term), count]);
+                }
+            }
+            "ngram_forms" => {
+                for (n, stems, ngram, count) in ngram_forms(c) {
+                    sink.row(&[
+                        Cell::Str(id),
+                        Cell::Int(u64::from(n)),
+                        Cell::Str(&stems),
+                        Cell::Str(&ngram),
+                        Cell::Int(u64::from(count)),
+                    ]);
+                }
+            }
             "kwic" => {
                 for s in kwic {
                     sink.row(&kwic::cells(&doc.text, s, id, keys));
@@ -809,6 +832,47 @@ fn render_document(
         }
     }
     tables
+}
+
+/// The rows of `term_forms.csv` for one document: (stem, display form,
+/// count), by stem, then form (byte order). Forms of one text are added up.
+fn term_forms(c: &DocCounts) -> Vec<(&str, &str, u32)> {
+    let mut rows: Vec<(&str, &str, u32)> = c
+        .surfaces()
+        .map(|(stem, form, count)| (c.stem(stem), form, count))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup_by(|b, a| {
+        let same = (a.0, a.1) == (b.0, b.1);
+        if same {
+            a.2 += b.2;
+        }
+        same
+    });
+    rows
+}
+
+/// The rows of `ngram_forms.csv` for one document: (n, stems joined by a
+/// space, exact sequence of display forms, count), by n, stems, then
+/// sequence (byte order). Sequences of one text are added up.
+fn ngram_forms(c: &DocCounts) -> Vec<(u32, String, String, u32)> {
+    let mut rows = Vec::new();
+    for g in &c.ngrams {
+        let stems: Vec<&str> = g.stems().iter().map(|&s| c.stem(s)).collect();
+        let stems = stems.join(" ");
+        for (ngram, count) in c.ngram_sequences(g) {
+            rows.push((g.n, stems.clone(), ngram, count));
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup_by(|b, a| {
+        let same = (a.0, &a.1, &a.2) == (b.0, &b.1, &b.2);
+        if same {
+            a.3 += b.3;
+        }
+        same
+    });
+    rows
 }
 
 /// The cells `,count,per_1000` for one total, rendered once per small count

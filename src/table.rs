@@ -29,80 +29,67 @@ impl Cell<'_> {
     }
 }
 
-/// The tables `analyze` can write, in the order they are listed in README.
-pub const ANALYZE_TABLES: &[(&str, &[&str])] = &[
-    (
-        "documents",
-        &[
-            "doc_id",
-            "source",
-            "title",
-            "n_sections",
-            "n_tokens",
-            "n_terms",
-            "n_types",
-            "coverage",
-            "encoding",
-            "bytes",
-        ],
-    ),
-    (
-        "sections",
-        &[
-            "doc_id",
-            "section_id",
-            "kind",
-            "label",
-            "n_tokens",
-            "n_terms",
-            "n_types",
-            "coverage",
-            "start_byte",
-            "end_byte",
-        ],
-    ),
-    (
-        "terms_by_section",
-        &["doc_id", "section_id", "stem", "term", "count", "per_1000"],
-    ),
-    (
-        "terms_by_document",
-        &["doc_id", "stem", "term", "count", "per_1000", "n_sections"],
-    ),
-    (
-        "themes_by_section",
-        &["doc_id", "section_id", "theme", "count", "per_1000"],
-    ),
-    (
-        "themes_by_document",
-        &["doc_id", "theme", "count", "per_1000", "n_sections"],
-    ),
-    (
-        "theme_matches",
-        &[
-            "doc_id",
-            "section_id",
-            "theme",
-            "pattern",
-            "matched",
-            "count",
-            "excluded",
-        ],
-    ),
-    (
-        "ngrams_by_document",
-        &["doc_id", "n", "ngram", "count", "per_1000"],
-    ),
-    ("term_matrix", &["stem", "term", "total"]),
-];
+pub mod catalog;
 
-/// Columns of an analyze table.
-pub fn columns(name: &str) -> &'static [&'static str] {
-    ANALYZE_TABLES
+use catalog::TableDef;
+
+/// The definition of table `name` (analyze's, the interchange tables, kwic).
+pub fn definition(name: &str) -> Option<&'static TableDef> {
+    catalog::ANALYZE
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, c)| *c)
-        .unwrap_or(&[])
+        .chain(catalog::INTERCHANGE)
+        .chain([&catalog::KWIC])
+        .find(|t| t.name == name)
+}
+
+/// Fixed columns of an analyze table (none for an unknown name).
+pub fn columns(name: &str) -> &'static [&'static str] {
+    definition(name).map(|t| t.columns).unwrap_or(&[])
+}
+
+/// The meaning of a column, if the catalogue has it.
+pub fn column(name: &str) -> Option<&'static catalog::ColumnDef> {
+    catalog::COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// The `--help` lines for `tables`: name, columns (wrapped), then when
+/// the table is written and what one row is.
+pub fn help(tables: &[&TableDef]) -> String {
+    const INDENT: usize = 26;
+    const WIDTH: usize = 96;
+    let mut out = String::new();
+    for t in tables {
+        let file = format!("  {}.csv", t.name);
+        out.push_str(&format!("{file:<INDENT$}"));
+        let mut cells: Vec<String> = t.columns.iter().map(|c| c.to_string()).collect();
+        if let Some(more) = t.more {
+            cells.push(format!("<{more}>"));
+        }
+        let last = cells.len().saturating_sub(1);
+        let mut at = INDENT;
+        for (i, cell) in cells.iter().enumerate() {
+            let piece = if i < last {
+                format!("{cell},")
+            } else {
+                cell.clone()
+            };
+            if i > 0 && at + 1 + piece.len() > WIDTH {
+                out.push_str(&format!("\n{:INDENT$}", ""));
+                at = INDENT;
+            } else if i > 0 {
+                out.push(' ');
+                at += 1;
+            }
+            out.push_str(&piece);
+            at += piece.len();
+        }
+        let about = match t.when {
+            Some(when) => format!("({when}) {}", t.about),
+            None => t.about.to_string(),
+        };
+        out.push_str(&format!("\n{:INDENT$}{about}\n", ""));
+    }
+    out
 }
 
 /// The type of a column in a typed format (Parquet). CSV holds every cell
@@ -120,29 +107,41 @@ pub enum Kind {
     Bool,
 }
 
+impl Kind {
+    /// The type that holds the values of both: an integer column joined
+    /// with a float column is a float column; any other mix is text.
+    pub fn or(self, other: Kind) -> Kind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+            _ => Kind::Text,
+        }
+    }
+}
+
 /// The type of column `index` (named `column`) of table `table`: the column
 /// types of every table, analyze's, compare's and kwic's, declared once.
 /// A column name means one thing in every table (`count` is always an
 /// integer, `per_1000` always a rate); the columns a run adds after the
-/// fixed ones are metadata text in `documents` and counts per document in
-/// `term_matrix`.
-pub fn kind(table: &str, index: usize, column: &str) -> Kind {
+/// fixed ones are metadata in `documents` (typed as `meta` says, else
+/// text) and counts per document in `term_matrix`.
+pub fn kind(table: &str, index: usize, column: &str, meta: &[(String, Kind)]) -> Kind {
     match table {
         "term_matrix" if index >= 2 => return Kind::Int,
-        "documents" if index >= columns("documents").len() => return Kind::Text,
+        "documents" if is_meta(table, index) => {
+            let typed = meta.iter().find(|(name, _)| name == column);
+            return typed.map_or(Kind::Text, |(_, k)| *k);
+        }
         _ => {}
     }
-    match column {
-        "section_id" | "n" | "count" | "n_sections" | "n_tokens" | "n_terms" | "n_types"
-        | "bytes" | "start_byte" | "end_byte" | "total" | "count_target" | "count_reference"
-        | "total_target" | "total_reference" => Kind::Int,
-        "per_1000" | "coverage" | "per_1000_target" | "per_1000_reference" | "g2" | "p_value"
-        | "log_ratio" | "chi2" | "log_odds" | "log_odds_z" | "tf" | "idf" | "tf_idf" | "cosine" => {
-            Kind::Float
-        }
-        "excluded" => Kind::Bool,
-        _ => Kind::Text,
-    }
+    self::column(column).map(|c| c.kind).unwrap_or(Kind::Text)
+}
+
+/// Whether column `index` of `table` holds document metadata (the columns
+/// of `documents` after its fixed ones): an empty cell there is a missing
+/// value, null in a typed format.
+pub fn is_meta(table: &str, index: usize) -> bool {
+    table == "documents" && index >= columns("documents").len()
 }
 
 /// `count × 1000 / total`, 0 when the total is 0.
@@ -176,5 +175,18 @@ mod tests {
         assert_eq!(Cell::Float(f64::INFINITY).render(), "");
         assert_eq!(per_1000(3, 0), 0.0);
         assert_eq!(per_1000(3, 12), 250.0);
+    }
+
+    #[test]
+    fn metadata_columns_typed_as_given() {
+        let meta = [("year".to_string(), Kind::Int)];
+        assert_eq!(kind("documents", 10, "year", &meta), Kind::Int);
+        assert_eq!(kind("documents", 11, "folder", &meta), Kind::Text);
+        // A fixed column keeps its type whatever the metadata says.
+        assert_eq!(kind("documents", 3, "n_sections", &meta), Kind::Int);
+        assert_eq!(Kind::Int.or(Kind::Float), Kind::Float);
+        assert_eq!(Kind::Bool.or(Kind::Bool), Kind::Bool);
+        assert_eq!(Kind::Bool.or(Kind::Int), Kind::Text);
+        assert_eq!(Kind::Float.or(Kind::Text), Kind::Text);
     }
 }

@@ -453,3 +453,232 @@ fn pyarrow_reads_the_same_rows_and_values_as_the_csv() {
         );
     }
 }
+
+/// A Parquet corpus whose metadata columns are Int64 (`year`), Int32
+/// (`rank`), Float64 (`share`), Boolean (`member`) and Utf8 (`country`),
+/// each with a null in row 2 (the values are the ones written here).
+fn write_typed_corpus(path: &Path) {
+    use arrow_array::{
+        BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    };
+    use std::sync::Arc;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "doc_id",
+            Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(vec!["Peace.", "War.", "Peace and war."])),
+        ),
+        (
+            "year",
+            Arc::new(Int64Array::from(vec![Some(2021), None, Some(-7)])),
+        ),
+        (
+            "rank",
+            Arc::new(Int32Array::from(vec![Some(1), None, Some(3)])),
+        ),
+        (
+            "share",
+            Arc::new(Float64Array::from(vec![Some(0.25), None, Some(1e-7)])),
+        ),
+        (
+            "member",
+            Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+        ),
+        (
+            "country",
+            Arc::new(StringArray::from(vec![Some("RUS"), None, Some("-x")])),
+        ),
+    ])
+    .unwrap();
+    let file = File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// The metadata columns of documents.parquet (after the 10 fixed ones):
+/// name, type, and each value as text (None: null).
+fn metadata(dir: &Path) -> Vec<(String, DataType, Vec<Option<String>>)> {
+    let path = dir.join("documents.parquet");
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    let batches: Vec<_> = builder.build().unwrap().map(|b| b.unwrap()).collect();
+    let schema = batches[0].schema();
+    (10..schema.fields().len())
+        .map(|c| {
+            let field = schema.field(c);
+            let values = (batches.iter())
+                .flat_map(|b| {
+                    let a = b.column(c).clone();
+                    (0..b.num_rows()).map(move |r| typed_value(&a, r))
+                })
+                .collect();
+            (field.name().clone(), field.data_type().clone(), values)
+        })
+        .collect()
+}
+
+/// A typed cell as Rust prints its value (None: null).
+fn typed_value(array: &ArrayRef, row: usize) -> Option<String> {
+    if array.is_null(row) {
+        return None;
+    }
+    Some(match array.data_type() {
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::Float64 => array.as_primitive::<Float64Type>().value(row).to_string(),
+        DataType::Boolean => array.as_boolean().value(row).to_string(),
+        DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
+        other => panic!("unexpected type {other}"),
+    })
+}
+
+/// #16 "metadata columns typed as in the input": a Parquet corpus keeps its
+/// integer, float and boolean columns typed in documents.parquet (Int32
+/// widened to Int64), a missing value is null (an empty CSV cell), and the
+/// CSV shows the same values as text.
+#[test]
+fn parquet_corpus_metadata_keeps_its_types() {
+    let dir = tempdir();
+    let d = dir.path();
+    write_typed_corpus(&d.join("c.parquet"));
+    themata(d)
+        .args([
+            "analyze",
+            "c.parquet",
+            "-q",
+            "--format",
+            "both",
+            "-o",
+            "out",
+        ])
+        .assert()
+        .success();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        metadata(&d.join("out")),
+        [
+            (
+                "year".into(),
+                DataType::Int64,
+                vec![s("2021"), None, s("-7")]
+            ),
+            ("rank".into(), DataType::Int64, vec![s("1"), None, s("3")]),
+            (
+                "share".into(),
+                DataType::Float64,
+                vec![s("0.25"), None, s("0.0000001")]
+            ),
+            (
+                "member".into(),
+                DataType::Boolean,
+                vec![s("true"), None, s("false")]
+            ),
+            (
+                "country".into(),
+                DataType::Utf8,
+                vec![s("RUS"), None, s("-x")]
+            ),
+            // Table rows have no folder: null.
+            ("folder".into(), DataType::Utf8, vec![None, None, None]),
+        ]
+    );
+    // The CSV: the same values as Arrow prints them, missing ones empty,
+    // `-x` and `-7` with the formula guard (metadata is text to the CSV).
+    let csv = Table::read(&d.join("out/documents.csv"));
+    let meta: Vec<&[String]> = csv.rows.iter().map(|r| &r[10..]).collect();
+    assert_eq!(
+        meta,
+        [
+            ["2021", "1", "0.25", "true", "RUS", ""],
+            ["", "", "", "", "", ""],
+            ["'-7", "3", "1e-7", "false", "'-x", ""],
+        ]
+    );
+}
+
+/// JSON Lines fields are typed by their values (integers only: Int64; any
+/// float among numbers: Float64; booleans only: Boolean; nulls do not
+/// count; any other mix, or an integer past Int64: text), and a field in
+/// two tables gets the type holding both: `year` is Int64 in the Parquet
+/// file and in the JSON Lines file, `share` Float64 and integers (Float64),
+/// `country` Utf8 and an integer (text). A text file has every field null.
+#[test]
+fn jsonl_metadata_typed_by_its_values_and_joined_with_other_tables() {
+    let dir = tempdir();
+    let d = dir.path();
+    write_typed_corpus(&d.join("c.parquet"));
+    std::fs::write(
+        d.join("j.jsonl"),
+        concat!(
+            r#"{"doc_id": "j1", "text": "Peace.", "year": 2022, "share": 2, "country": 5,"#,
+            r#" "live": true, "mixed": 1, "big": 1, "none": null}"#,
+            "\n",
+            r#"{"doc_id": "j2", "text": "War.", "year": null, "share": 3,"#,
+            r#" "live": false, "mixed": "x", "big": 18446744073709551615}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("t.txt"), "Peace and war.\n").unwrap();
+    themata(d)
+        .args(["analyze", "c.parquet", "j.jsonl", "t.txt", "-q"])
+        .args(["--format", "both", "-o", "out"])
+        .assert()
+        .success();
+    let types: Vec<(String, DataType)> = (metadata(&d.join("out")).into_iter())
+        .map(|(name, t, _)| (name, t))
+        .collect();
+    let t = |name: &str, t: DataType| (name.to_string(), t);
+    // Parquet's columns first, then the JSON Lines fields in the order
+    // serde_json gives an object's keys (sorted).
+    assert_eq!(
+        types,
+        [
+            t("year", DataType::Int64),
+            t("rank", DataType::Int64),
+            t("share", DataType::Float64),
+            t("member", DataType::Boolean),
+            t("country", DataType::Utf8),
+            t("big", DataType::Utf8),
+            t("live", DataType::Boolean),
+            t("mixed", DataType::Utf8),
+            t("none", DataType::Utf8),
+            t("folder", DataType::Utf8),
+        ]
+    );
+    let meta = metadata(&d.join("out"));
+    let column = |name: &str| meta.iter().find(|m| m.0 == name).unwrap().2.clone();
+    let s = |v: &str| Some(v.to_string());
+    // Rows: a, b, c (Parquet), j1, j2 (JSON Lines), t (text file).
+    assert_eq!(
+        column("year"),
+        [s("2021"), None, s("-7"), s("2022"), None, None]
+    );
+    assert_eq!(
+        column("share"),
+        [s("0.25"), None, s("0.0000001"), s("2"), s("3"), None]
+    );
+    assert_eq!(column("country")[3], s("5"));
+    assert_eq!(column("big")[4], s("18446744073709551615"));
+    assert_eq!(column("live")[3..], [s("true"), s("false"), None]);
+    assert_eq!(column("none"), [None, None, None, None, None, None]);
+    let Some(python) = pyarrow_python() else {
+        return;
+    };
+    let run = Command::new(&python)
+        .arg(root().join("tools/parquet_check.py"))
+        .arg(d.join("out"))
+        .args(["documents.year=int64", "documents.share=double"])
+        .args(["documents.member=bool", "documents.big=string"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(said.starts_with("parquet_check: 9 tables"), "{said}");
+}

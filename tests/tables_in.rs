@@ -298,7 +298,8 @@ fn skipped_row(name: &str, content: &[u8], row: &str, reason: &str, kept: usize)
 #[test]
 fn duplicate_id_is_skipped() {
     let csv = b"doc_id,text\na,One.\nb,Two.\na,Three.\n";
-    skipped_row("t.csv", csv, "3", "duplicate id `a` (first on row 1)", 2);
+    let reason = "line 4, column `doc_id`: duplicate id `a` (first on row 1)";
+    skipped_row("t.csv", csv, "3", reason, 2);
 }
 
 #[test]
@@ -309,7 +310,7 @@ fn ragged_csv_row_is_skipped() {
         "t.csv",
         csv,
         "2",
-        "line 3: 1 fields where the header has 2",
+        "line 3: 1 field where the header has 2",
         2,
     );
 }
@@ -318,6 +319,9 @@ fn ragged_csv_row_is_skipped() {
 fn invalid_utf8_is_skipped() {
     let csv = b"doc_id,text\na,One.\nb,T\xffwo.\n";
     skipped_row("t.csv", csv, "2", "line 3, column `text`: invalid UTF-8", 1);
+    // JSON Lines: the column is the byte's, from 1 (11 valid bytes before it).
+    let jsonl = b"{\"text\": \"One.\"}\n{\"text\": \"T\xffwo.\"}\n";
+    skipped_row("t.jsonl", jsonl, "2", "line 2, column 12: invalid UTF-8", 1);
 }
 
 #[test]
@@ -382,4 +386,81 @@ fn truncated_compressed_table_is_fatal() {
     std::fs::write(d.join("t.jsonl.zst"), &zst[..zst.len() / 2]).unwrap();
     let stderr = fails(d, &["t.jsonl.zst"]);
     assert!(stderr.contains("t.jsonl.zst: line "), "{stderr}");
+}
+
+#[test]
+fn empty_id_is_skipped() {
+    // Row 2's doc_id is empty; a quoted text spans lines 2-3, so row 2 is on line 4.
+    let csv = b"doc_id,text\na,\"One\nmore.\"\n,Two.\nc,Three.\n";
+    skipped_row("t.csv", csv, "2", "line 4, column `doc_id`: empty id", 2);
+}
+
+/// A Parquet file in memory: `doc_id` and `text` (a null in row 3),
+/// two rows per row group, so row 3 is in row group 2.
+fn parquet_with_null_text() -> Vec<u8> {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b", "c", "d"]));
+    let text: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("One."),
+        Some("Two."),
+        None,
+        Some("Four."),
+    ]));
+    let batch = RecordBatch::try_from_iter([("doc_id", ids), ("text", text)]).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(2))
+        .build();
+    let mut bytes = Vec::new();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    bytes
+}
+
+#[test]
+fn parquet_null_text_is_skipped_naming_its_row_group() {
+    let reason = "row group 2, column `text`: not a string (null)";
+    skipped_row("t.parquet", &parquet_with_null_text(), "3", reason, 3);
+}
+
+/// A JSON Lines file saved by a Windows tool starts with a byte order
+/// mark: the first row is read, not skipped as a JSON error.
+#[test]
+fn jsonl_byte_order_mark_is_passed_over() {
+    let dir = tempdir();
+    let d = dir.path();
+    let jsonl = "\u{feff}{\"doc_id\": \"a\", \"text\": \"One.\"}\r\n{\"doc_id\": \"b\", \"text\": \"Two.\"}\r\n";
+    std::fs::write(d.join("t.jsonl"), jsonl).unwrap();
+    let out = run(d, "out", &["analyze", "t.jsonl", "--strict"]);
+    let docs = Table::read(&out.join("documents.csv"));
+    let ids: Vec<&str> = docs.records().iter().map(|r| r["doc_id"]).collect();
+    assert_eq!(ids, ["a", "b"]);
+}
+
+/// A pandas `category` text column is dictionary-encoded in Parquet; it is
+/// read as text, with the counts of the same speeches as files.
+#[test]
+fn parquet_dictionary_text_is_text() {
+    use arrow_array::types::Int16Type;
+    use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+    let rows = un("2022");
+    let dir = tempdir();
+    let d = dir.path();
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r[0])));
+    let text: DictionaryArray<Int16Type> = rows.iter().map(|r| r[3].as_str()).collect();
+    let batch = RecordBatch::try_from_iter([("doc_id", ids), ("text", Arc::new(text) as ArrayRef)])
+        .unwrap();
+    let file = std::fs::File::create(d.join("cat.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let folder = corpus("ungdc").unwrap().join("2022");
+    let files = run(d, "files", &["analyze", folder.to_str().unwrap()]);
+    let table = run(d, "table", &["analyze", "cat.parquet"]);
+    let terms = |out: &Path| std::fs::read(out.join("terms_by_document.csv")).unwrap();
+    assert!(
+        terms(&files) == terms(&table),
+        "terms_by_document.csv differs"
+    );
 }

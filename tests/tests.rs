@@ -4,6 +4,7 @@
 mod util;
 
 mod compare;
+mod compare_from;
 mod core;
 mod experience;
 mod forms;
@@ -13,5 +14,6 @@ mod limits;
 mod parquet;
 mod perf;
 mod robustness;
+mod shard;
 mod tables_in;
 mod themes;

@@ -13,7 +13,12 @@
 //! * Text: the `--text-column` (default `text`); a table without it is an
 //!   error. Id: the `--id-column` (default `doc_id`; without that column,
 //!   the row number, from 1).
-//! * Every other column is document metadata (see `compare::meta`).
+//! * Every other column is document metadata (see `compare::meta`), with a
+//!   type for typed outputs (Parquet): a Parquet column's own (integers,
+//!   floats, booleans; anything else as text), for JSON Lines the values'
+//!   (a field holding only integers is an integer column, only numbers a
+//!   float column, only booleans a boolean one; nulls do not count), and
+//!   text for CSV and TSV, which have no types.
 //! * A bad row (ragged CSV row, invalid UTF-8, a JSON syntax error, a text
 //!   that is not a string, an empty or duplicate id) is skipped with a
 //!   reason naming its line (Parquet: row group) and column; `--strict`
@@ -27,6 +32,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::table::Kind;
 
 /// The table formats, known by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,17 +126,38 @@ pub struct Fields {
     pub meta: Vec<(Arc<str>, String)>,
 }
 
-/// One row as read: its number (from 1), and its cells or why it is skipped.
+/// One row as read: its number (from 1), where it is, and its cells or
+/// why it is skipped.
 struct Row {
     number: u64,
+    at: Place,
     fields: std::result::Result<Fields, String>,
+}
+
+/// Where a row is in its file, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// The line a CSV, TSV or JSON Lines row starts on (from 1).
+    Line(u64),
+    /// The row group of a Parquet row (from 1).
+    Group(usize),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Line(n) => write!(f, "line {n}"),
+            Place::Group(n) => write!(f, "row group {n}"),
+        }
+    }
 }
 
 /// A table read row by row; `Err` is fatal for the table.
 trait Rows: Send {
     fn next_row(&mut self) -> std::result::Result<Option<Row>, String>;
-    /// The metadata columns, in order (JSON Lines: those seen so far).
-    fn meta_names(&self) -> Vec<Arc<str>>;
+    /// The metadata columns and their types, in order (JSON Lines: those
+    /// seen so far, typed by the values seen so far).
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)>;
     /// Whether the id column exists (JSON Lines: seen so far).
     fn has_id(&self) -> bool;
 }
@@ -139,7 +168,8 @@ pub struct Listed {
     pub rows: Vec<(u64, String)>,
     /// (row number, reason).
     pub skipped: Vec<(u64, String)>,
-    pub fields: Vec<Arc<str>>,
+    /// The metadata columns and their types.
+    pub fields: Vec<(Arc<str>, Kind)>,
     pub cursor: Arc<Cursor>,
 }
 
@@ -147,14 +177,14 @@ pub struct Listed {
 /// the problem; the caller adds the path).
 pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, String> {
     let mut rows = open(path, columns)?;
-    let mut ids: Vec<(u64, Option<String>)> = Vec::new();
+    let mut ids: Vec<(u64, Place, Option<String>)> = Vec::new();
     let mut skipped = Vec::new();
     let mut saw_text = false;
     while let Some(row) = rows.next_row()? {
         match row.fields {
             Ok(f) => {
                 saw_text = true;
-                ids.push((row.number, f.id));
+                ids.push((row.number, row.at, f.id));
             }
             Err(reason) => {
                 saw_text |= !reason.contains(NO_TEXT);
@@ -169,24 +199,24 @@ pub fn list(path: &Path, columns: &Columns) -> std::result::Result<Listed, Strin
     if columns.id.is_some() && !by_row {
         return Err(format!("no id column `{}`", columns.id_name()));
     }
-    let fields = rows.meta_names();
+    let fields = rows.meta_columns();
     drop(rows);
     let mut first: HashMap<String, u64> = HashMap::with_capacity(ids.len());
     let mut listed = Vec::with_capacity(ids.len());
-    for (number, id) in ids {
+    let column = columns.id_name();
+    for (number, at, id) in ids {
         let id = match (by_row, id) {
             (false, _) => number.to_string(),
             (true, Some(id)) if !id.is_empty() => id,
             (true, _) => {
-                skipped.push((
-                    number,
-                    format!("empty id in column `{}`", columns.id_name()),
-                ));
+                skipped.push((number, format!("{at}, column `{column}`: empty id")));
                 continue;
             }
         };
         if let Some(row) = first.get(&id) {
-            skipped.push((number, format!("duplicate id `{id}` (first on row {row})")));
+            let reason =
+                format!("{at}, column `{column}`: duplicate id `{id}` (first on row {row})");
+            skipped.push((number, reason));
             continue;
         }
         first.insert(id.clone(), number);
@@ -319,22 +349,23 @@ fn text_cell(text: String, column: &str, at: &str) -> std::result::Result<String
     Ok(text)
 }
 
-/// The columns of a table with a header (CSV, TSV, Parquet): their names,
-/// and which holds the text and which the id.
+/// The columns of a table with a header (CSV, TSV, Parquet): their names
+/// and types, and which holds the text and which the id.
 struct Header {
     names: Vec<Arc<str>>,
+    kinds: Vec<Kind>,
     text: usize,
     id: Option<usize>,
 }
 
 impl Header {
-    /// The names of the metadata columns: all but the text and the id.
-    fn meta_names(&self) -> Vec<Arc<str>> {
+    /// The metadata columns: all but the text and the id.
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
         let skip = |i: usize| i == self.text || Some(i) == self.id;
-        let named = self.names.iter().enumerate();
+        let named = self.names.iter().zip(&self.kinds).enumerate();
         named
             .filter(|(i, _)| !skip(*i))
-            .map(|(_, n)| n.clone())
+            .map(|(_, (n, k))| (n.clone(), *k))
             .collect()
     }
 }
@@ -377,9 +408,15 @@ impl CsvRows {
         let id = (names.iter())
             .position(|n| **n == *columns.id_name())
             .filter(|&i| i != text);
+        let kinds = vec![Kind::Text; names.len()];
         Ok(CsvRows {
             reader,
-            header: Header { names, text, id },
+            header: Header {
+                names,
+                kinds,
+                text,
+                id,
+            },
             record: csv::ByteRecord::new(),
             number: 0,
         })
@@ -389,8 +426,9 @@ impl CsvRows {
         let at = format!("line {line}");
         if self.record.len() != self.header.names.len() {
             return Err(format!(
-                "{at}: {} fields where the header has {}",
+                "{at}: {} field{} where the header has {}",
                 self.record.len(),
+                if self.record.len() == 1 { "" } else { "s" },
                 self.header.names.len()
             ));
         }
@@ -431,6 +469,7 @@ impl Rows for CsvRows {
                 let line = self.record.position().map_or(0, |p| p.line());
                 Ok(Some(Row {
                     number: self.number,
+                    at: Place::Line(line),
                     fields: self.fields(line),
                 }))
             }
@@ -438,8 +477,8 @@ impl Rows for CsvRows {
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.header.meta_names()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        self.header.meta_columns()
     }
 
     fn has_id(&self) -> bool {
@@ -451,8 +490,9 @@ impl Rows for CsvRows {
 struct JsonRows {
     lines: Box<dyn BufRead + Send>,
     columns: Columns,
-    /// Metadata keys in order of first appearance.
-    names: Vec<Arc<str>>,
+    /// Metadata keys in order of first appearance, with the type of their
+    /// values so far (`None`: only nulls).
+    names: Vec<(Arc<str>, Option<Kind>)>,
     has_id: bool,
     line: u64,
     number: u64,
@@ -472,14 +512,22 @@ impl JsonRows {
         }
     }
 
-    fn name(&mut self, key: &str) -> Arc<str> {
-        match self.names.iter().find(|n| ***n == *key) {
-            Some(n) => n.clone(),
+    /// The name of metadata key `key`, whose type now also holds `value`'s.
+    fn name(&mut self, key: &str, value: &serde_json::Value) -> Arc<str> {
+        let i = match self.names.iter().position(|n| *n.0 == *key) {
+            Some(i) => i,
             None => {
-                self.names.push(key.into());
-                self.names[self.names.len() - 1].clone()
+                self.names.push((key.into(), None));
+                self.names.len() - 1
             }
-        }
+        };
+        let column = &mut self.names[i];
+        column.1 = match (column.1, json_type(value)) {
+            (Some(known), Some(new)) => Some(known.or(new)),
+            (known, None) => known,
+            (None, new) => new,
+        };
+        column.0.clone()
     }
 
     fn fields(&mut self) -> std::result::Result<Fields, String> {
@@ -511,7 +559,7 @@ impl JsonRows {
                 self.has_id = true;
                 fields.id = Some(json_cell(value));
             } else {
-                let name = self.name(&key);
+                let name = self.name(&key, &value);
                 fields.meta.push((name, json_cell(value)));
             }
         }
@@ -528,6 +576,19 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The column type a JSON value fits: null none; an integer within Int64
+/// (a larger one is text, so it is kept exactly); a float; a boolean;
+/// anything else text.
+fn json_type(value: &serde_json::Value) -> Option<Kind> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::Bool(_) => Some(Kind::Bool),
+        serde_json::Value::Number(n) if n.is_i64() => Some(Kind::Int),
+        serde_json::Value::Number(n) if n.is_f64() => Some(Kind::Float),
+        _ => Some(Kind::Text),
     }
 }
 
@@ -553,25 +614,35 @@ impl Rows for JsonRows {
                 return Ok(None);
             }
             self.line += 1;
+            if self.line == 1 && self.buffer.starts_with(BOM) {
+                self.buffer.drain(..BOM.len());
+            }
             if self.buffer.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             self.number += 1;
             return Ok(Some(Row {
                 number: self.number,
+                at: Place::Line(self.line),
                 fields: self.fields(),
             }));
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.names.clone()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        (self.names.iter())
+            .map(|(n, k)| (n.clone(), k.unwrap_or(Kind::Text)))
+            .collect()
     }
 
     fn has_id(&self) -> bool {
         self.has_id
     }
 }
+
+/// The UTF-8 byte order mark that Windows tools put before a file's first
+/// line (the `csv` crate passes over it in a header by itself).
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Rows per Parquet batch: small, since a row is a whole document.
 const PARQUET_BATCH: usize = 64;
@@ -609,12 +680,7 @@ impl ParquetRows {
             .position(|n| **n == *columns.text)
             .ok_or_else(|| format!("no text column `{}`", columns.text))?;
         let text_type = schema.field(text).data_type();
-        if !matches!(
-            text_type,
-            arrow_schema::DataType::Utf8
-                | arrow_schema::DataType::LargeUtf8
-                | arrow_schema::DataType::Utf8View
-        ) {
+        if !is_string(text_type) {
             return Err(format!(
                 "column `{}` is {text_type}, not text",
                 columns.text
@@ -623,6 +689,9 @@ impl ParquetRows {
         let id = (names.iter())
             .position(|n| **n == *columns.id_name())
             .filter(|&i| i != text);
+        let kinds = (schema.fields().iter())
+            .map(|f| parquet_kind(f.data_type()))
+            .collect();
         let batches = builder
             .with_batch_size(PARQUET_BATCH)
             .build()
@@ -631,7 +700,12 @@ impl ParquetRows {
             batches,
             batch: None,
             group_ends,
-            header: Header { names, text, id },
+            header: Header {
+                names,
+                kinds,
+                text,
+                id,
+            },
             number: 0,
         })
     }
@@ -666,6 +740,30 @@ impl ParquetRows {
     }
 }
 
+/// Whether a Parquet column holds strings: plain, large, view, or
+/// dictionary-encoded (a pandas `category`).
+fn is_string(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => is_string(values),
+        _ => false,
+    }
+}
+
+/// The type a Parquet column keeps as metadata: integers (but UInt64,
+/// which may not fit Int64) as Int64, floats as Float64, booleans; any
+/// other type (dates, timestamps, decimals, lists) is text as Arrow
+/// displays it.
+fn parquet_kind(t: &DataType) -> Kind {
+    use DataType as T;
+    match t {
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::UInt8 | T::UInt16 | T::UInt32 => Kind::Int,
+        T::Float16 | T::Float32 | T::Float64 => Kind::Float,
+        T::Boolean => Kind::Bool,
+        _ => Kind::Text,
+    }
+}
+
 /// One cell as text (null: empty), formatted as Arrow displays it.
 fn parquet_cell(column: &dyn Array, i: usize) -> std::result::Result<String, String> {
     if column.is_null(i) {
@@ -687,6 +785,7 @@ impl Rows for ParquetRows {
                     self.number += 1;
                     return Ok(Some(Row {
                         number: self.number,
+                        at: Place::Group(self.group(self.number)),
                         fields: self.fields(&batch, row),
                     }));
                 }
@@ -702,8 +801,8 @@ impl Rows for ParquetRows {
         }
     }
 
-    fn meta_names(&self) -> Vec<Arc<str>> {
-        self.header.meta_names()
+    fn meta_columns(&self) -> Vec<(Arc<str>, Kind)> {
+        self.header.meta_columns()
     }
 
     fn has_id(&self) -> bool {
@@ -785,7 +884,10 @@ mod tests {
         let listed = list(&path, &Columns::default()).unwrap();
         let ids: Vec<&str> = listed.rows.iter().map(|r| r.1.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
-        let dup = (2, "duplicate id `a` (first on row 1)".to_string());
+        let dup = (
+            2,
+            "line 3, column `doc_id`: duplicate id `a` (first on row 1)".to_string(),
+        );
         assert_eq!(listed.skipped, [dup]);
         let text = |n: u64| listed.cursor.row(n).unwrap().text;
         assert_eq!(text(4), "Three.");

@@ -62,6 +62,8 @@ pub struct Output {
     /// CSV tables staged only to make the Parquet files (and a workbook)
     /// from: not listed in the manifest, removed before the commit.
     scratch: Vec<String>,
+    /// The types of the metadata columns of `documents` (Parquet).
+    meta: Vec<(String, crate::table::Kind)>,
 }
 
 /// The first ancestor of `dir` (or `dir` itself) that does not exist yet.
@@ -104,12 +106,19 @@ impl Output {
             created,
             format: Format::Csv,
             scratch: Vec::new(),
+            meta: Vec::new(),
         })
     }
 
     /// Sets the formats of the tables ([`Output::finish_formats`]).
     pub fn set_format(&mut self, format: Format) {
         self.format = format;
+    }
+
+    /// Sets the types of metadata columns, as the input tables gave them
+    /// (a column not named here is text).
+    pub fn set_meta_kinds(&mut self, meta: Vec<(String, crate::table::Kind)>) {
+        self.meta = meta;
     }
 
     /// After the last table: writes each CSV table staged so far as
@@ -131,7 +140,8 @@ impl Output {
             (tables.par_iter())
                 .map(|(table, csv)| {
                     let name = format!("{table}.parquet");
-                    parquet::convert(table, csv, &self.staging_path(&name), &self.dir.join(&name))
+                    let (staged, target) = (self.staging_path(&name), self.dir.join(&name));
+                    parquet::convert(table, csv, &staged, &target, &self.meta)
                 })
                 .collect::<Result<_>>()
         })?;

@@ -12,7 +12,13 @@
 //! - `Int`: Int64; `Float`: Float64 parsed from the CSV's fixed-precision
 //!   text (6 decimals, p-values in scientific notation), so that a notebook
 //!   reading either file sees the same numbers; `Bool`: Boolean;
-//! - an empty cell (a score that is undefined) is null;
+//! - an empty cell (a score that is undefined) is null, and so is an
+//!   empty metadata cell in `documents` ([`crate::table::is_meta`]: a
+//!   value the document does not have), whatever its type;
+//! - metadata columns have the type the input gave them (`meta`: a Parquet
+//!   corpus's Int64 column, a JSON Lines field that only holds integers),
+//!   parsed from the CSV cell as any other column (less the formula guard
+//!   that the CSV puts before a negative number held as text);
 //! - `Text`: Utf8 holding the raw text, without the `'` that the CSV puts
 //!   before a text starting with `=`, `+`, `-`, `@`, tab or CR (a guard for
 //!   spreadsheets, which do not open Parquet). A text that itself began with
@@ -38,7 +44,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
-use crate::table::{kind, Kind};
+use crate::table::{is_meta, kind, Kind};
 
 /// Rows per row group at most.
 pub const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -55,8 +61,15 @@ pub const ROW_GROUP_BYTES: usize = 128 << 20;
 const BATCH_CELLS: usize = 1 << 20;
 
 /// Converts the staged CSV table `csv` (table `table`) into `parquet`;
-/// `target` is the name errors give. Returns the rows written.
-pub fn convert(table: &str, csv: &Path, parquet: &Path, target: &Path) -> Result<u64> {
+/// `target` is the name errors give, `meta` the types of metadata columns.
+/// Returns the rows written.
+pub fn convert(
+    table: &str,
+    csv: &Path,
+    parquet: &Path,
+    target: &Path,
+    meta: &[(String, Kind)],
+) -> Result<u64> {
     let fail = |e: &dyn std::fmt::Display| Error::output(target, e);
     let file = File::open(csv).map_err(|e| fail(&e))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -71,14 +84,15 @@ pub fn convert(table: &str, csv: &Path, parquet: &Path, target: &Path) -> Result
     let kinds: Vec<Kind> = header
         .iter()
         .enumerate()
-        .map(|(i, c)| kind(table, i, c))
+        .map(|(i, c)| kind(table, i, c, meta))
         .collect();
+    let nullable: Vec<bool> = (0..kinds.len()).map(|i| is_meta(table, i)).collect();
     let schema = schema(&header, &kinds);
     let out = File::create(parquet).map_err(|e| fail(&e))?;
     let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(kinds.len())))
         .map_err(|e| fail(&e))?;
     let batch_rows = (BATCH_CELLS / kinds.len().max(1)).clamp(1024, 64 * 1024);
-    let mut batch = Batch::new(&kinds, batch_rows);
+    let mut batch = Batch::new(&kinds, nullable, batch_rows);
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(|e| fail(&e))? {
@@ -141,11 +155,13 @@ enum Column {
 /// The rows of one batch, column by column.
 struct Batch {
     columns: Vec<Column>,
+    /// Per column: an empty text cell is null (metadata), not "".
+    nullable: Vec<bool>,
     rows: usize,
 }
 
 impl Batch {
-    fn new(kinds: &[Kind], capacity: usize) -> Batch {
+    fn new(kinds: &[Kind], nullable: Vec<bool>, capacity: usize) -> Batch {
         let columns = kinds
             .iter()
             .map(|k| match k {
@@ -155,7 +171,11 @@ impl Batch {
                 Kind::Bool => Column::Bool(BooleanBuilder::with_capacity(capacity)),
             })
             .collect();
-        Batch { columns, rows: 0 }
+        Batch {
+            columns,
+            nullable,
+            rows: 0,
+        }
     }
 
     /// Appends one CSV row; a cell that does not fit its column's type is
@@ -172,13 +192,18 @@ impl Batch {
                 self.columns.len()
             ));
         }
-        for ((column, cell), name) in self.columns.iter_mut().zip(record.iter()).zip(header) {
+        let cells = record.iter().zip(header).zip(&self.nullable);
+        for (column, ((cell, name), &nullable)) in self.columns.iter_mut().zip(cells) {
             let bad = || format!("column {name}: {cell:?} is not of the column's type");
             match column {
+                _ if cell.is_empty() && (nullable || !matches!(column, Column::Text(_))) => {
+                    append_null(column)
+                }
                 Column::Text(b) => b.append_value(unguard(cell)),
-                _ if cell.is_empty() => append_null(column),
-                Column::Int(b) => b.append_value(cell.parse().map_err(|_| bad())?),
-                Column::Float(b) => b.append_value(cell.parse().map_err(|_| bad())?),
+                // A negative metadata number is text to the CSV writer,
+                // which guards it (`'-7`).
+                Column::Int(b) => b.append_value(unguard(cell).parse().map_err(|_| bad())?),
+                Column::Float(b) => b.append_value(unguard(cell).parse().map_err(|_| bad())?),
                 Column::Bool(b) => b.append_value(match cell {
                     "true" => true,
                     "false" => false,
@@ -256,7 +281,7 @@ mod tests {
             "term,count_target,g2,p_value\r\n'-x,3,,1.000000e-5\r\ny,4,-2.500000,\r\n",
         )
         .unwrap();
-        assert_eq!(convert("keyness", &csv, &pq, &pq).unwrap(), 2);
+        assert_eq!(convert("keyness", &csv, &pq, &pq, &[]).unwrap(), 2);
         let file = File::open(&pq).unwrap();
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024);
         let batch = reader.unwrap().next().unwrap().unwrap();
@@ -272,12 +297,61 @@ mod tests {
         assert_eq!((p.value(0), p.is_null(1)), (1e-5, true));
     }
 
+    /// documents with metadata typed by the input (`year` Int64, `score`
+    /// Float64, `ok` Boolean, `country` text): an empty metadata cell is null
+    /// in every type, text included; `folder` has no type given: text.
+    #[test]
+    fn metadata_columns_typed_and_missing_values_null() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Float64Type, Int64Type};
+        use arrow_array::Array;
+        let dir = tempfile::tempdir().unwrap();
+        let (csv, pq) = (dir.path().join("d.csv"), dir.path().join("d.parquet"));
+        let fixed = crate::table::columns("documents").join(",");
+        let cells = "a,t.csv#1,,1,2,2,2,0.000000,utf-8,4";
+        std::fs::write(
+            &csv,
+            format!(
+                "{fixed},year,score,ok,country,folder\r\n\
+                 {cells},'-2022,0.5,true,,x\r\n{cells},,'-1e-3,,RUS,\r\n"
+            ),
+        )
+        .unwrap();
+        let meta = [
+            ("year".to_string(), Kind::Int),
+            ("score".to_string(), Kind::Float),
+            ("ok".to_string(), Kind::Bool),
+            ("country".to_string(), Kind::Text),
+        ];
+        assert_eq!(convert("documents", &csv, &pq, &pq, &meta).unwrap(), 2);
+        let file = File::open(&pq).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024);
+        let batch = reader.unwrap().next().unwrap().unwrap();
+        let types: Vec<String> = (10..15)
+            .map(|i| batch.schema().field(i).data_type().to_string())
+            .collect();
+        assert_eq!(types, ["Int64", "Float64", "Boolean", "Utf8", "Utf8"]);
+        let year = batch.column(10).as_primitive::<Int64Type>();
+        assert_eq!((year.value(0), year.is_null(1)), (-2022, true));
+        let score = batch.column(11).as_primitive::<Float64Type>();
+        assert_eq!((score.value(0), score.value(1)), (0.5, -0.001));
+        let ok = batch.column(12).as_boolean();
+        assert!(ok.value(0) && ok.is_null(1));
+        let country = batch.column(13).as_string::<i32>();
+        assert_eq!((country.is_null(0), country.value(1)), (true, "RUS"));
+        let folder = batch.column(14).as_string::<i32>();
+        assert_eq!((folder.value(0), folder.is_null(1)), ("x", true));
+        // A fixed text column keeps an empty cell as "" (the title).
+        let title = batch.column(2).as_string::<i32>();
+        assert_eq!((title.is_null(0), title.value(0)), (false, ""));
+    }
+
     #[test]
     fn a_cell_of_the_wrong_type_is_an_error_naming_the_column() {
         let dir = tempfile::tempdir().unwrap();
         let (csv, pq) = (dir.path().join("t.csv"), dir.path().join("t.parquet"));
         std::fs::write(&csv, "doc_id,count\r\na,x\r\n").unwrap();
-        let e = convert("t", &csv, &pq, Path::new("out/t.parquet")).unwrap_err();
+        let e = convert("t", &csv, &pq, Path::new("out/t.parquet"), &[]).unwrap_err();
         assert!(
             e.to_string().contains("row 1 of the table: column count"),
             "{e}"
