@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
 use crate::cli::{AnalyzeArgs, SectionMode};
+use crate::count::Counting;
 use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
@@ -23,7 +24,9 @@ pub struct AnalyzeConfig {
     pub analyzer: Analyzer,
     pub codebook: Codebook,
     pub matcher: Matcher,
-    pub max_ngram: usize,
+    /// What the counting stage counts: only what the tables, charts and
+    /// KWIC asked for need (see [`counting`]).
+    pub counting: Counting,
     /// Names of the tables to write, in contract order.
     pub tables: Vec<&'static str>,
     /// The user named the tables with `--tables`.
@@ -99,7 +102,10 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-        let tables = select_tables(&args.tables)?;
+        let tables = match shard {
+            Some(_) => with_shard_tables(&select_tables(&args.tables)?),
+            None => select_tables(&args.tables)?,
+        };
         let output = args
             .output
             .clone()
@@ -196,11 +202,8 @@ impl AnalyzeConfig {
             analyzer,
             codebook,
             matcher,
-            max_ngram: usize::from(args.ngrams),
-            tables: match shard {
-                Some(_) => with_shard_tables(&tables),
-                None => tables,
-            },
+            counting: counting(&tables, usize::from(args.ngrams), args),
+            tables,
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
             format: args.format,
@@ -344,6 +347,33 @@ fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
         .collect()
 }
 
+/// What to count for `tables` (and the charts and KWIC that `args` ask
+/// for): n-grams only for an n-gram table, every exact sequence of each
+/// only for `ngram_forms` (else the most frequent one); themes only for a
+/// table with theme counts or coverage, charts (theme rates, heatmaps) or
+/// KWIC; theme evidence only for `theme_matches`.
+fn counting(tables: &[&str], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
+    let wants = |names: &[&str]| tables.iter().any(|t| names.contains(t));
+    Counting {
+        max_ngram: match wants(&["ngrams_by_document", "ngram_forms"]) {
+            true => max_ngram,
+            false => 0,
+        },
+        all_sequences: wants(&["ngram_forms"]),
+        themes: args.kwic
+            || args.charts.summary()
+            || wants(&[
+                "documents",
+                "sections",
+                "themes_by_section",
+                "themes_by_document",
+                "theme_matches",
+            ]),
+        match_rows: wants(&["theme_matches"]),
+        kwic: args.kwic.then_some(args.window),
+    }
+}
+
 /// The tables `--tables` names, in contract order (the default set, then
 /// the interchange tables); with none named, the default set.
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
@@ -372,4 +402,79 @@ fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
                 .any(|r| r.trim().trim_end_matches(".csv") == *a)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// What `themata analyze FLAGS` counts.
+    fn counting_for(flags: &[&str]) -> Counting {
+        let argv = ["themata", "analyze"].iter().chain(flags);
+        let cli = crate::cli::Cli::try_parse_from(argv).expect("flags parse");
+        let Some(crate::cli::Command::Analyze(args)) = cli.command else {
+            panic!("not analyze");
+        };
+        let tables = select_tables(&args.tables).expect("tables");
+        counting(&tables, usize::from(args.ngrams), &args)
+    }
+
+    /// Work is skipped for tables not asked for: n-grams only for
+    /// ngrams_by_document and ngram_forms (every sequence only for
+    /// ngram_forms), themes only for a table with theme counts or
+    /// coverage, charts or KWIC, evidence rows only for theme_matches;
+    /// one sequence per n-gram.
+    #[test]
+    fn counting_follows_the_tables_asked_for() {
+        let all = counting_for(&["--ngrams", "3"]);
+        assert_eq!(
+            all,
+            Counting {
+                max_ngram: 3,
+                all_sequences: false,
+                themes: true,
+                match_rows: true,
+                kwic: None,
+            }
+        );
+        let terms = counting_for(&["--tables", "terms_by_document", "--charts", "none"]);
+        assert_eq!(
+            (terms.max_ngram, terms.themes, terms.match_rows),
+            (0, false, false)
+        );
+        // documents.csv has a coverage column.
+        let docs = counting_for(&[
+            "--tables",
+            "documents,terms_by_document",
+            "--charts",
+            "none",
+        ]);
+        assert_eq!(
+            (docs.max_ngram, docs.themes, docs.match_rows),
+            (0, true, false)
+        );
+        // The theme-rates chart needs themes.
+        let charts = counting_for(&["--tables", "terms_by_document"]);
+        assert!(charts.themes && !charts.match_rows);
+        let grams = counting_for(&["--tables", "ngrams_by_document", "--charts", "none"]);
+        assert_eq!((grams.max_ngram, grams.themes), (2, false));
+        let kwic = counting_for(&[
+            "--tables",
+            "terms_by_document",
+            "--charts",
+            "none",
+            "--kwic",
+        ]);
+        assert_eq!(
+            (kwic.themes, kwic.kwic),
+            (true, Some(crate::kwic::DEFAULT_WINDOW))
+        );
+        let forms = counting_for(&["--tables", "ngram_forms", "--charts", "none"]);
+        assert_eq!((forms.max_ngram, forms.all_sequences), (2, true));
+        let terms = counting_for(&["--tables", "term_forms", "--charts", "none"]);
+        assert_eq!((terms.max_ngram, terms.themes), (0, false));
+        let evidence = counting_for(&["--tables", "theme_matches", "--charts", "none"]);
+        assert!(evidence.themes && evidence.match_rows);
+    }
 }

@@ -17,10 +17,14 @@
 //!
 //! A form has a display text and a key (see [`crate::analyze`]); stems come
 //! from keys. N-grams are counted as exact sequences of forms and grouped
-//! by stems afterwards, so that each n-gram keeps every sequence it occurred
-//! as: tables show its most frequent one, which is text that occurs, where
-//! each stem's own most frequent form would invent a phrase ("every
-//! nations" for "every nation").
+//! by stems afterwards, so that each n-gram keeps the sequence it occurred
+//! as most often (or, with [`Counting::all_sequences`], every one): tables
+//! show text that occurs, where each stem's own most frequent form would
+//! invent a phrase ("every nations" for "every nation").
+//!
+//! What is counted besides terms follows [`Counting`], set from the tables
+//! a run writes: n-grams, theme matches and theme evidence are skipped when
+//! no table, chart or KWIC needs them.
 
 use std::sync::Arc;
 
@@ -136,7 +140,8 @@ pub struct DocCounts {
     /// [`prefix`]es as in `stem_keys`.
     pub ngram_forms: Vec<u32>,
     pub ngram_form_keys: Vec<[u8; 16]>,
-    /// Every exact sequence of each n-gram with its count, grouped by n-gram
+    /// The most frequent exact sequence of each n-gram (every one with
+    /// [`Counting::all_sequences`]) with its count, grouped by n-gram
     /// (see [`NgramCount::surfaces`]), most frequent first, ties by text.
     pub ngram_surfaces: Vec<Sequence>,
     pub matches: Vec<MatchRow>,
@@ -266,7 +271,8 @@ impl DocCounts {
     }
 
     /// The exact sequences of an n-gram with their counts, most frequent
-    /// first (ties: by text).
+    /// first (ties: by text); only the first unless counted with
+    /// [`Counting::all_sequences`].
     pub fn ngram_surfaces(&self, g: &NgramCount) -> &[Sequence] {
         &self.ngram_surfaces[g.surfaces.0 as usize..g.surfaces.1 as usize]
     }
@@ -320,7 +326,7 @@ impl DocCounts {
 /// is bounded by the vocabulary, not by the corpus.
 #[derive(Default)]
 pub struct StemCache {
-    owner: Option<((u64, bool, bool, Hyphens), u64)>,
+    owner: Option<Owner>,
     by_surface: WordTable,
     /// Forms by (display text, key when it differs).
     by_form: FxHashMap<(Box<str>, Option<Box<str>>), u32>,
@@ -359,6 +365,10 @@ pub struct StemCache {
     busy: bool,
 }
 
+/// What a [`StemCache`] is valid for: the analyzer's and the matcher's
+/// ids, and whether themes are matched.
+type Owner = ((u64, bool, bool, Hyphens), u64, bool);
+
 const NONE: u32 = u32::MAX;
 
 /// A form: a token's display text (or a compound's, parts joined by `-`)
@@ -379,9 +389,10 @@ impl StemCache {
     /// Distinct forms kept before the cache starts over.
     pub const MAX_FORMS: usize = 1_000_000;
 
-    /// Makes the cache valid for `analyzer` and `matcher`.
-    fn prepare(&mut self, analyzer: &Analyzer, matcher: &Matcher) {
-        let owner = Some((analyzer.cache_key(), matcher.id()));
+    /// Makes the cache valid for `analyzer` and `matcher`; without
+    /// `themes`, forms match no theme-pattern element (none is looked for).
+    fn prepare(&mut self, analyzer: &Analyzer, matcher: &Matcher, themes: bool) {
+        let owner = Some((analyzer.cache_key(), matcher.id(), themes));
         if self.owner != owner || self.forms.len() > Self::MAX_FORMS || self.busy {
             *self = StemCache {
                 owner,
@@ -450,7 +461,9 @@ impl StemCache {
         } else {
             self.strings.get(self.stems[stem as usize])
         };
-        matcher.word_elements(key, stem_text, &mut self.elements);
+        if self.owner.is_some_and(|(_, _, themes)| themes) {
+            matcher.word_elements(key, stem_text, &mut self.elements);
+        }
         let id = self.forms.len() as u32;
         let text = self.add_string(text);
         self.forms.push(Form {
@@ -591,7 +604,39 @@ pub struct KwicSpan {
     pub right: usize,
 }
 
-/// Analyzes one document's text.
+/// What to count besides terms and sizes, set from the tables a run
+/// writes: work for a table nobody asked for is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counting {
+    /// The longest n-gram counted (below 2: no n-grams).
+    pub max_ngram: usize,
+    /// Keep every exact sequence of display forms of each n-gram (what
+    /// `compare --unit ngram` sums over the corpus), not only the most
+    /// frequent one that `ngrams_by_document` shows.
+    pub all_sequences: bool,
+    /// Match themes: theme counts per section and coverage.
+    pub themes: bool,
+    /// Keep the theme evidence ([`DocCounts::matches`]); needs `themes`.
+    pub match_rows: bool,
+    /// Keep each theme match's place with this many tokens of context on
+    /// each side ([`DocCounts::kwic`]); needs `themes`.
+    pub kwic: Option<usize>,
+}
+
+impl Counting {
+    /// Everything, with n-grams of up to `max_ngram` terms.
+    pub fn all(max_ngram: usize) -> Counting {
+        Counting {
+            max_ngram,
+            all_sequences: true,
+            themes: true,
+            match_rows: true,
+            kwic: None,
+        }
+    }
+}
+
+/// Analyzes one document's text, counting everything ([`Counting::all`]).
 pub fn count_document(
     text: &str,
     mode: &section::Mode,
@@ -600,11 +645,8 @@ pub fn count_document(
     max_ngram: usize,
     cache: &mut StemCache,
 ) -> DocCounts {
-    let how = How {
-        piece_bytes: token::PIECE_BYTES,
-        kwic: None,
-    };
-    count(text, mode, analyzer, matcher, max_ngram, cache, how)
+    let counting = Counting::all(max_ngram);
+    count_with(text, mode, analyzer, matcher, &counting, cache)
 }
 
 /// [`count_document`], also keeping each theme match's place and
@@ -618,19 +660,24 @@ pub fn count_with_kwic(
     window: usize,
     cache: &mut StemCache,
 ) -> DocCounts {
-    let how = How {
-        piece_bytes: token::PIECE_BYTES,
+    let counting = Counting {
         kwic: Some(window),
+        ..Counting::all(max_ngram)
     };
-    count(text, mode, analyzer, matcher, max_ngram, cache, how)
+    count_with(text, mode, analyzer, matcher, &counting, cache)
 }
 
-/// How a section is walked: in pieces of about `piece_bytes`
-/// ([`token::Pieces`]), keeping KWIC context of `kwic` tokens if asked.
-#[derive(Clone, Copy)]
-struct How {
-    piece_bytes: usize,
-    kwic: Option<usize>,
+/// Analyzes one document's text, counting what `counting` asks for.
+pub fn count_with(
+    text: &str,
+    mode: &section::Mode,
+    analyzer: &Analyzer,
+    matcher: &Matcher,
+    counting: &Counting,
+    cache: &mut StemCache,
+) -> DocCounts {
+    let piece_bytes = token::PIECE_BYTES;
+    count(text, mode, analyzer, matcher, counting, cache, piece_bytes)
 }
 
 /// Counts a document a window of tokens at a time, so that memory depends
@@ -656,11 +703,12 @@ fn count(
     mode: &section::Mode,
     analyzer: &Analyzer,
     matcher: &Matcher,
-    max_ngram: usize,
+    counting: &Counting,
     cache: &mut StemCache,
-    how: How,
+    piece_bytes: usize,
 ) -> DocCounts {
-    cache.prepare(analyzer, matcher);
+    let match_themes = counting.themes || counting.kwic.is_some();
+    cache.prepare(analyzer, matcher, match_themes);
     let mut doc = DocCounts::default();
     let mut locals = Locals { global: Vec::new() };
     let mut tokens: Vec<Token> = Vec::new();
@@ -672,7 +720,7 @@ fn count(
     let mut matches: Vec<Match> = Vec::new();
     // Accepted matches of earlier rounds that reach into the buffer.
     let mut carried: Vec<Match> = Vec::new();
-    let mut kwic = Kwic::new(how.kwic);
+    let mut kwic = Kwic::new(counting.kwic);
     let mut chains: Vec<(usize, usize, u32)> = Vec::new();
     let mut covered: Vec<bool> = Vec::new();
     let mut run: Vec<u32> = Vec::new();
@@ -686,7 +734,7 @@ fn count(
     // from empty for every document.
     let mut ngram_counts = std::mem::take(&mut cache.ngram_counts);
     let mut bigram_counts = std::mem::take(&mut cache.bigram_counts);
-    let max_ngram = max_ngram.min(MAX_NGRAM);
+    let max_ngram = counting.max_ngram.min(MAX_NGRAM);
     // Matched texts interned per document: one string per distinct text.
     let mut match_rows: FxHashMap<(u32, u32, u32, u32, bool), u32> = FxHashMap::default();
     let mut matched_ids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
@@ -723,7 +771,7 @@ fn count(
                 (run_counted, chain_parts, from, any_elements) = (0, 0, 0, false);
                 themes = vec![0u32; matcher.len()];
                 (n_tokens, n_terms, n_covered) = (0, 0, 0);
-                let pieces = token::Pieces::new(text, section.range.clone(), how.piece_bytes);
+                let pieces = token::Pieces::new(text, section.range.clone(), piece_bytes);
                 open.insert((section, pieces))
             }
         };
@@ -826,6 +874,9 @@ fn count(
             if !m.excluded {
                 themes[m.theme as usize] += 1;
                 covered[m.first..=m.last].iter_mut().for_each(|c| *c = true);
+            }
+            if !counting.match_rows {
+                continue;
             }
             let start = tokens[m.first].start;
             let end = tokens[m.last].end;
@@ -937,7 +988,7 @@ fn count(
         // What is counted leaves the buffer (but KWIC context).
         carried.extend(matches.iter().filter(|m| m.last >= done));
         carried.retain(|m| m.last >= done);
-        let gone = done.saturating_sub(how.kwic.unwrap_or(0));
+        let gone = done.saturating_sub(counting.kwic.unwrap_or(0));
         tokens.drain(..gone);
         token_forms.drain(..gone);
         token_locals.drain(..gone);
@@ -1033,7 +1084,9 @@ fn count(
     if bigram_counts.capacity() <= 1 << 16 {
         cache.bigram_counts = bigram_counts;
     }
-    cache.finish_ngrams(&sequences, &mut doc);
+    if !sequences.is_empty() {
+        cache.finish_ngrams(&sequences, counting.all_sequences, &mut doc);
+    }
     let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| cache.prefix_of(id)).collect();
     doc.surface_keys = cache.doc_keys(&doc.surface, &surface_keys);
 
@@ -1230,27 +1283,32 @@ fn prefix_is_whole(p: u128) -> bool {
 /// [`prefix`]`(texts(i))`; the texts are read only when prefixes are equal
 /// and do not hold the whole texts.
 fn ranks<'a>(n: usize, prefixes: &[u128], texts: impl Fn(u32) -> &'a str, dense: bool) -> Vec<u32> {
-    let mut order: Vec<(u128, u32)> = (0..n as u32).map(|i| (prefixes[i as usize], i)).collect();
-    order.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| {
-                if prefix_is_whole(a.0) {
-                    std::cmp::Ordering::Equal
-                } else {
-                    texts(a.1).cmp(texts(b.1))
-                }
-            })
-            .then(a.1.cmp(&b.1))
-    });
+    let cmp = |i: u32, j: u32| {
+        let (p, q) = (prefixes[i as usize], prefixes[j as usize]);
+        p.cmp(&q).then_with(|| match prefix_is_whole(p) {
+            true => std::cmp::Ordering::Equal,
+            false => texts(i).cmp(texts(j)),
+        })
+    };
+    // By the first 8 bytes and the index, as integers (small elements
+    // compared without a closure), then runs of equal first 8 bytes by
+    // `cmp`, keeping the index order. Against sorting by `cmp` and the
+    // index: 956 M -> 538 M instructions in this function, 4.4 % of the
+    // default run on the UN corpus (callgrind; docs/PERFORMANCE.md).
+    let mut order: Vec<(u64, u32)> = (0..n as u32)
+        .map(|i| ((prefixes[i as usize] >> 64) as u64, i))
+        .collect();
+    order.sort_unstable();
+    for run in order.chunk_by_mut(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            run.sort_by(|a, b| cmp(a.1, b.1));
+        }
+    }
     let mut rank = vec![0u32; n];
     let mut r = 0u32;
-    for (k, &(p, i)) in order.iter().enumerate() {
-        if k > 0 {
-            let (q, j) = order[k - 1];
-            let same = p == q && (prefix_is_whole(p) || texts(i) == texts(j));
-            if !(dense && same) {
-                r += 1;
-            }
+    for (k, &(_, i)) in order.iter().enumerate() {
+        if k > 0 && !(dense && cmp(order[k - 1].1, i).is_eq()) {
+            r += 1;
         }
         rank[i as usize] = r;
     }
@@ -1293,10 +1351,16 @@ impl StemCache {
 
     /// Sets the document's n-grams from the counts of their exact form
     /// sequences (local form ids, the places of `doc.surfaces`, then
-    /// `u32::MAX`): each n-gram's stems, its count, and its sequences of
-    /// display forms with their counts. Forms with equal display texts are
-    /// one display form.
-    fn finish_ngrams(&self, sequences: &[([u32; MAX_NGRAM], u32)], doc: &mut DocCounts) {
+    /// `u32::MAX`): each n-gram's stems, its count, and its most frequent
+    /// sequence of display forms (with `all_sequences`, every sequence)
+    /// with their counts. Forms with equal display texts are one display
+    /// form.
+    fn finish_ngrams(
+        &self,
+        sequences: &[([u32; MAX_NGRAM], u32)],
+        all_sequences: bool,
+        doc: &mut DocCounts,
+    ) {
         let ids: Vec<u32> = doc.surfaces.iter().map(|&(_, text, _)| text).collect();
         let prefixes: Vec<u128> = ids.iter().map(|&id| self.prefix_of(id)).collect();
         // Dense ranks: the display forms' indices in text order.
@@ -1308,64 +1372,104 @@ impl StemCache {
             forms[r as usize] = ids[k];
             form_prefixes[r as usize] = prefixes[k];
         }
-        // (stems, display forms, count), equal pairs merged.
-        let mut grams: Vec<([u32; MAX_NGRAM], [u32; MAX_NGRAM], u32)> = sequences
-            .iter()
-            .map(|(seq, count)| {
-                let mut stems = [u32::MAX; MAX_NGRAM];
-                let mut texts = [u32::MAX; MAX_NGRAM];
-                for (k, &f) in seq.iter().take_while(|&&f| f != u32::MAX).enumerate() {
-                    stems[k] = doc.surfaces[f as usize].0;
-                    texts[k] = rank[f as usize];
-                }
-                (stems, texts, *count)
-            })
-            .collect();
-        if grams.iter().all(|g| g.0[2] == u32::MAX) {
-            // Bigrams (the default): the same order, by one integer.
-            grams.sort_unstable_by_key(|g| {
-                pair(
-                    g.0[0],
-                    g.0[1],
-                    (u64::from(g.1[0]) << 32) | u64::from(g.1[1]),
-                )
-            });
-        } else {
-            grams.sort_unstable();
+        // A sequence whose stems each have one form in the document is
+        // the only sequence of its n-gram: it needs no grouping.
+        let mut forms_of_stem = vec![0u8; doc.stems.len()];
+        for &(stem, ..) in &doc.surfaces {
+            let n = &mut forms_of_stem[stem as usize];
+            *n = n.saturating_add(1);
         }
-        grams.dedup_by(|later, kept| {
-            let same = later.0 == kept.0 && later.1 == kept.1;
-            if same {
-                kept.2 += later.2;
+        let mut ngrams = Vec::with_capacity(sequences.len());
+        let mut surfaces: Vec<Sequence> = Vec::with_capacity(sequences.len());
+        // (stems, display forms, count) of the other n-grams.
+        let mut shared: Vec<([u32; MAX_NGRAM], [u32; MAX_NGRAM], u32)> = Vec::new();
+        for &(seq, count) in sequences {
+            let mut stems = [u32::MAX; MAX_NGRAM];
+            let mut texts = [u32::MAX; MAX_NGRAM];
+            let mut alone = true;
+            let mut n = 0;
+            for (k, &f) in seq.iter().take_while(|&&f| f != u32::MAX).enumerate() {
+                let stem = doc.surfaces[f as usize].0;
+                alone &= forms_of_stem[stem as usize] == 1;
+                stems[k] = stem;
+                texts[k] = rank[f as usize];
+                n = k + 1;
             }
-            same
-        });
+            if alone {
+                let at = surfaces.len() as u32;
+                surfaces.push((texts, count));
+                ngrams.push(NgramCount {
+                    n: n as u32,
+                    ids: stems,
+                    count,
+                    surfaces: (at, at + 1),
+                });
+            } else {
+                shared.push((stems, texts, count));
+            }
+        }
         let plain = forms.iter().all(|&id| self.plain[id as usize]);
         let text = |i: u32| self.strings.get(forms[i as usize]);
-        let mut ngrams = Vec::new();
-        let mut surfaces: Vec<Sequence> = Vec::with_capacity(grams.len());
-        for group in grams.chunk_by_mut(|a, b| a.0 == b.0) {
-            if group.len() > 1 {
-                group.sort_unstable_by(|a, b| {
-                    b.2.cmp(&a.2)
-                        .then_with(|| sequence_cmp(&a.1, &b.1, plain, text))
-                });
-            }
-            let start = surfaces.len() as u32;
-            surfaces.extend(group.iter().map(|&(_, texts, count)| (texts, count)));
-            let ids = group[0].0;
-            ngrams.push(NgramCount {
-                n: ids.iter().take_while(|&&s| s != u32::MAX).count() as u32,
-                ids,
-                count: group.iter().map(|g| g.2).sum(),
-                surfaces: (start, surfaces.len() as u32),
-            });
-        }
-        sort_ngrams(&mut ngrams, &surfaces, plain, text);
+        group_sequences(
+            &mut shared,
+            all_sequences,
+            plain,
+            text,
+            &mut ngrams,
+            &mut surfaces,
+        );
+        let (ngrams, surfaces) = sort_ngrams(&ngrams, &surfaces, plain, text);
         doc.ngram_form_keys = self.doc_keys(&forms, &form_prefixes);
         doc.ngram_forms = forms;
         doc.ngram_surfaces = surfaces;
         doc.ngrams = ngrams;
+    }
+}
+
+/// Adds the n-grams of `grams` (stems, display forms, count; sequences
+/// of one n-gram in any order, equal ones not yet merged) to `ngrams`, and
+/// their sequences to `surfaces`: the most frequent first (ties: by text),
+/// and the others only with `all`. `plain` and `text` as for
+/// [`sequence_cmp`].
+fn group_sequences<'a>(
+    grams: &mut [([u32; MAX_NGRAM], [u32; MAX_NGRAM], u32)],
+    all: bool,
+    plain: bool,
+    text: impl Fn(u32) -> &'a str + Copy,
+    ngrams: &mut Vec<NgramCount>,
+    surfaces: &mut Vec<Sequence>,
+) {
+    grams.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut k = 0;
+    while k < grams.len() {
+        let stems = grams[k].0;
+        let start = surfaces.len() as u32;
+        let mut total = 0;
+        // Equal sequences are adjacent: merged as they are added.
+        while k < grams.len() && grams[k].0 == stems {
+            let (_, texts, count) = grams[k];
+            total += count;
+            let in_group = surfaces.len() > start as usize;
+            match surfaces.last_mut() {
+                Some(last) if in_group && last.0 == texts => last.1 += count,
+                _ => surfaces.push((texts, count)),
+            }
+            k += 1;
+        }
+        let group = &mut surfaces[start as usize..];
+        group.sort_unstable_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| sequence_cmp(&a.0, &b.0, plain, text))
+        });
+        if !all {
+            surfaces.truncate(start as usize + 1);
+        }
+        ngrams.push(NgramCount {
+            n: stems.iter().take_while(|&&s| s != u32::MAX).count() as u32,
+            ids: stems,
+            count: total,
+            surfaces: (start, surfaces.len() as u32),
+        });
     }
 }
 
@@ -1410,34 +1514,66 @@ fn sequence_cmp<'a>(
     }
 }
 
-/// Sorts n-grams by n, count descending, text (the first of their
-/// `surfaces`), then stem ids; `plain` and `text` as for [`sequence_cmp`].
+/// The n-grams sorted by n, count descending, text (the first of their
+/// `surfaces`), then stem ids, with their sequences in that order; `plain`
+/// and `text` as for [`sequence_cmp`]. Keys are sorted with the n-grams'
+/// places, then the n-grams are copied in order.
 fn sort_ngrams<'a>(
-    ngrams: &mut [NgramCount],
+    ngrams: &[NgramCount],
     surfaces: &[Sequence],
     plain: bool,
     text: impl Fn(u32) -> &'a str + Copy,
-) {
+) -> (Vec<NgramCount>, Vec<Sequence>) {
     let best = |g: &NgramCount| surfaces[g.surfaces.0 as usize].0;
-    if plain && ngrams.iter().all(|g| g.n == 2) {
+    let at = |k: usize| k as u32;
+    let order: Vec<u32> = if plain && ngrams.iter().all(|g| g.n == 2) {
         // Bigrams (the default): count and text in one integer, stem ids
         // in another.
-        ngrams.sort_unstable_by_key(|g| {
-            let b = best(g);
-            (
-                pair(u32::MAX - g.count, b[0], u64::from(b[1])),
-                (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]),
-            )
-        });
+        let mut keys: Vec<(u128, u64, u32)> = ngrams
+            .iter()
+            .enumerate()
+            .map(|(k, g)| {
+                let b = best(g);
+                let count_text = pair(u32::MAX - g.count, b[0], u64::from(b[1]));
+                let stems = (u64::from(g.ids[0]) << 32) | u64::from(g.ids[1]);
+                (count_text, stems, at(k))
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.iter().map(|k| k.2).collect()
     } else if plain {
-        ngrams.sort_unstable_by_key(|g| (g.n, u32::MAX - g.count, best(g), g.ids));
+        let mut keys: Vec<_> = ngrams
+            .iter()
+            .enumerate()
+            .map(|(k, g)| (g.n, u32::MAX - g.count, best(g), g.ids, at(k)))
+            .collect();
+        keys.sort_unstable();
+        keys.iter().map(|k| k.4).collect()
     } else {
-        ngrams.sort_by_cached_key(|g| {
-            let mut joined = String::new();
-            push_sequence_text(&best(g), text, &mut joined);
-            (g.n, u32::MAX - g.count, joined, g.ids)
+        let mut keys: Vec<_> = ngrams
+            .iter()
+            .enumerate()
+            .map(|(k, g)| {
+                let mut joined = String::new();
+                push_sequence_text(&best(g), text, &mut joined);
+                (g.n, u32::MAX - g.count, joined, g.ids, at(k))
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.iter().map(|k| k.4).collect()
+    };
+    let mut sorted = Vec::with_capacity(ngrams.len());
+    let mut sequences = Vec::with_capacity(surfaces.len());
+    for k in order {
+        let g = &ngrams[k as usize];
+        let start = sequences.len() as u32;
+        sequences.extend_from_slice(&surfaces[g.surfaces.0 as usize..g.surfaces.1 as usize]);
+        sorted.push(NgramCount {
+            surfaces: (start, sequences.len() as u32),
+            ..g.clone()
         });
     }
+    (sorted, sequences)
 }
 
 /// Appends the matched source text, lowercased, with runs of white space
@@ -1535,8 +1671,14 @@ mod tests {
                     .then_with(|| joined(a).cmp(&joined(b)))
                     .then_with(|| a.ids.cmp(&b.ids))
             });
-            sort_ngrams(&mut ngrams, &surfaces, plain, text);
-            assert_eq!(ngrams, want, "{forms:?}");
+            let (sorted, sequences) = sort_ngrams(&ngrams, &surfaces, plain, text);
+            fn key(g: &NgramCount, surfaces: &[Sequence]) -> (u32, [u32; 5], u32, Vec<Sequence>) {
+                let range = g.surfaces.0 as usize..g.surfaces.1 as usize;
+                (g.n, g.ids, g.count, surfaces[range].to_vec())
+            }
+            let got: Vec<_> = sorted.iter().map(|g| key(g, &sequences)).collect();
+            let want: Vec<_> = want.iter().map(|g| key(g, &surfaces)).collect();
+            assert_eq!(got, want, "{forms:?}");
         }
     }
 
@@ -1553,6 +1695,201 @@ mod tests {
                 proptest::prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
             } else if prefix_is_whole(pa) {
                 proptest::prop_assert_eq!(&a, &b);
+            }
+        }
+    }
+
+    /// [`ranks`] equals ranking the texts themselves (byte order; equal
+    /// texts by index, or one rank with `dense`), on random texts that
+    /// share their first 8 bytes or their first 15 (where the sort key
+    /// holds them partly), with duplicates.
+    #[test]
+    fn ranks_equal_ranks_of_the_texts() {
+        let mut x = 0x51D5_EA5E_1234_5678u64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for round in 0..400 {
+            let head = ["", "abababab", "abababababababa"][round % 3];
+            let texts: Vec<String> = (0..next(40))
+                .map(|_| {
+                    let tail: String = (0..next(4))
+                        .map(|_| ['a', 'b', ' '][next(3) as usize])
+                        .collect();
+                    format!("{head}{tail}")
+                })
+                .collect();
+            let prefixes: Vec<u128> = texts.iter().map(|t| prefix(t)).collect();
+            for dense in [false, true] {
+                let got = ranks(
+                    texts.len(),
+                    &prefixes,
+                    |i| texts[i as usize].as_str(),
+                    dense,
+                );
+                let mut order: Vec<usize> = (0..texts.len()).collect();
+                order.sort_by(|&a, &b| texts[a].cmp(&texts[b]).then(a.cmp(&b)));
+                let mut want = vec![0u32; texts.len()];
+                for k in 1..order.len() {
+                    let same = texts[order[k]] == texts[order[k - 1]];
+                    want[order[k]] = want[order[k - 1]] + u32::from(!(dense && same));
+                }
+                assert_eq!(got, want, "{texts:?} dense {dense}");
+            }
+        }
+    }
+
+    /// An n-gram's text is its most frequent exact sequence, ties going to
+    /// the smallest text, whether every sequence is kept or only that one
+    /// (hand count: "united nations" twice, "united nation" once; then
+    /// once each, and "united nation" < "united nations").
+    #[test]
+    fn ngram_text_is_the_most_frequent_sequence_then_the_smallest() {
+        let analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
+        let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+        let mut cache = StemCache::default();
+        for (text, want, sequences) in [
+            (
+                "United nations.\n\nUnited nation.\n\nUnited nations.",
+                "united nations",
+                2,
+            ),
+            ("United nations.\n\nUnited nation.", "united nation", 2),
+        ] {
+            for all_sequences in [true, false] {
+                let counting = Counting {
+                    all_sequences,
+                    ..Counting::all(2)
+                };
+                let mode = section::Mode::Auto;
+                let c = count_with(text, &mode, &analyzer, &matcher, &counting, &mut cache);
+                assert_eq!(c.ngrams.len(), 1, "{text}");
+                assert_eq!(c.ngram_text(&c.ngrams[0]), want, "{text}");
+                let kept = c.ngram_sequences(&c.ngrams[0]).count();
+                assert_eq!(kept, if all_sequences { sequences } else { 1 });
+            }
+        }
+    }
+
+    /// Counting less (one sequence per n-gram, no n-grams, no theme
+    /// evidence, no themes) changes only what was left out: random texts
+    /// with stems of several forms, each `--hyphens` mode, n-grams of 2 to
+    /// 5, one worker cache carried across the settings.
+    #[test]
+    fn counting_less_changes_only_what_is_left_out() {
+        let words = [
+            "united",
+            "unite",
+            "uniting",
+            "nation",
+            "nations",
+            "national",
+            "peace",
+            "peaceful",
+            "right",
+            "rights",
+            "human",
+            "security",
+            "council",
+            "the",
+            "of",
+            "co",
+            "operation",
+            "cooperation",
+            "1,000",
+        ];
+        let gaps = [" ", " ", " ", "-", ", ", ". ", "\n\n"];
+        let mut x = 0x0DDB_1A5E_5BAD_5EEDu64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let codebook = overlapping_codebook();
+        let mut cache = StemCache::default();
+        let sizes = |c: &DocCounts| {
+            let sections: Vec<_> = c
+                .sections
+                .iter()
+                .map(|s| (&s.section, s.n_tokens, s.n_terms, s.n_types, &s.terms))
+                .collect();
+            let terms: Vec<_> = c.terms.iter().map(|&(t, n, k)| (c.stem(t), n, k)).collect();
+            let mut surfaces: Vec<_> = c.surfaces().map(|(t, f, n)| (c.stem(t), f, n)).collect();
+            surfaces.sort_unstable();
+            format!(
+                "{sections:?}\n{terms:?}\n{surfaces:?}\n{} {} {}",
+                c.n_tokens, c.n_terms, c.title
+            )
+        };
+        let themes = |c: &DocCounts| -> Vec<(Vec<u32>, u64)> {
+            c.sections
+                .iter()
+                .map(|s| (s.themes.clone(), s.n_covered))
+                .collect()
+        };
+        for case in 0..150 {
+            let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
+            let analyzer = Analyzer::new(&AnalyzerOptions {
+                hyphens,
+                ..AnalyzerOptions::default()
+            })
+            .unwrap();
+            let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+            let mut text = String::new();
+            for _ in 0..50 + next(300) {
+                text.push_str(words[next(words.len() as u64) as usize]);
+                text.push_str(gaps[next(gaps.len() as u64) as usize]);
+            }
+            let mode = section::Mode::Auto;
+            let all = Counting::all(2 + next(4) as usize);
+            let mut count = |counting: Counting| {
+                count_with(&text, &mode, &analyzer, &matcher, &counting, &mut cache)
+            };
+            let full = count(all);
+            let best = count(Counting {
+                all_sequences: false,
+                ..all
+            });
+            assert_eq!(best.ngrams.len(), full.ngrams.len(), "{text}");
+            for (b, f) in best.ngrams.iter().zip(&full.ngrams) {
+                assert_eq!((b.n, b.ids, b.count), (f.n, f.ids, f.count));
+                let first = full.ngram_sequences(f).next();
+                assert_eq!(
+                    best.ngram_sequences(b).collect::<Vec<_>>(),
+                    Vec::from_iter(first)
+                );
+            }
+            let no_ngrams = count(Counting {
+                max_ngram: 0,
+                ..all
+            });
+            assert!(no_ngrams.ngrams.is_empty() && no_ngrams.ngram_forms.is_empty());
+            let no_rows = count(Counting {
+                match_rows: false,
+                ..all
+            });
+            assert!(no_rows.matches.is_empty() && !full.matches.is_empty());
+            assert_eq!(themes(&no_rows), themes(&full), "{text}");
+            let no_themes = count(Counting {
+                themes: false,
+                match_rows: false,
+                ..all
+            });
+            assert!(no_themes.matches.is_empty());
+            assert!(no_themes
+                .sections
+                .iter()
+                .all(|s| s.n_covered == 0 && s.themes.iter().all(|&n| n == 0)));
+            for less in [&best, &no_ngrams, &no_rows, &no_themes] {
+                assert_eq!(sizes(less), sizes(&full), "{text}");
+            }
+            for less in [&no_rows, &no_themes] {
+                assert_eq!(format!("{:?}", less.ngrams), format!("{:?}", full.ngrams));
+                assert_eq!(less.ngram_surfaces, full.ngram_surfaces);
             }
         }
     }
@@ -1865,22 +2202,31 @@ mod tests {
             let max_ngram = 1 + next(5) as usize;
             let kwic = Some(next(4) as usize);
             let mode = section::Mode::Auto;
-            let whole = How {
-                piece_bytes: usize::MAX,
+            let counting = Counting {
                 kwic,
+                ..Counting::all(max_ngram)
             };
-            let pieces = How {
-                piece_bytes: 1 + next(40) as usize,
-                kwic,
-            };
+            let piece_bytes = 1 + next(40) as usize;
             let mut cache = StemCache::default();
             let want = count(
-                &text, &mode, &analyzer, &matcher, max_ngram, &mut cache, whole,
+                &text,
+                &mode,
+                &analyzer,
+                &matcher,
+                &counting,
+                &mut cache,
+                usize::MAX,
             );
             assert!(!want.matches.is_empty());
             let mut cache = StemCache::default();
             let got = count(
-                &text, &mode, &analyzer, &matcher, max_ngram, &mut cache, pieces,
+                &text,
+                &mode,
+                &analyzer,
+                &matcher,
+                &counting,
+                &mut cache,
+                piece_bytes,
             );
             let (got, want) = (by_text(&got), by_text(&want));
             if let Some(at) =
@@ -1888,8 +2234,7 @@ mod tests {
             {
                 let from = at.saturating_sub(300);
                 panic!(
-                    "case {case} {hyphens:?} pieces of {} bytes, n-grams {max_ngram}, {kwic:?}: {text:?}\n got: {}\nwant: {}",
-                    pieces.piece_bytes,
+                    "case {case} {hyphens:?} pieces of {piece_bytes} bytes, n-grams {max_ngram}, {kwic:?}: {text:?}\n got: {}\nwant: {}",
                     &got[from..(at + 100).min(got.len())],
                     &want[from..(at + 100).min(want.len())]
                 );

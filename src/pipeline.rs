@@ -78,11 +78,8 @@ pub fn load_and_count(
     })?;
     let counts = CACHE.with(|c| {
         let (text, mode, cache) = (&doc.text, &cfg.mode, &mut c.borrow_mut());
-        let (analyzer, matcher, n) = (&cfg.analyzer, &cfg.matcher, cfg.max_ngram);
-        match cfg.kwic {
-            true => count::count_with_kwic(text, mode, analyzer, matcher, n, cfg.window, cache),
-            false => count::count_document(text, mode, analyzer, matcher, n, cache),
-        }
+        let (analyzer, matcher) = (&cfg.analyzer, &cfg.matcher);
+        count::count_with(text, mode, analyzer, matcher, &cfg.counting, cache)
     });
     Ok((doc, counts))
 }

@@ -305,24 +305,42 @@ pub fn label(block: &str) -> String {
     };
     // Only the first characters of the first words are copied, however
     // long the block (a 200 MB paragraph without spaces is one word).
-    let first: Vec<&str> = body
-        .split_whitespace()
-        .take(LABEL_WORDS * 2)
-        .map(|w| first_chars(w, LABEL_CHARS + 1))
-        .collect();
-    let words = plain(&first.join(" "));
-    let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
-    let joined = words.join(" ");
+    let first = || {
+        body.split_whitespace()
+            .map(|w| first_chars(w, LABEL_CHARS + 1))
+    };
+    let mut joined = String::new();
+    if first().take(LABEL_WORDS).any(|w| w.contains(['*', '_'])) {
+        // Emphasis may remove whole words, so later words may move up.
+        let words: Vec<&str> = first().take(LABEL_WORDS * 2).collect();
+        let words = plain(&words.join(" "));
+        let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
+        joined = words.join(" ");
+    } else {
+        // Without emphasis the first words are the label's words.
+        for w in first().take(LABEL_WORDS) {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(w);
+        }
+    }
     // Without the characters at the end that are not letters, digits or
     // marks (a Thai or Devanagari vowel sign is a mark and stays).
     let keep = |c: char| c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
-    first_chars(&joined, LABEL_CHARS)
+    let len = first_chars(&joined, LABEL_CHARS)
         .trim_end_matches(|c: char| !keep(c))
-        .to_string()
+        .len();
+    joined.truncate(len);
+    joined
 }
 
 /// The first `n` characters of `s` (all of it when shorter).
 fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        // No more characters than bytes.
+        return s;
+    }
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
@@ -409,6 +427,48 @@ mod tests {
         assert_eq!(plain("**Address by  Mr. X**"), "Address by Mr. X");
         assert_eq!(plain("I hope not _that_.--It"), "I hope not that.--It");
         assert_eq!(plain("snake_case 2*3 __init__ * *"), "snake_case 2*3 init");
+    }
+
+    /// The label as defined: the first 8 words (61 characters each at
+    /// most), emphasis removed, then 4 words and 60 characters, trailing
+    /// punctuation removed; what [`label`] computes without `plain` when
+    /// the first 4 words hold no `*` or `_`.
+    fn label_by_definition(block: &str) -> String {
+        let body = match list_marker().find(block) {
+            Some(m) => &block[m.end()..],
+            None => block,
+        };
+        let first: Vec<String> = body
+            .split_whitespace()
+            .take(LABEL_WORDS * 2)
+            .map(|w| w.chars().take(LABEL_CHARS + 1).collect())
+            .collect();
+        let words = plain(&first.join(" "));
+        let words: Vec<&str> = words.split(' ').take(LABEL_WORDS).collect();
+        let joined: String = words.join(" ").chars().take(LABEL_CHARS).collect();
+        let keep =
+            |c: char| c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
+        joined.trim_end_matches(|c: char| !keep(c)).to_string()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+
+        /// [`label`] (a shortcut when the first words hold no emphasis)
+        /// equals the definition, on blocks of short and long words with
+        /// emphasis marks, list markers, punctuation and marks.
+        #[test]
+        fn label_equals_its_definition(
+            words in proptest::collection::vec("[a*_é,.\u{0E31}]{0,4}|a{55,70}|– |1\\.", 0..12),
+            gaps in proptest::collection::vec("[ \n\t]{1,2}", 12),
+        ) {
+            let mut block = String::new();
+            for (w, g) in words.iter().zip(&gaps) {
+                block.push_str(w);
+                block.push_str(g);
+            }
+            proptest::prop_assert_eq!(label(&block), label_by_definition(&block));
+        }
     }
 
     #[test]

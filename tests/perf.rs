@@ -60,3 +60,74 @@ fn two_workers_write_the_same_bytes_as_one() {
         assert!(one == two, "{name} differs between --jobs 1 and --jobs 2");
     }
 }
+
+/// Work skipped for the tables not asked for (n-grams, theme matching,
+/// theme evidence) changes none of the tables that are: each table of a
+/// smaller run equals that of the default run and of the run with every
+/// table, byte for byte (about 50 UN speeches, trigrams, KWIC).
+#[test]
+fn tables_asked_alone_equal_the_full_run() {
+    let Some(ungdc) = corpus("ungdc") else { return };
+    let dir = tempdir();
+    let n = sample_speeches(&ungdc, &dir.path().join("speeches"), 40);
+    assert!(n > 40, "{n} speeches");
+    let run = |out: &str, flags: &[&str]| {
+        themata(dir.path())
+            .args(["analyze", "speeches", "-q", "--ngrams", "3", "-o", out])
+            .args(flags)
+            .assert()
+            .success();
+    };
+    // The default tables with KWIC, and every table.
+    run("full", &["--kwic"]);
+    let every = "documents,sections,terms_by_section,terms_by_document,themes_by_section,\
+                 themes_by_document,theme_matches,ngrams_by_document,term_forms,ngram_forms";
+    run("every", &["--tables", every]);
+    let smaller: [&[&str]; 7] = [
+        &[
+            "--tables",
+            "documents,terms_by_document",
+            "--charts",
+            "none",
+        ],
+        &["--tables", "terms_by_document", "--charts", "none"],
+        &["--tables", "ngrams_by_document", "--charts", "none"],
+        &["--tables", "theme_matches,sections", "--charts", "none"],
+        &["--tables", "terms_by_section", "--charts", "none", "--kwic"],
+        &["--tables", "ngram_forms", "--charts", "none"],
+        &[
+            "--tables",
+            "term_forms,ngrams_by_document",
+            "--charts",
+            "none",
+        ],
+    ];
+    for (k, flags) in smaller.iter().enumerate() {
+        let out = format!("run{k}");
+        run(&out, flags);
+        let mut tables = 0;
+        for entry in fs::read_dir(dir.path().join(&out)).expect("output") {
+            let name = entry.expect("entry").file_name();
+            if !name.to_string_lossy().ends_with(".csv") {
+                continue;
+            }
+            let got = fs::read(dir.path().join(&out).join(&name)).expect("read");
+            let mut compared = 0;
+            for reference in ["full", "every"] {
+                if let Ok(want) = fs::read(dir.path().join(reference).join(&name)) {
+                    assert!(
+                        got == want,
+                        "{name:?} of {flags:?} differs from {reference}"
+                    );
+                    compared += 1;
+                }
+            }
+            assert!(compared > 0, "{name:?} is in no reference run");
+            tables += 1;
+        }
+        assert_eq!(
+            tables,
+            flags[1].split(',').count() + usize::from(flags.len() > 4)
+        );
+    }
+}

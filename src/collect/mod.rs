@@ -33,7 +33,14 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     analysis
         .output
         .get_or_insert_with(|| "output-compare".into());
-    let cfg = AnalyzeConfig::from_args(&analysis)?;
+    let mut cfg = AnalyzeConfig::from_args(&analysis)?;
+    // N-grams only for `--unit ngram`, each with every exact sequence (the
+    // corpus shows its most frequent one); no theme evidence rows.
+    cfg.counting.all_sequences = true;
+    cfg.counting.match_rows = false;
+    if args.unit != compare::Unit::Ngram {
+        cfg.counting.max_ngram = 0;
+    }
     let say = |line: String| {
         if !cfg.quiet {
             eprintln!("{line}");
