@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::analyze::Hyphens;
+use crate::compare::{SortBy, Unit};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -40,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyze documents: sections, terms, n-grams and themes (the default).
-    #[command(after_help = ANALYZE_HELP)]
+    #[command(after_help = analyze_help())]
     Analyze(AnalyzeArgs),
     /// Validate, list or convert codebooks.
     #[command(subcommand, after_help = THEMES_HELP)]
@@ -57,8 +58,8 @@ pub enum Command {
     },
     /// Compare documents or groups: keyness (G², log ratio, χ², weighted
     /// log-odds), tf-idf, cosine similarity and theme rates.
-    #[command(after_help = crate::compare::HELP)]
-    Compare(crate::compare::CompareArgs),
+    #[command(after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
     /// Merge the outputs of `analyze --shard K/N` into the tables of one run.
     #[command(after_help = crate::merge::HELP)]
     Merge(crate::merge::MergeArgs),
@@ -88,26 +89,23 @@ Examples:
   themata completions zsh  > ~/.zfunc/_themata       # with fpath+=~/.zfunc in .zshrc
   themata completions fish > ~/.config/fish/completions/themata.fish";
 
-const ANALYZE_HELP: &str = "\
-Tables written to the output folder (CSV, one header row, long format):
-  documents.csv           doc_id, source, title, n_sections, n_tokens, n_terms, n_types, coverage, encoding, bytes
-  sections.csv            doc_id, section_id, kind, label, n_tokens, n_terms, n_types, coverage, start_byte, end_byte
-  terms_by_section.csv    doc_id, section_id, stem, term, count, per_1000
-  terms_by_document.csv   doc_id, stem, term, count, per_1000, n_sections
-  themes_by_section.csv   doc_id, section_id, theme, count, per_1000   (every theme in every section)
-  themes_by_document.csv  doc_id, theme, count, per_1000, n_sections
-  theme_matches.csv       doc_id, section_id, theme, pattern, matched, count, excluded
-                          (excluded=true rows: exclusion matches, counted nowhere;
-                          counts of excluded=false rows sum to the theme counts)
-  ngrams_by_document.csv  doc_id, n, ngram, count, per_1000
-  term_matrix.csv         stem, term, total, <one column per doc_id>   (wide)
-  term_forms.csv          only when --tables names it: doc_id, stem, term, count
-                          (every display form of every stem, by stem, then term)
-  ngram_forms.csv         only when --tables names it: doc_id, n, stems, ngram, count
-                          (every exact sequence of every n-gram, by n, stems, ngram)
-  kwic.csv                with --kwic: doc_id, section_id, left, match, right, theme,
-                          start_byte, end_byte
-  manifest.json           version, parameters, inputs with size and SHA-256, row counts
+/// `analyze --help` after the flags: the tables from their definitions
+/// ([`crate::table::catalog`]), then charts and examples.
+fn analyze_help() -> String {
+    use crate::table::catalog;
+    let tables: Vec<&catalog::TableDef> = catalog::ANALYZE
+        .iter()
+        .chain(catalog::INTERCHANGE)
+        .chain([&catalog::KWIC])
+        .collect();
+    format!(
+        "Tables written to the output folder (CSV, one header row, long format):\n{}{ANALYZE_HELP_REST}",
+        crate::table::help(&tables)
+    )
+}
+
+const ANALYZE_HELP_REST: &str =
+    "  manifest.json           version, parameters, inputs with size and SHA-256, row counts
 
 Charts (SVG, in <output>/charts/, see --charts):
   theme_rates.svg         theme matches per 1,000 terms per document (up to 30 documents)
@@ -361,4 +359,135 @@ pub enum ThemesCommand {
         /// Output TOML file (`-` for stdout).
         output: String,
     },
+}
+
+/// `--help` text of `themata compare` after the flags.
+pub const COMPARE_HELP: &str = "\
+Selecting documents (EXPR): a doc_id, or FIELD=VALUE[,VALUE...] on metadata fields:
+  doc_id, folder (the folder a file sits in), the fields of --meta-pattern
+  (e.g. '{country}_{session}_{year}' on the file stem) and the columns of --meta FILE.
+
+Tables written to the output folder:
+  keyness.csv          target_field, target, reference_field, reference, stem, term,
+                       count_target, count_reference, total_target, total_reference,
+                       per_1000_target, per_1000_reference,
+                       g2, p_value, log_ratio, chi2, log_odds, log_odds_z
+                       (one row per comparison x term, sorted by --sort descending, then stem;
+                       --top N keeps the N highest and N lowest, --max-p P rows with p_value <= P)
+  tfidf.csv            doc_id, stem, term, count, tf, idf, tf_idf   (tidytext bind_tf_idf)
+  similarity.csv       field, doc_a, doc_b, cosine   (groups with --by, else the documents compared)
+  themes_by_group.csv  field, group, theme, count, n_terms, per_1000
+  manifest.json        formulas, unit, comparisons with their documents and totals
+  charts/keyness_<n>.svg   top 20 terms of each side of comparison n, by --sort (--charts)
+  charts/theme_rates.svg   theme rates of the groups (up to 30 groups)
+  Sides are plain values (2015, RUS, a doc_id) and *_field / field names their field
+  (year, country, doc_id); the default reference is `rest`, with an empty field.
+
+Measures for a term with counts a (target), b (reference) and totals N_T, N_R:
+  g2          signed log-likelihood G2, no correction (AntConc; quanteda correction=\"none\")
+  p_value     of g2, chi-square with 1 degree of freedom
+  log_ratio   log2((a/N_T)/(b/N_R)), a zero count taken as 0.5 (Hardie 2014)
+  chi2        chi-square with Yates' correction, signed like g2
+  log_odds    weighted log-odds (Monroe, Colaresi & Quinn 2008, eq. 16) with the prior
+              a_w = a + b, a_0 = N_T + N_R:
+              ln[(a+a_w)/(N_T+a_0-a-a_w)] - ln[(b+a_w)/(N_R+a_0-b-a_w)]
+              (eq. 16 has a_0 = sum of a_w, the same for terms and n-grams; for themes
+              each count is taken against the rest of its side's terms)
+  log_odds_z  log_odds / sqrt(1/(a+a_w) + 1/(b+a_w))
+  A cell that cannot be computed is empty: g2, p_value, chi2 and log-odds when a count
+  exceeds its side's total (a theme matching stopwords), log-odds when a term is all of
+  both sides.
+
+Examples:
+  themata compare data/corpus data/ungdc-2022 --meta-pattern '{country}_{session}_{year}' \\
+      --target folder=corpus --reference country=RUS --reference country=BLR -o out/compare
+  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' \\
+      --target country=RUS --reference country=USA
+  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' --by year --min-count 5
+  themata compare ungdc/ --meta-pattern '{country}_{session}_{year}' --by country --top 20
+  themata analyze ungdc/ --tables documents,themes_by_document,term_forms,ngram_forms -o counts
+  themata compare --from counts --meta-pattern '{country}_{session}_{year}' --by year";
+
+/// Flags of `themata compare`: the analysis flags of `analyze`, plus what to compare.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// The target: a doc_id, or FIELD=VALUE[,VALUE…] (e.g. country=RUS, year=2022).
+    #[arg(
+        long,
+        value_name = "EXPR",
+        required_unless_present = "by",
+        conflicts_with = "by"
+    )]
+    pub target: Option<String>,
+
+    /// The reference, selected like --target; repeat for several comparisons.
+    /// Default: every document not in the target.
+    #[arg(long, value_name = "EXPR", requires = "target")]
+    pub reference: Vec<String>,
+
+    /// Compare each value of this metadata field with all other documents.
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+
+    /// What is counted: stems (`term`), n-grams of 2..=--ngrams words, or themes.
+    #[arg(long, value_enum, default_value_t = Unit::Term)]
+    pub unit: Unit,
+
+    /// Compare the counts of an `analyze` (or `merge`) output folder instead
+    /// of reading texts: the analysis flags are those of DIR/manifest.json.
+    /// Reads documents.csv, themes_by_document.csv and, for --unit term or
+    /// ngram, term_forms.csv or ngram_forms.csv (`analyze --tables …,term_forms`).
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+
+    /// Leave out terms seen fewer than N times in target and reference together.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: u64,
+
+    /// The measure keyness.csv is sorted by (descending; ties by stem).
+    #[arg(long, value_enum, default_value_t = SortBy::G2)]
+    pub sort: SortBy,
+
+    /// Keep, per comparison, the N rows with the highest and the N with the
+    /// lowest --sort measure: the N terms most characteristic of each side.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub top: Option<u64>,
+
+    /// Keep only rows whose p_value is at most P (0 to 1), e.g. 0.001.
+    #[arg(long, value_name = "P", value_parser = parse_p)]
+    pub max_p: Option<f64>,
+
+    #[command(flatten)]
+    pub analysis: AnalyzeArgs,
+
+    /// The analysis flags given on the command line (their argument ids),
+    /// set by [`parse`]: with --from, each must agree with DIR's analysis.
+    #[arg(skip)]
+    pub given: Vec<String>,
+}
+
+/// `--max-p`: a probability, 0 to 1.
+fn parse_p(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a p-value between 0 and 1")),
+    }
+}
+
+/// Parses the command line (exiting with clap's message on a bad one), and
+/// notes which analysis flags `compare` was given, for `--from`.
+pub fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Some(Command::Compare(args)), Some(("compare", sub))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        args.given = AnalyzeArgs::augment_args(clap::Command::new("analysis"))
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .filter(|id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+            .map(str::to_string)
+            .collect();
+    }
+    cli
 }

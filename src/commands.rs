@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_complete::generate(shell, &mut cmd, "themata", &mut script);
             print(&String::from_utf8_lossy(&script))
         }
-        Some(Command::Compare(args)) => crate::compare::command(&args),
+        Some(Command::Compare(args)) => crate::collect::command(&args),
         Some(Command::Merge(args)) => crate::merge::command(&args),
     }
 }

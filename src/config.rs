@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::input::Filter;
 use crate::section::Mode;
 use crate::shard::Shard;
-use crate::table::{ANALYZE_TABLES, INTERCHANGE_TABLES};
+use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
 /// Everything `analyze` needs, loaded and checked.
@@ -338,8 +338,8 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
 /// `tables` and the tables every shard writes ([`crate::shard::SHARD_TABLES`]),
 /// in contract order.
 fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
-    (ANALYZE_TABLES.iter().chain(INTERCHANGE_TABLES))
-        .map(|(n, _)| *n)
+    (catalog::ANALYZE.iter().chain(catalog::INTERCHANGE))
+        .map(|t| t.name)
         .filter(|n| tables.contains(n) || crate::shard::SHARD_TABLES.contains(n))
         .collect()
 }
@@ -348,12 +348,12 @@ fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
 /// the interchange tables); with none named, the default set.
 fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
     if requested.is_empty() {
-        return Ok(ANALYZE_TABLES.iter().map(|(n, _)| *n).collect());
+        return Ok(catalog::ANALYZE.iter().map(|t| t.name).collect());
     }
-    let all: Vec<&'static str> = ANALYZE_TABLES
+    let all: Vec<&'static str> = catalog::ANALYZE
         .iter()
-        .chain(INTERCHANGE_TABLES)
-        .map(|(n, _)| *n)
+        .chain(catalog::INTERCHANGE)
+        .map(|t| t.name)
         .collect();
     for r in requested {
         let name = r.trim().trim_end_matches(".csv");

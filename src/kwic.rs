@@ -21,16 +21,7 @@ use crate::table::Cell;
 use crate::theme::Matcher;
 
 /// Columns of `kwic.csv`.
-pub const COLUMNS: &[&str] = &[
-    "doc_id",
-    "section_id",
-    "left",
-    "match",
-    "right",
-    "theme",
-    "start_byte",
-    "end_byte",
-];
+pub const COLUMNS: &[&str] = crate::table::catalog::KWIC.columns;
 
 /// Default context, in tokens on each side.
 pub const DEFAULT_WINDOW: usize = 5;

@@ -10,7 +10,9 @@
 //! ```
 //!
 //! `cli` holds the flags, `config` validates them into an [`config::AnalyzeConfig`],
-//! and `pipeline` is the only module that calls every stage.
+//! and `pipeline` is the only module that calls every stage. `compare` works on
+//! counts only; `collect` (the compare command) builds them from the texts
+//! through the pipeline, or reads them from an analyze output folder.
 
 // The stages, in flow order.
 pub mod input;
@@ -33,6 +35,7 @@ pub mod progress;
 pub mod cli;
 pub mod config;
 pub mod commands;
+pub mod collect;
 pub mod pipeline;
 pub mod shard;
 pub mod merge;

@@ -29,91 +29,67 @@ impl Cell<'_> {
     }
 }
 
-/// The tables `analyze` can write, in the order they are listed in README.
-pub const ANALYZE_TABLES: &[(&str, &[&str])] = &[
-    (
-        "documents",
-        &[
-            "doc_id",
-            "source",
-            "title",
-            "n_sections",
-            "n_tokens",
-            "n_terms",
-            "n_types",
-            "coverage",
-            "encoding",
-            "bytes",
-        ],
-    ),
-    (
-        "sections",
-        &[
-            "doc_id",
-            "section_id",
-            "kind",
-            "label",
-            "n_tokens",
-            "n_terms",
-            "n_types",
-            "coverage",
-            "start_byte",
-            "end_byte",
-        ],
-    ),
-    (
-        "terms_by_section",
-        &["doc_id", "section_id", "stem", "term", "count", "per_1000"],
-    ),
-    (
-        "terms_by_document",
-        &["doc_id", "stem", "term", "count", "per_1000", "n_sections"],
-    ),
-    (
-        "themes_by_section",
-        &["doc_id", "section_id", "theme", "count", "per_1000"],
-    ),
-    (
-        "themes_by_document",
-        &["doc_id", "theme", "count", "per_1000", "n_sections"],
-    ),
-    (
-        "theme_matches",
-        &[
-            "doc_id",
-            "section_id",
-            "theme",
-            "pattern",
-            "matched",
-            "count",
-            "excluded",
-        ],
-    ),
-    (
-        "ngrams_by_document",
-        &["doc_id", "n", "ngram", "count", "per_1000"],
-    ),
-    ("term_matrix", &["stem", "term", "total"]),
-];
+pub mod catalog;
 
-/// The count-interchange tables: written only when `--tables` names them
-/// (or with `--shard`), so the default output stays as it is. They hold
-/// every display form with its count, which `merge` and `compare --from`
-/// add up across documents: the corpus-level term of a stem is its most
-/// frequent form over the corpus, which no per-document table tells.
-pub const INTERCHANGE_TABLES: &[(&str, &[&str])] = &[
-    ("term_forms", &["doc_id", "stem", "term", "count"]),
-    ("ngram_forms", &["doc_id", "n", "stems", "ngram", "count"]),
-];
+use catalog::TableDef;
 
-/// Columns of an analyze table.
-pub fn columns(name: &str) -> &'static [&'static str] {
-    ANALYZE_TABLES
+/// The definition of table `name` (analyze's, the interchange tables, kwic).
+pub fn definition(name: &str) -> Option<&'static TableDef> {
+    catalog::ANALYZE
         .iter()
-        .chain(INTERCHANGE_TABLES)
-        .find(|(n, _)| *n == name)
-        .map(|(_, c)| *c)
-        .unwrap_or(&[])
+        .chain(catalog::INTERCHANGE)
+        .chain([&catalog::KWIC])
+        .find(|t| t.name == name)
+}
+
+/// Fixed columns of an analyze table (none for an unknown name).
+pub fn columns(name: &str) -> &'static [&'static str] {
+    definition(name).map(|t| t.columns).unwrap_or(&[])
+}
+
+/// The meaning of a column, if the catalogue has it.
+pub fn column(name: &str) -> Option<&'static catalog::ColumnDef> {
+    catalog::COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// The `--help` lines for `tables`: name, columns (wrapped), then when
+/// the table is written and what one row is.
+pub fn help(tables: &[&TableDef]) -> String {
+    const INDENT: usize = 26;
+    const WIDTH: usize = 96;
+    let mut out = String::new();
+    for t in tables {
+        let file = format!("  {}.csv", t.name);
+        out.push_str(&format!("{file:<INDENT$}"));
+        let mut cells: Vec<String> = t.columns.iter().map(|c| c.to_string()).collect();
+        if let Some(more) = t.more {
+            cells.push(format!("<{more}>"));
+        }
+        let last = cells.len().saturating_sub(1);
+        let mut at = INDENT;
+        for (i, cell) in cells.iter().enumerate() {
+            let piece = if i < last {
+                format!("{cell},")
+            } else {
+                cell.clone()
+            };
+            if i > 0 && at + 1 + piece.len() > WIDTH {
+                out.push_str(&format!("\n{:INDENT$}", ""));
+                at = INDENT;
+            } else if i > 0 {
+                out.push(' ');
+                at += 1;
+            }
+            out.push_str(&piece);
+            at += piece.len();
+        }
+        let about = match t.when {
+            Some(when) => format!("({when}) {}", t.about),
+            None => t.about.to_string(),
+        };
+        out.push_str(&format!("\n{:INDENT$}{about}\n", ""));
+    }
+    out
 }
 
 /// The type of a column in a typed format (Parquet). CSV holds every cell
@@ -143,17 +119,7 @@ pub fn kind(table: &str, index: usize, column: &str) -> Kind {
         "documents" if index >= columns("documents").len() => return Kind::Text,
         _ => {}
     }
-    match column {
-        "section_id" | "n" | "count" | "n_sections" | "n_tokens" | "n_terms" | "n_types"
-        | "bytes" | "start_byte" | "end_byte" | "total" | "count_target" | "count_reference"
-        | "total_target" | "total_reference" => Kind::Int,
-        "per_1000" | "coverage" | "per_1000_target" | "per_1000_reference" | "g2" | "p_value"
-        | "log_ratio" | "chi2" | "log_odds" | "log_odds_z" | "tf" | "idf" | "tf_idf" | "cosine" => {
-            Kind::Float
-        }
-        "excluded" => Kind::Bool,
-        _ => Kind::Text,
-    }
+    self::column(column).map(|c| c.kind).unwrap_or(Kind::Text)
 }
 
 /// `count × 1000 / total`, 0 when the total is 0.

@@ -552,3 +552,66 @@ fn compare_draws_one_keyness_chart_per_comparison_and_a_workbook() {
         ]
     );
 }
+
+/// The table catalogue (`src/table/catalog.rs`) is what `--help`, the
+/// workbook's README sheet and the Parquet column types read: every table a
+/// run writes must have the catalogue's columns, and every column a meaning.
+#[test]
+fn tables_written_match_the_catalogue_and_help_names_every_column() {
+    use themata::table::{self, catalog};
+    let dir = tempdir();
+    let all: Vec<&str> = catalog::ANALYZE
+        .iter()
+        .chain(catalog::INTERCHANGE)
+        .map(|t| t.name)
+        .collect();
+    themata(dir.path())
+        .args([
+            "analyze", "-q", "--kwic", "--charts", "none", "-o", "out", "--tables",
+        ])
+        .arg(all.join(","))
+        .assert()
+        .success();
+    themata(dir.path())
+        .arg("compare")
+        .args([root().join("data/corpus"), root().join("data/ungdc-2022")])
+        .args(["-q", "--charts", "none"])
+        .args(["--target", "folder=corpus", "-o", "cmp"])
+        .assert()
+        .success();
+    let help = themata(dir.path())
+        .args(["analyze", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for name in all.iter().chain(&["kwic"]) {
+        let def = table::definition(name).unwrap();
+        let header = Table::read(&dir.path().join("out").join(format!("{name}.csv"))).header;
+        assert_eq!(&header[..def.columns.len()], def.columns, "{name}.csv");
+        assert!(
+            def.more.is_some() || header.len() == def.columns.len(),
+            "{name}.csv has columns the catalogue does not declare: {header:?}"
+        );
+        let line = help
+            .lines()
+            .find(|l| l.starts_with(&format!("  {name}.csv")))
+            .unwrap();
+        assert!(line.contains(def.columns[0]), "--help: {line}");
+        for column in def.columns {
+            assert!(help.contains(column), "--help lacks {column}");
+            assert!(
+                !table::column(column).unwrap().meaning.is_empty(),
+                "{column}"
+            );
+        }
+    }
+    for (name, _) in catalog::COMPARE {
+        let header = Table::read(&dir.path().join("cmp").join(format!("{name}.csv"))).header;
+        for column in &header {
+            assert!(
+                table::column(column).is_some(),
+                "{name}.csv: {column} not in the catalogue"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 mod util;
 
 mod compare;
+mod compare_from;
 mod core;
 mod experience;
 mod forms;

@@ -137,7 +137,9 @@ impl Meta {
         self.row_values(&doc.doc_id, &doc.source, &doc.meta)
     }
 
-    fn row_values(
+    /// Values of [`Meta::fields`] for a document known by its doc_id,
+    /// source and table columns (name, value), and whether the pattern fit.
+    pub fn row_values(
         &self,
         doc_id: &str,
         source: &str,

@@ -29,157 +29,23 @@ use crate::error::{Error, Result};
 /// Data rows per sheet at most (Excel: 1,048,576 rows including the header).
 pub const MAX_ROWS: usize = 1_048_575;
 
-/// What each table holds, one row per what.
-const TABLES: &[(&str, &str)] = &[
-    ("documents", "One row per document: its size and title."),
-    (
-        "sections",
-        "One row per section of a document, in document order.",
-    ),
-    (
-        "terms_by_section",
-        "One row per section × term (stem): how often the term occurs in the section.",
-    ),
-    (
-        "terms_by_document",
-        "One row per document × term (stem), most frequent first.",
-    ),
-    (
-        "themes_by_section",
-        "One row per section × theme, zeros included, so a pivot table has no holes.",
-    ),
-    (
-        "themes_by_document",
-        "One row per document × theme, zeros included.",
-    ),
-    (
-        "theme_matches",
-        "One row per section × theme × pattern × matched text: the evidence behind the theme counts (rows with excluded = true are exclusion matches, counted nowhere).",
-    ),
-    (
-        "ngrams_by_document",
-        "One row per document × n-gram (runs of consecutive terms).",
-    ),
-    (
-        "term_matrix",
-        "Wide: one row per term (stem), one column per document with its count.",
-    ),
-    (
-        "term_forms",
-        "One row per document × stem × display form, with its count (interchange: merge, compare --from).",
-    ),
-    (
-        "ngram_forms",
-        "One row per document × n-gram × exact sequence of forms, with its count (interchange).",
-    ),
-    (
-        "kwic",
-        "One row per theme match, with the words around it (keyword in context).",
-    ),
-    (
-        "keyness",
-        "compare: one row per comparison × term, sorted by the --sort measure, descending.",
-    ),
-    (
-        "tfidf",
-        "compare: one row per document × term, with tf-idf as tidytext defines it.",
-    ),
-    (
-        "similarity",
-        "compare: one row per pair of documents or groups, with their cosine similarity.",
-    ),
-    (
-        "themes_by_group",
-        "compare: one row per group × theme, zeros included.",
-    ),
-];
+/// What one row of table `name` is (from [`crate::table::catalog`]).
+fn about(name: &str) -> &'static str {
+    crate::table::definition(name)
+        .map(|t| t.about)
+        .or_else(|| {
+            let compare = crate::table::catalog::COMPARE.iter();
+            compare.clone().find(|(t, _)| *t == name).map(|(_, a)| *a)
+        })
+        .unwrap_or("")
+}
 
-/// What each column means (the same name means the same thing everywhere).
-const COLUMNS: &[(&str, &str)] = &[
-    ("doc_id", "Document id: the file name without extension (made unique when two files share it)."),
-    ("source", "The input path the document was read from."),
-    ("title", "Text of the title section (first short line without end punctuation), if any."),
-    ("n_sections", "Sections in the document (or, in theme/term tables, sections containing the theme or term)."),
-    ("n_tokens", "Tokens: Unicode (UAX #29) words containing a letter or digit."),
-    ("n_terms", "Terms: tokens minus stopwords and numbers; the denominator of per_1000."),
-    ("n_types", "Distinct terms (stems)."),
-    ("coverage", "Share (0–1) of the terms that at least one theme pattern matched."),
-    ("encoding", "Text encoding the file was decoded from."),
-    ("bytes", "Size of the input file in bytes."),
-    ("section_id", "Section number, 1-based, in document order."),
-    ("kind", "Section kind: title, date, paragraph, list_item, signature, …"),
-    ("label", "The first words of the section."),
-    ("start_byte", "Byte offset where the section (or match) starts in the decoded text."),
-    ("end_byte", "Byte offset just past the section (or match)."),
-    ("stem", "The Snowball stem: the unit that is counted."),
-    ("term", "The stem's most frequent surface form, for reading."),
-    ("count", "Occurrences in the row's document or section."),
-    ("per_1000", "count × 1000 / n_terms of the same document or section."),
-    ("theme", "Theme key from the codebook (a parent theme counts its children too)."),
-    ("pattern", "The codebook pattern that matched."),
-    ("matched", "The text it matched, lowercased."),
-    ("excluded", "true for an exclusion match (pattern is the codebook's exclusion), counted nowhere; the counts of the false rows sum to the theme tables."),
-    ("n", "Length of the n-gram in terms."),
-    ("ngram", "The n-gram, shown as its most frequent exact word sequence in the document."),
-    ("stems", "The n-gram's stems joined by a space: the unit that is counted."),
-    ("total", "Occurrences in all documents."),
-    ("left", "Up to --window tokens of source text before the match, in the same section."),
-    ("match", "The exact source text that matched."),
-    ("right", "Up to --window tokens of source text after the match, in the same section."),
-    ("target_field", "The field the target is a value of (doc_id, year, country, …)."),
-    ("target", "The target side of the comparison: its value of target_field (2015, RUS, a doc_id)."),
-    ("reference_field", "The field the reference is a value of; empty for `rest`."),
-    ("reference", "The reference side: its value of reference_field, or `rest` (every other document)."),
-    ("count_target", "Occurrences in the target (a)."),
-    ("count_reference", "Occurrences in the reference (b)."),
-    ("total_target", "Terms in the target (N_T)."),
-    ("total_reference", "Terms in the reference (N_R)."),
-    ("per_1000_target", "a × 1000 / N_T."),
-    ("per_1000_reference", "b × 1000 / N_R."),
-    ("g2", "Signed log-likelihood G², positive when the term is relatively more frequent in the target."),
-    ("p_value", "p-value of G², chi-square with 1 degree of freedom."),
-    ("log_ratio", "log2((a/N_T)/(b/N_R)), a zero count taken as 0.5 (Hardie 2014)."),
-    ("chi2", "Chi-square with Yates' correction, signed like g2."),
-    ("log_odds", "Weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008)."),
-    ("log_odds_z", "log_odds divided by its standard error."),
-    ("tf", "Term frequency: count / terms in the document."),
-    ("idf", "Inverse document frequency: ln(documents / documents containing the term)."),
-    ("tf_idf", "tf × idf."),
-    ("doc_a", "First document (or group) of the pair."),
-    ("doc_b", "Second document (or group) of the pair."),
-    ("cosine", "Cosine similarity of the two term-count vectors (0–1)."),
-    ("field", "The field the group (or doc_a, doc_b) values are of; empty for `rest`."),
-    ("group", "The group: a value of field (a comparison side, or a value of --by)."),
-];
-
-/// Columns stored as text; every other column is numeric.
-const TEXT_COLUMNS: &[&str] = &[
-    "doc_id",
-    "source",
-    "title",
-    "encoding",
-    "kind",
-    "label",
-    "stem",
-    "term",
-    "theme",
-    "pattern",
-    "matched",
-    "excluded",
-    "ngram",
-    "stems",
-    "left",
-    "match",
-    "right",
-    "target_field",
-    "target",
-    "reference_field",
-    "reference",
-    "field",
-    "group",
-    "doc_a",
-    "doc_b",
-];
+/// Whether a column holds numbers (a column the catalogue does not know,
+/// such as a metadata column, is numeric where its cells parse as numbers).
+fn is_numeric(column: &str) -> bool {
+    use crate::table::Kind;
+    crate::table::column(column).is_none_or(|c| matches!(c.kind, Kind::Int | Kind::Float))
+}
 
 /// Builds the workbook from staged CSV tables: (table name, CSV path).
 /// Returns the bytes and one note per table that was cut to fit a sheet.
@@ -231,7 +97,7 @@ pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec
                         if name == "term_matrix" {
                             i >= 2
                         } else {
-                            !TEXT_COLUMNS.contains(&h)
+                            is_numeric(h)
                         }
                     })
                     .collect();
@@ -391,23 +257,16 @@ fn readme(
     line(sheet, &[], false)?;
     line(sheet, &["sheet", "column", "meaning"], true)?;
     for (name, path) in tables {
-        let what = TABLES
-            .iter()
-            .find(|(t, _)| t == name)
-            .map(|(_, w)| *w)
-            .unwrap_or("");
-        line(sheet, &[name, "", what], false)?;
+        line(sheet, &[name, "", about(name)], false)?;
         let header = csv_header(path)?;
         for (i, column) in header.iter().enumerate() {
-            let meaning = COLUMNS
-                .iter()
-                .find(|(c, _)| c == column)
-                .map(|(_, m)| *m)
-                .unwrap_or(if name == "term_matrix" && i >= 3 {
+            let meaning = crate::table::column(column).map(|c| c.meaning).unwrap_or(
+                if name == "term_matrix" && i >= 3 {
                     "Count of the term in this document (the column is the doc_id)."
                 } else {
                     ""
-                });
+                },
+            );
             line(sheet, &[name, column, meaning], false)?;
         }
     }
