@@ -269,3 +269,50 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
         "the shard is left as it was"
     );
 }
+
+/// `compare --from` a merged folder writes what it writes from one run
+/// (the manifest's `compare.from`, the folder read, aside).
+#[test]
+fn compare_from_a_merged_folder_equals_compare_from_one_run() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let d = dir.path();
+    let options = [
+        "--meta-pattern",
+        "{country}_{session}_{year}",
+        "--tables",
+        "documents,themes_by_document,term_forms,ngram_forms",
+    ];
+    let one = analyze(d, &speeches, "one", &options);
+    let merged = shard_and_merge(d, &speeches, 2, &options, "csv");
+    for (from, out) in [(&one, "c-one"), (&merged, "c-merged")] {
+        themata(d)
+            .args([
+                "compare",
+                "--quiet",
+                "--target",
+                "country=RUS",
+                "--reference",
+            ])
+            .args(["country=USA", "--from"])
+            .arg(from)
+            .args(["-o", out])
+            .assert()
+            .success();
+    }
+    let (a, b) = (files(&d.join("c-one")), files(&d.join("c-merged")));
+    assert!(a.contains_key(Path::new("keyness.csv")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        if path != Path::new("manifest.json") {
+            assert!(bytes == &b[path], "{} differs", path.display());
+        }
+    }
+    let manifest = |m: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(m).expect("json");
+        v["compare"].as_object_mut().map(|c| c.remove("from"));
+        v
+    };
+    let name = Path::new("manifest.json");
+    assert_eq!(manifest(&a[name]), manifest(&b[name]));
+}
