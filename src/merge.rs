@@ -100,6 +100,12 @@ pub fn command(args: &MergeArgs) -> Result<()> {
     shards.sort_by_key(|s| s.k);
     check_complete(&shards)?;
     let docs = documents(&shards)?;
+    if docs.is_empty() {
+        // As one run over the corpus would fail.
+        return Err(Error::Usage(
+            "the shards hold no document with text to analyze".into(),
+        ));
+    }
     let mut out = Output::create(
         &args.output,
         shards[0].manifest["parameters"]["excel"] == true,
@@ -126,9 +132,11 @@ pub fn command(args: &MergeArgs) -> Result<()> {
     out.file("manifest.json", format!("{json}\n").as_bytes())?;
     let dir = out.commit()?;
     say(format!(
-        "merged {} shards ({} documents) in {:.2} s into {}/",
+        "merged {} shard{} ({} document{}) in {:.2} s into {}/",
         shards.len(),
+        if shards.len() == 1 { "" } else { "s" },
         crate::chart::thousands(docs.len() as u64),
+        if docs.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64(),
         dir.display().to_string().trim_end_matches('/'),
     ));

@@ -196,7 +196,8 @@ fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
 
 /// Refused: shards made with other parameters (`--ngrams`) or an edited
 /// codebook, the same shard twice (one folder, or two runs), a document in
-/// two shards, a missing shard, Parquet-only shards, a folder that is not a
+/// two shards, a missing shard, Parquet-only shards, shards without a
+/// readable document (as one run is), a folder that is not a
 /// shard output (an analyze output, a missing folder) and an output folder
 /// that is one of the shards.
 #[test]
@@ -252,6 +253,12 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let text = text.replacen("\"k\": 1,", "\"k\": 2,", 1);
     std::fs::write(copy.join("manifest.json"), text).expect("write");
     assert_refused(d, &[&s1, &copy], "shards must not overlap");
+    // One run fails on a corpus with no readable document; so does the merge.
+    std::fs::create_dir(d.join("binary")).expect("mkdir");
+    std::fs::write(d.join("binary/bin.txt"), b"\x00\x01").expect("write");
+    let b1 = analyze(d, &d.join("binary"), "b1", &["--shard", "1/2"]);
+    let b2 = analyze(d, &d.join("binary"), "b2", &["--shard", "2/2"]);
+    assert_refused(d, &[&b1, &b2], "no document with text");
     let plain = analyze(d, &speeches, "plain", &quick);
     assert_refused(d, &[&s1, &plain], "not a shard output");
     assert_refused(d, &[&s1, &d.join("nowhere")], "not a shard output");
