@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -507,8 +507,9 @@ impl<'a> Run<'a> {
             if !files.is_some_and(|f| f.iter().any(|x| x == name.as_str())) {
                 continue;
             }
-            let svg =
-                std::fs::read(s.dir.join(&name)).map_err(|e| Error::input(s.dir.join(&name), e))?;
+            let path = s.dir.join(&name);
+            let mut svg = Vec::new();
+            (open_regular(&path)?.read_to_end(&mut svg)).map_err(|e| Error::input(&path, e))?;
             out.file(&format!("charts/{kind}_{to}.svg"), &svg)?;
         }
         Ok(())
@@ -563,6 +564,16 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Opens a file of a shard, refusing a FIFO or device (opening a FIFO
+/// would wait forever) or a folder.
+fn open_regular(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::input(path, "not a regular file"));
+    }
+    File::open(path).map_err(|e| Error::input(path, e))
+}
+
 /// Field `i` of a record as text, without the formula guard's `'`.
 fn text(record: &csv::ByteRecord, i: usize) -> String {
     let cell = String::from_utf8_lossy(record.get(i).unwrap_or_default());
@@ -591,7 +602,7 @@ struct Rows {
 impl Rows {
     fn open(path: &Path) -> Result<Rows> {
         let fail = |e: &dyn std::fmt::Display| Error::input(path, e.to_string());
-        let file = File::open(path).map_err(|e| fail(&e))?;
+        let file = open_regular(path)?;
         let len = file.metadata().map_err(|e| fail(&e))?.len();
         let copy = file.try_clone().map_err(|e| fail(&e))?;
         let mut reader = csv::ReaderBuilder::new()

@@ -197,7 +197,8 @@ fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
 /// Refused: shards made with other parameters (`--ngrams`) or an edited
 /// codebook, the same shard twice (one folder, or two runs), a document in
 /// two shards, a missing shard, Parquet-only shards, shards without a
-/// readable document (as one run is), a folder that is not a
+/// readable document (as one run is), a FIFO in place of a table, a
+/// folder that is not a
 /// shard output (an analyze output, a missing folder) and an output folder
 /// that is one of the shards.
 #[test]
@@ -259,6 +260,20 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let b1 = analyze(d, &d.join("binary"), "b1", &["--shard", "1/2"]);
     let b2 = analyze(d, &d.join("binary"), "b2", &["--shard", "2/2"]);
     assert_refused(d, &[&b1, &b2], "no document with text");
+    // A FIFO in place of a table: refused, not waited on.
+    let fifo = analyze(
+        d,
+        &speeches,
+        "fifo",
+        &[&quick[..], &["--shard", "2/2"]].concat(),
+    );
+    std::fs::remove_file(fifo.join("documents.csv")).expect("remove");
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo.join("documents.csv"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    assert_refused(d, &[&s1, &fifo], "documents.csv: not a regular file");
     let plain = analyze(d, &speeches, "plain", &quick);
     assert_refused(d, &[&s1, &plain], "not a shard output");
     assert_refused(d, &[&s1, &d.join("nowhere")], "not a shard output");
