@@ -258,6 +258,12 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<(String, Value, 
 /// Shards 1..=N, each once (`shards` sorted by K).
 fn check_complete(shards: &[Shard]) -> Result<()> {
     let n = shards[0].n;
+    if let Some(s) = shards.iter().find(|s| s.k == 0 || s.k > n) {
+        return Err(Error::input(
+            &s.dir,
+            format!("shard {}/{n} is not one of 1..={n}", s.k),
+        ));
+    }
     for pair in shards.windows(2) {
         if pair[0].k == pair[1].k {
             let what = match pair[0].dir == pair[1].dir {

@@ -254,6 +254,11 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let text = text.replacen("\"k\": 1,", "\"k\": 2,", 1);
     std::fs::write(copy.join("manifest.json"), text).expect("write");
     assert_refused(d, &[&s1, &copy], "shards must not overlap");
+    // A manifest edited to a shard outside 1..=N.
+    let text = std::fs::read_to_string(copy.join("manifest.json")).expect("read");
+    let text = text.replacen("\"k\": 2,", "\"k\": 5,", 1);
+    std::fs::write(copy.join("manifest.json"), text).expect("write");
+    assert_refused(d, &[&s1, &s2, &copy], "shard 5/2 is not one of 1..=2");
     // One run fails on a corpus with no readable document; so does the merge.
     std::fs::create_dir(d.join("binary")).expect("mkdir");
     std::fs::write(d.join("binary/bin.txt"), b"\x00\x01").expect("write");
