@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -100,6 +100,12 @@ pub fn command(args: &MergeArgs) -> Result<()> {
     shards.sort_by_key(|s| s.k);
     check_complete(&shards)?;
     let docs = documents(&shards)?;
+    if docs.is_empty() {
+        // As one run over the corpus would fail.
+        return Err(Error::Usage(
+            "the shards hold no document with text to analyze".into(),
+        ));
+    }
     let mut out = Output::create(
         &args.output,
         shards[0].manifest["parameters"]["excel"] == true,
@@ -126,9 +132,11 @@ pub fn command(args: &MergeArgs) -> Result<()> {
     out.file("manifest.json", format!("{json}\n").as_bytes())?;
     let dir = out.commit()?;
     say(format!(
-        "merged {} shards ({} documents) in {:.2} s into {}/",
+        "merged {} shard{} ({} document{}) in {:.2} s into {}/",
         shards.len(),
+        if shards.len() == 1 { "" } else { "s" },
         crate::chart::thousands(docs.len() as u64),
+        if docs.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64(),
         dir.display().to_string().trim_end_matches('/'),
     ));
@@ -250,6 +258,12 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<(String, Value, 
 /// Shards 1..=N, each once (`shards` sorted by K).
 fn check_complete(shards: &[Shard]) -> Result<()> {
     let n = shards[0].n;
+    if let Some(s) = shards.iter().find(|s| s.k == 0 || s.k > n) {
+        return Err(Error::input(
+            &s.dir,
+            format!("shard {}/{n} is not one of 1..={n}", s.k),
+        ));
+    }
     for pair in shards.windows(2) {
         if pair[0].k == pair[1].k {
             let what = match pair[0].dir == pair[1].dir {
@@ -499,8 +513,9 @@ impl<'a> Run<'a> {
             if !files.is_some_and(|f| f.iter().any(|x| x == name.as_str())) {
                 continue;
             }
-            let svg =
-                std::fs::read(s.dir.join(&name)).map_err(|e| Error::input(s.dir.join(&name), e))?;
+            let path = s.dir.join(&name);
+            let mut svg = Vec::new();
+            (open_regular(&path)?.read_to_end(&mut svg)).map_err(|e| Error::input(&path, e))?;
             out.file(&format!("charts/{kind}_{to}.svg"), &svg)?;
         }
         Ok(())
@@ -555,6 +570,16 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Opens a file of a shard, refusing a FIFO or device (opening a FIFO
+/// would wait forever) or a folder.
+fn open_regular(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::input(path, "not a regular file"));
+    }
+    File::open(path).map_err(|e| Error::input(path, e))
+}
+
 /// Field `i` of a record as text, without the formula guard's `'`.
 fn text(record: &csv::ByteRecord, i: usize) -> String {
     let cell = String::from_utf8_lossy(record.get(i).unwrap_or_default());
@@ -583,7 +608,7 @@ struct Rows {
 impl Rows {
     fn open(path: &Path) -> Result<Rows> {
         let fail = |e: &dyn std::fmt::Display| Error::input(path, e.to_string());
-        let file = File::open(path).map_err(|e| fail(&e))?;
+        let file = open_regular(path)?;
         let len = file.metadata().map_err(|e| fail(&e))?.len();
         let copy = file.try_clone().map_err(|e| fail(&e))?;
         let mut reader = csv::ReaderBuilder::new()

@@ -196,7 +196,9 @@ fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
 
 /// Refused: shards made with other parameters (`--ngrams`) or an edited
 /// codebook, the same shard twice (one folder, or two runs), a document in
-/// two shards, a missing shard, Parquet-only shards, a folder that is not a
+/// two shards, a missing shard, Parquet-only shards, shards without a
+/// readable document (as one run is), a FIFO in place of a table, a
+/// folder that is not a
 /// shard output (an analyze output, a missing folder) and an output folder
 /// that is one of the shards.
 #[test]
@@ -252,6 +254,31 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let text = text.replacen("\"k\": 1,", "\"k\": 2,", 1);
     std::fs::write(copy.join("manifest.json"), text).expect("write");
     assert_refused(d, &[&s1, &copy], "shards must not overlap");
+    // A manifest edited to a shard outside 1..=N.
+    let text = std::fs::read_to_string(copy.join("manifest.json")).expect("read");
+    let text = text.replacen("\"k\": 2,", "\"k\": 5,", 1);
+    std::fs::write(copy.join("manifest.json"), text).expect("write");
+    assert_refused(d, &[&s1, &s2, &copy], "shard 5/2 is not one of 1..=2");
+    // One run fails on a corpus with no readable document; so does the merge.
+    std::fs::create_dir(d.join("binary")).expect("mkdir");
+    std::fs::write(d.join("binary/bin.txt"), b"\x00\x01").expect("write");
+    let b1 = analyze(d, &d.join("binary"), "b1", &["--shard", "1/2"]);
+    let b2 = analyze(d, &d.join("binary"), "b2", &["--shard", "2/2"]);
+    assert_refused(d, &[&b1, &b2], "no document with text");
+    // A FIFO in place of a table: refused, not waited on.
+    let fifo = analyze(
+        d,
+        &speeches,
+        "fifo",
+        &[&quick[..], &["--shard", "2/2"]].concat(),
+    );
+    std::fs::remove_file(fifo.join("documents.csv")).expect("remove");
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo.join("documents.csv"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    assert_refused(d, &[&s1, &fifo], "documents.csv: not a regular file");
     let plain = analyze(d, &speeches, "plain", &quick);
     assert_refused(d, &[&s1, &plain], "not a shard output");
     assert_refused(d, &[&s1, &d.join("nowhere")], "not a shard output");
@@ -268,4 +295,51 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
         s2.join("manifest.json").is_file(),
         "the shard is left as it was"
     );
+}
+
+/// `compare --from` a merged folder writes what it writes from one run
+/// (the manifest's `compare.from`, the folder read, aside).
+#[test]
+fn compare_from_a_merged_folder_equals_compare_from_one_run() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let d = dir.path();
+    let options = [
+        "--meta-pattern",
+        "{country}_{session}_{year}",
+        "--tables",
+        "documents,themes_by_document,term_forms,ngram_forms",
+    ];
+    let one = analyze(d, &speeches, "one", &options);
+    let merged = shard_and_merge(d, &speeches, 2, &options, "csv");
+    for (from, out) in [(&one, "c-one"), (&merged, "c-merged")] {
+        themata(d)
+            .args([
+                "compare",
+                "--quiet",
+                "--target",
+                "country=RUS",
+                "--reference",
+            ])
+            .args(["country=USA", "--from"])
+            .arg(from)
+            .args(["-o", out])
+            .assert()
+            .success();
+    }
+    let (a, b) = (files(&d.join("c-one")), files(&d.join("c-merged")));
+    assert!(a.contains_key(Path::new("keyness.csv")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        if path != Path::new("manifest.json") {
+            assert!(bytes == &b[path], "{} differs", path.display());
+        }
+    }
+    let manifest = |m: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(m).expect("json");
+        v["compare"].as_object_mut().map(|c| c.remove("from"));
+        v
+    };
+    let name = Path::new("manifest.json");
+    assert_eq!(manifest(&a[name]), manifest(&b[name]));
 }
