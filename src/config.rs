@@ -102,9 +102,11 @@ impl AnalyzeConfig {
         };
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-        let tables = match shard {
-            Some(_) => with_shard_tables(&select_tables(&args.tables)?),
-            None => select_tables(&args.tables)?,
+        let tables = select_tables(&args.tables)?;
+        // A shard also writes what merge needs; the manifest keeps the user's tables.
+        let written = match shard {
+            Some(_) => with_shard_tables(&tables),
+            None => tables.clone(),
         };
         let output = args
             .output
@@ -202,8 +204,8 @@ impl AnalyzeConfig {
             analyzer,
             codebook,
             matcher,
-            counting: counting(&tables, usize::from(args.ngrams), args),
-            tables,
+            counting: counting(&written, usize::from(args.ngrams), args),
+            tables: written,
             tables_named: !args.tables.is_empty(),
             excel: args.excel,
             format: args.format,
