@@ -8,9 +8,9 @@ use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
 use crate::cli::{AnalyzeArgs, SectionMode};
 use crate::count::Counting;
 use crate::error::{Error, Result};
+use crate::input::shard::Shard;
 use crate::input::Filter;
 use crate::section::Mode;
-use crate::shard::Shard;
 use crate::table::catalog;
 use crate::theme::{codebook, import, Codebook, Matcher};
 
@@ -49,7 +49,7 @@ pub struct AnalyzeConfig {
     /// Metadata fields (--meta-pattern, --meta), extra columns of documents.csv.
     pub meta: crate::compare::meta::Meta,
     /// `--shard K/N`.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::input::shard::Shard>,
 }
 
 impl AnalyzeConfig {
@@ -340,12 +340,12 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
     paths
 }
 
-/// `tables` and the tables every shard writes ([`crate::shard::SHARD_TABLES`]),
+/// `tables` and the tables every shard writes ([`crate::input::shard::SHARD_TABLES`]),
 /// in contract order.
 fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
     (catalog::ANALYZE.iter().chain(catalog::INTERCHANGE))
         .map(|t| t.name)
-        .filter(|n| tables.contains(n) || crate::shard::SHARD_TABLES.contains(n))
+        .filter(|n| tables.contains(n) || crate::input::shard::SHARD_TABLES.contains(n))
         .collect()
 }
 

@@ -28,6 +28,7 @@
 //!
 //! Nothing here looks inside the text beyond its encoding.
 
+pub mod shard;
 pub mod table;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -148,7 +149,7 @@ pub struct Filter {
     /// `--text-column` and `--id-column` of tables.
     pub columns: table::Columns,
     /// `--shard K/N`: only the documents of this shard are kept.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::input::shard::Shard>,
 }
 
 impl Filter {
@@ -167,7 +168,7 @@ impl Filter {
     }
 
     /// The same filter keeping only the documents of `shard`.
-    pub fn with_shard(mut self, shard: Option<crate::shard::Shard>) -> Filter {
+    pub fn with_shard(mut self, shard: Option<crate::input::shard::Shard>) -> Filter {
         self.shard = shard;
         self
     }
@@ -322,7 +323,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
     // A shard is chosen by the name before doc_ids are made unique.
     let names: Vec<u64> = match filter.shard {
         Some(shard) => (pending.iter())
-            .map(|(s, _)| crate::shard::of(&s.doc_id, shard.n))
+            .map(|(s, _)| crate::input::shard::of(&s.doc_id, shard.n))
             .collect(),
         None => Vec::new(),
     };
@@ -339,7 +340,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
 
 /// Keeps the sources of `shard` (for the built-in statement; [`discover`]
 /// chooses by the names before doc_ids are made unique).
-fn take_shard(d: &mut Discovery, shard: Option<crate::shard::Shard>) {
+fn take_shard(d: &mut Discovery, shard: Option<crate::input::shard::Shard>) {
     d.listed = d.sources.len();
     if let Some(shard) = shard {
         for s in &mut d.sources {
@@ -959,7 +960,7 @@ mod tests {
             p(&root.join("z.txt")),
         ];
         let filter = Filter::new(None, &["txt".into()], false)
-            .with_shard(Some(crate::shard::Shard { k: 1, n: 1 }));
+            .with_shard(Some(crate::input::shard::Shard { k: 1, n: 1 }));
         let d = discover(&inputs, &filter).expect("discover");
         let keys: Vec<Order> = d
             .sources

@@ -14,6 +14,12 @@
 //! counts only; `collect` (the compare command) builds them from the texts
 //! through the pipeline, or reads them from an analyze output folder.
 
+// Foundations every stage may use: errors, progress, the table catalogue
+// and cells (no file format).
+pub mod error;
+pub mod progress;
+pub mod table;
+
 // The stages, in flow order.
 pub mod input;
 pub mod section;
@@ -23,19 +29,17 @@ pub mod theme;
 pub mod words;
 pub mod count;
 pub mod kwic;
-pub mod table;
-pub mod write;
 pub mod chart;
+pub mod write;
+
+// Compare works on counts only (no texts, flags or pipeline).
 pub mod compare;
 
-// Around the stages: errors, progress, flags, validated settings, the
-// commands, and the driver that calls every stage.
-pub mod error;
-pub mod progress;
+// Flags, validated settings, the driver that calls every stage, the
+// builders of compare's counts, merge, and the commands.
 pub mod cli;
 pub mod config;
-pub mod commands;
-pub mod collect;
 pub mod pipeline;
-pub mod shard;
+pub mod collect;
 pub mod merge;
+pub mod commands;

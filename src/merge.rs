@@ -31,43 +31,10 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::chart::{Collector, Names};
+use crate::cli::MergeArgs;
 use crate::error::{Error, Result};
 use crate::input::Order;
 use crate::write::{Format, Output};
-
-/// `themata merge`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct MergeArgs {
-    /// The shard output folders (`analyze --shard K/N -o DIR`), all N of them,
-    /// in any order.
-    #[arg(value_name = "DIR", required = true)]
-    pub dirs: Vec<PathBuf>,
-
-    /// Output folder for the merged tables.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
-
-    /// Table format: `csv`, `parquet` or `both` (as analyze's --format).
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Csv)]
-    pub format: Format,
-
-    /// Print nothing but errors.
-    #[arg(short, long)]
-    pub quiet: bool,
-}
-
-/// `--help` text after the flags.
-pub const HELP: &str = "\
-Writes exactly the tables, charts and manifest that one `analyze` over the
-whole corpus writes (manifest.json: `command` is `merge` and `shards` is
-added). The shards must come from the same themata version, parameters and
-codebook; each of 1..=N once. Shards are read as CSV (make them with
---format csv or both); the merged tables are written in --format.
-
-Examples:
-  themata analyze ungdc/ --shard 1/3 -o shards/1     (and 2/3, 3/3, anywhere)
-  themata merge shards/1 shards/2 shards/3 -o out
-  themata merge shards/* -o out --format parquet";
 
 /// One shard output, read from its manifest.
 struct Shard {

@@ -314,7 +314,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     });
     if let Some(shard) = cfg.shard {
         let (named, listed) = (cfg.tables_named, discovery.listed);
-        manifest["shard"] = crate::shard::manifest_entry(shard, named, listed, &cfg.codebook);
+        manifest["shard"] = shard_entry(shard, named, listed, &cfg.codebook);
     }
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
@@ -1038,6 +1038,26 @@ impl Matrix {
         }
         out.finish(sink)
     }
+}
+
+/// The manifest's `"shard"` object: the shard, whether `--tables` was
+/// given, how many documents discovery listed before the shard was taken
+/// (the per-document charts' limit counts them), and the SHA-256 of the
+/// codebook as TOML (merge refuses shards made with different codebooks
+/// even under one file name).
+fn shard_entry(
+    shard: crate::input::shard::Shard,
+    tables_named: bool,
+    listed: usize,
+    codebook: &crate::theme::Codebook,
+) -> serde_json::Value {
+    serde_json::json!({
+        "k": shard.k,
+        "n": shard.n,
+        "tables_named": tables_named,
+        "listed": listed,
+        "codebook_sha256": crate::input::sha256_hex(codebook.to_toml().as_bytes()),
+    })
 }
 
 #[cfg(test)]

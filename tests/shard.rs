@@ -208,7 +208,7 @@ fn shards_partition_the_corpus() {
         let inputs = m["inputs"].as_array().expect("inputs");
         assert_eq!(inputs.len(), rows.len());
         for (row, input) in rows.iter().zip(inputs) {
-            assert_eq!(themata::shard::of(&row[0], 3), k, "{}", row[0]);
+            assert_eq!(themata::input::shard::of(&row[0], 3), k, "{}", row[0]);
             let file = format!("{}.txt", row[0]);
             assert_eq!(input["order"], serde_json::json!([0, [file], 0]));
             let at = one.iter().position(|r| r == row).expect("in the one run");
@@ -229,7 +229,7 @@ fn shards_partition_the_corpus() {
 #[test]
 fn an_empty_shard_writes_header_only_tables() {
     let name = "2022-12-02_belarus-russia_joint-statement_osce";
-    let empty = 3 - themata::shard::of(name, 2);
+    let empty = 3 - themata::input::shard::of(name, 2);
     let dir = tempdir();
     themata(&root())
         .args(["analyze", "--quiet", "--shard", &format!("{empty}/2"), "-o"])

@@ -71,26 +71,6 @@ pub fn of(name: &str, n: u64) -> u64 {
     u64::from_be_bytes(first) % n + 1
 }
 
-/// The manifest's `"shard"` object: the shard, whether `--tables` was
-/// given, how many documents discovery listed before the shard was taken
-/// (the per-document charts' limit counts them), and the SHA-256 of the
-/// codebook as TOML (merge refuses shards made with different codebooks
-/// even under one file name).
-pub fn manifest_entry(
-    shard: Shard,
-    tables_named: bool,
-    listed: usize,
-    codebook: &crate::theme::Codebook,
-) -> serde_json::Value {
-    serde_json::json!({
-        "k": shard.k,
-        "n": shard.n,
-        "tables_named": tables_named,
-        "listed": listed,
-        "codebook_sha256": crate::input::sha256_hex(codebook.to_toml().as_bytes()),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
