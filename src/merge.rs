@@ -36,6 +36,28 @@ use crate::error::{Error, Result};
 use crate::input::Order;
 use crate::write::{Format, Output};
 
+/// The types of the metadata columns over every shard (a shard that saw
+/// only its own files may have seen other values: an integer column
+/// joined with a float one is a float one, as discovery joins tables).
+fn meta_kinds(shards: &[Shard]) -> Vec<(String, crate::table::Kind)> {
+    use crate::table::Kind;
+    let mut kinds: Vec<(String, Kind)> = Vec::new();
+    for s in shards {
+        let listed = s.manifest["shard"]["meta_kinds"].as_array().cloned();
+        for pair in listed.unwrap_or_default() {
+            let (Some(field), Some(kind)) = (pair[0].as_str(), pair[1].as_str()) else {
+                continue;
+            };
+            let kind = Kind::from_name(kind);
+            match kinds.iter_mut().find(|(f, _)| f == field) {
+                Some((_, k)) => *k = k.or(kind),
+                None => kinds.push((field.to_string(), kind)),
+            }
+        }
+    }
+    kinds
+}
+
 /// One shard output, read from its manifest.
 struct Shard {
     dir: PathBuf,
@@ -78,6 +100,7 @@ pub fn command(args: &MergeArgs) -> Result<()> {
         shards[0].manifest["parameters"]["excel"] == true,
     )?;
     out.set_format(args.format);
+    out.set_meta_kinds(meta_kinds(&shards));
     let say = |line: String| {
         if !args.quiet {
             eprintln!("themata: {line}");
@@ -171,7 +194,9 @@ fn check_same(shards: &[Shard]) -> Result<()> {
         ("command", |m| m["command"].clone()),
         ("parameters", |m| without(&m["parameters"], OWN_PARAMETERS)),
         ("themes", |m| m["themes"].clone()),
-        ("shard", |m| without(&m["shard"], &["k", "listed"])),
+        ("shard", |m| {
+            without(&m["shard"], &["k", "listed", "meta_kinds"])
+        }),
     ];
     for other in &shards[1..] {
         for (name, get) in &fields {

@@ -115,12 +115,13 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
     cfg.meta.set_table_fields(&discovery.fields)?;
-    let kinds = discovery
+    let kinds: Vec<(String, crate::table::Kind)> = discovery
         .fields
         .iter()
         .cloned()
-        .zip(discovery.kinds.clone());
-    out.set_meta_kinds(kinds.collect());
+        .zip(discovery.kinds.clone())
+        .collect();
+    out.set_meta_kinds(kinds.clone());
     progress.stage("discover");
     for s in &discovery.ignored {
         progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
@@ -314,7 +315,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     });
     if let Some(shard) = cfg.shard {
         let (named, listed) = (cfg.tables_named, discovery.listed);
-        manifest["shard"] = shard_entry(shard, named, listed, &cfg.codebook);
+        manifest["shard"] = shard_entry(shard, named, listed, &cfg.codebook, &kinds);
     }
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
@@ -1044,12 +1045,14 @@ impl Matrix {
 /// given, how many documents discovery listed before the shard was taken
 /// (the per-document charts' limit counts them), and the SHA-256 of the
 /// codebook as TOML (merge refuses shards made with different codebooks
-/// even under one file name).
+/// even under one file name), and the types of the metadata columns (for
+/// merge's Parquet tables).
 fn shard_entry(
     shard: crate::input::shard::Shard,
     tables_named: bool,
     listed: usize,
     codebook: &crate::theme::Codebook,
+    meta: &[(String, crate::table::Kind)],
 ) -> serde_json::Value {
     serde_json::json!({
         "k": shard.k,
@@ -1057,6 +1060,7 @@ fn shard_entry(
         "tables_named": tables_named,
         "listed": listed,
         "codebook_sha256": crate::input::sha256_hex(codebook.to_toml().as_bytes()),
+        "meta_kinds": meta.iter().map(|(f, k)| [f.as_str(), k.name()]).collect::<Vec<_>>(),
     })
 }
 

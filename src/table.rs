@@ -108,6 +108,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name a shard's manifest records the type under.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Int => "int",
+            Kind::Float => "float",
+            Kind::Bool => "bool",
+        }
+    }
+
+    /// The type named `name` (text for a name it does not know).
+    pub fn from_name(name: &str) -> Kind {
+        [Kind::Int, Kind::Float, Kind::Bool]
+            .into_iter()
+            .find(|k| k.name() == name)
+            .unwrap_or(Kind::Text)
+    }
+
     /// The type that holds the values of both: an integer column joined
     /// with a float column is a float column; any other mix is text.
     pub fn or(self, other: Kind) -> Kind {

@@ -132,6 +132,48 @@ fn shards_with_trigrams_hyphens_both_kwic_and_parquet_merge_into_one_run() {
     assert!(merged.join("kwic.parquet").is_file());
 }
 
+/// A JSON Lines corpus whose `year` holds integers and `share` floats:
+/// merged with `--format both`, documents.parquet types them as one run
+/// does (Int64, Float64), since each shard records its metadata types.
+/// The texts are the first 400 bytes of six 2022 speeches.
+#[test]
+fn typed_metadata_of_a_table_corpus_survives_the_merge() {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let dir = tempdir();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&speeches)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    let mut jsonl = String::new();
+    for (i, path) in names.iter().take(6).enumerate() {
+        let text = std::fs::read_to_string(path).expect("speech");
+        let end = (0..=400.min(text.len()))
+            .rev()
+            .find(|&e| text.is_char_boundary(e))
+            .unwrap();
+        let row = serde_json::json!({
+            "doc_id": format!("d{i}"),
+            "year": 2000 + i,
+            "share": i as f64 / 4.0,
+            "text": &text[..end],
+        });
+        jsonl.push_str(&format!("{row}\n"));
+    }
+    let input = dir.path().join("speeches.jsonl");
+    std::fs::write(&input, jsonl).expect("write");
+    let one = analyze(dir.path(), &input, "one", &["--format", "both"]);
+    let merged = shard_and_merge(dir.path(), &input, 3, &[], "both");
+    assert_same_output(&one, &merged);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(merged.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "documents.parquet"));
+}
+
 /// A small corpus where one run draws every chart (theme rates and the
 /// per-document ones), two files share a stem (doc_ids from their paths),
 /// a binary file is skipped and a hidden and a Markdown file are ignored;
