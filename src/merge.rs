@@ -583,6 +583,10 @@ struct Rows {
 impl Rows {
     fn open(path: &Path) -> Result<Rows> {
         let fail = |e: &dyn std::fmt::Display| Error::input(path, e.to_string());
+        // A FIFO or device would block or never end: only regular files.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(fail(&"not a regular file; not written by themata"));
+        }
         let file = File::open(path).map_err(|e| fail(&e))?;
         let len = file.metadata().map_err(|e| fail(&e))?.len();
         let copy = file.try_clone().map_err(|e| fail(&e))?;
@@ -595,7 +599,10 @@ impl Rows {
                     .trim_start_matches('\u{feff}')
                     .to_string()
             })
-            .collect();
+            .collect::<Vec<_>>();
+        if header.is_empty() {
+            return Err(fail(&"empty file; not written by themata"));
+        }
         let mut rows = Rows {
             path: path.to_path_buf(),
             reader,

@@ -269,3 +269,53 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
         "the shard is left as it was"
     );
 }
+
+/// Two shards (1/2, 2/2) of the 2022 speeches with the default tables
+/// and no charts, in DIR/s1 and DIR/s2.
+fn two_shards(d: &Path) -> (PathBuf, PathBuf) {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let shard = |k: &str| {
+        let name = format!("s{}", &k[..1]);
+        analyze(d, &speeches, &name, &["--charts", "none", "--shard", k])
+    };
+    (shard("1/2"), shard("2/2"))
+}
+
+/// A copy of shard folder `from` as DIR/NAME.
+fn copy_shard(d: &Path, from: &Path, name: &str) -> PathBuf {
+    let copy = d.join(name);
+    std::fs::create_dir(&copy).expect("mkdir");
+    for (path, bytes) in files(from) {
+        std::fs::write(copy.join(path), bytes).expect("write");
+    }
+    copy
+}
+
+/// A FIFO in place of a shard's table is refused at once (opening it for
+/// reading would block for ever), and an empty table is named as itself
+/// (it was reported as the next shard's "other columns").
+#[test]
+fn merge_refuses_a_fifo_or_an_empty_table_naming_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let fifo = copy_shard(d, &s1, "fifo");
+    std::fs::remove_file(fifo.join("sections.csv")).expect("rm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo.join("sections.csv"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let output = themata(d)
+        .args(["merge", "fifo", "s2", "-o", "out"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fifo/sections.csv: not a regular file"), "{stderr}");
+    assert!(!d.join("out").exists());
+    let empty = copy_shard(d, &s1, "empty");
+    std::fs::write(empty.join("term_forms.csv"), "").expect("truncate");
+    assert_refused(d, &[&empty, &s2], "empty/term_forms.csv: empty file");
+}
