@@ -378,7 +378,8 @@ impl<'a> Run<'a> {
         let file = format!("{name}.csv");
         let mut readers: Vec<Rows> = Vec::with_capacity(self.shards.len());
         for s in self.shards {
-            let rows = Rows::open(&s.dir.join(&file))?;
+            let mut rows = Rows::open(&s.dir.join(&file))?;
+            rows.expected = s.manifest["tables"][&file].as_u64();
             if readers.first().is_some_and(|r| r.header != rows.header) {
                 return Err(Error::input(
                     s.dir.join(&file),
@@ -575,6 +576,10 @@ struct Rows {
     /// The same file, for copying bytes by offset.
     file: File,
     len: u64,
+    /// The rows the shard's manifest counts (`tables`), and those taken:
+    /// a row deleted or added after analyze is refused, not merged.
+    expected: Option<u64>,
+    taken: u64,
     header: Vec<String>,
     /// The next record, read ahead (`None` at the end).
     next: Option<csv::ByteRecord>,
@@ -608,6 +613,8 @@ impl Rows {
             reader,
             file: copy,
             len,
+            expected: None,
+            taken: 0,
             header,
             next: None,
         };
@@ -650,6 +657,7 @@ impl Rows {
         records.clear();
         while let Some(r) = self.next.take_if(|r| r.get(0) == Some(cell.as_bytes())) {
             records.push(r);
+            self.taken += 1;
             self.advance()?;
         }
         let end = self.next_start();
@@ -666,9 +674,18 @@ impl Rows {
         Ok(())
     }
 
-    /// After the last document: no row may be left over.
+    /// After the last document: no row may be left over, and the rows
+    /// taken are as many as the manifest counts.
     fn finish(&mut self) -> Result<()> {
         match &self.next {
+            None if self.expected.is_some_and(|n| n != self.taken) => Err(Error::input(
+                &self.path,
+                format!(
+                    "{} rows, but its manifest.json counts {}; a shard's tables must be as analyze wrote them",
+                    self.taken,
+                    self.expected.unwrap_or_default()
+                ),
+            )),
             None => Ok(()),
             Some(r) => Err(Error::input(
                 &self.path,

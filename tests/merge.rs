@@ -319,3 +319,25 @@ fn merge_refuses_a_fifo_or_an_empty_table_naming_it() {
     std::fs::write(empty.join("term_forms.csv"), "").expect("truncate");
     assert_refused(d, &[&empty, &s2], "empty/term_forms.csv: empty file");
 }
+
+/// A row deleted from a shard's table after analyze: from
+/// `terms_by_document.csv` it was merged silently (a wrong table), from
+/// `documents.csv` it was an internal error (index out of bounds); both
+/// are refused naming the file, by the row counts of the shard's manifest.
+#[test]
+fn merge_refuses_a_shard_table_with_a_row_deleted() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    for table in ["terms_by_document.csv", "documents.csv"] {
+        let name = format!("cut-{table}");
+        let cut = copy_shard(d, &s1, &name);
+        let text = std::fs::read_to_string(cut.join(table)).expect("read");
+        let mut lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+        lines.remove(3);
+        std::fs::write(cut.join(table), lines.concat()).expect("write");
+        let expected = format!("{name}/{table}: ");
+        assert_refused(d, &[&cut, &s2], &expected);
+        assert_refused(d, &[&cut, &s2], "but its manifest.json counts");
+    }
+}
