@@ -148,6 +148,19 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     if !meta.is_file() {
         return Err(not_shard("manifest.json is not a file"));
     }
+    // It lists every document (about 300 bytes each), so it is capped as
+    // compare --from caps it: 64 MiB plus 8 times documents.csv's size.
+    let documents = std::fs::metadata(dir.join("documents.csv")).map_or(0, |m| m.len());
+    let cap = (64 << 20) + 8 * documents;
+    if meta.len() > cap {
+        return Err(Error::input(
+            &path,
+            format!(
+                "{} bytes, more than a manifest of documents.csv's documents can be ({cap})",
+                meta.len()
+            ),
+        ));
+    }
     let text = std::fs::read(&path).map_err(|e| Error::input(&path, e))?;
     let manifest: Value =
         serde_json::from_slice(&text).map_err(|e| Error::input(&path, format!("not JSON: {e}")))?;

@@ -341,3 +341,24 @@ fn merge_refuses_a_shard_table_with_a_row_deleted() {
         assert_refused(d, &[&cut, &s2], "but its manifest.json counts");
     }
 }
+
+/// A shard's manifest.json made huge (sparse, 4 GiB) was read whole into
+/// memory; it is capped as `compare --from` caps it (64 MiB plus 8 times
+/// documents.csv) and refused naming it.
+#[test]
+fn merge_refuses_a_huge_shard_manifest() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let huge = copy_shard(d, &s1, "huge");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(huge.join("manifest.json"))
+        .expect("open");
+    file.set_len(4 << 30).expect("sparse");
+    assert_refused(
+        d,
+        &[&huge, &s2],
+        "huge/manifest.json: 4294967296 bytes, more than a manifest",
+    );
+}
