@@ -442,7 +442,7 @@ impl<'a> Run<'a> {
         self.walk(&mut self.open("term_forms")?, |doc, records, _| {
             for r in records {
                 let [stem, term, count] = [1, 2, 3].map(|i| text(r, i));
-                let count = count.parse().map_err(|_| bad_count(&count))?;
+                let count = (count.parse()).map_err(|_| self.bad_count(doc, "term_forms", &count))?;
                 matrix.add_form(doc as u32, &stem, &term, count);
             }
             Ok(())
@@ -471,7 +471,8 @@ impl<'a> Run<'a> {
             counts.clear();
             for r in records {
                 let count = text(r, 2);
-                counts.push(count.parse().map_err(|_| bad_count(&count))?);
+                let bad = |_| self.bad_count(doc, "themes_by_document", &count);
+                counts.push(count.parse().map_err(bad)?);
             }
             let d = &self.docs[doc];
             charts.add(&d.id, &themes, &counts, n_terms[doc]);
@@ -488,15 +489,25 @@ impl<'a> Run<'a> {
         Ok(notes)
     }
 
+    /// A cell of table `name` that is not a count, in the shard of
+    /// document `doc`: the error names that shard's file and the document.
+    fn bad_count(&self, doc: usize, name: &str, cell: &str) -> Error {
+        let d = &self.docs[doc];
+        Error::input(
+            self.shards[d.shard].dir.join(format!("{name}.csv")),
+            format!("`{cell}` where a count belongs (a row of doc_id `{}`)", d.id),
+        )
+    }
+
     /// `n_terms` of every document, from `documents.csv`.
     fn n_terms(&self) -> Result<Vec<u64>> {
         let mut n_terms = Vec::with_capacity(self.docs.len());
         let mut readers = self.open("documents")?;
         let at = readers[0].column("n_terms")?;
-        self.walk(&mut readers, |_, records, _| {
+        self.walk(&mut readers, |doc, records, _| {
             for r in records {
                 let n = text(r, at);
-                n_terms.push(n.parse().map_err(|_| bad_count(&n))?);
+                n_terms.push(n.parse().map_err(|_| self.bad_count(doc, "documents", &n))?);
             }
             Ok(())
         })?;
@@ -573,12 +584,6 @@ impl<'a> Run<'a> {
 fn text(record: &csv::ByteRecord, i: usize) -> String {
     let cell = String::from_utf8_lossy(record.get(i).unwrap_or_default());
     crate::write::parquet::unguard(&cell).to_string()
-}
-
-fn bad_count(cell: &str) -> Error {
-    Error::Usage(format!(
-        "a shard's table holds `{cell}` where a count belongs"
-    ))
 }
 
 /// One shard's table, read one document at a time: its rows are parsed

@@ -362,3 +362,27 @@ fn merge_refuses_a_huge_shard_manifest() {
         "huge/manifest.json: 4294967296 bytes, more than a manifest",
     );
 }
+
+/// A cell that is not a count in a shard's `term_forms.csv` (read for
+/// `term_matrix.csv`): the error named no
+/// file (`a shard's table holds `many` where a count belongs`); it names
+/// the shard's file and the document.
+#[test]
+fn merge_names_the_file_of_a_bad_count() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let bad = copy_shard(d, &s1, "bad");
+    let path = bad.join("term_forms.csv");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<String> = text.split_inclusive("\r\n").map(String::from).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[3] = "many\r\n";
+    lines[1] = cells.join(",");
+    std::fs::write(&path, lines.concat()).expect("write");
+    assert_refused(
+        d,
+        &[&bad, &s2],
+        "bad/term_forms.csv: `many` where a count belongs (a row of doc_id `",
+    );
+}
