@@ -183,18 +183,48 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     })
 }
 
-/// The output folder must not be one of the shards (it would be replaced).
+/// The output folder must not be one of the shards (it would be replaced)
+/// nor lie inside one (the shard would change under the merge).
 fn check_output(args: &MergeArgs, shards: &[Shard]) -> Result<()> {
-    let out = std::fs::canonicalize(&args.output).ok();
+    let Some(out) = real_path(&args.output) else {
+        return Ok(()); // Output::create names what is wrong with it
+    };
     for s in shards {
-        if out.is_some() && std::fs::canonicalize(&s.dir).ok() == out {
+        let Ok(dir) = std::fs::canonicalize(&s.dir) else {
+            continue;
+        };
+        if out == dir {
             return Err(Error::output(
                 &args.output,
                 "is one of the shards being merged; choose another output folder",
             ));
         }
+        if out.starts_with(&dir) {
+            return Err(Error::output(
+                &args.output,
+                format!(
+                    "lies inside shard {}; choose an output folder outside the shards",
+                    s.dir.display()
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+/// `path` made absolute with its symbolic links resolved, also when its
+/// last components do not exist yet (they are appended as given).
+fn real_path(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut base = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return Some(rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c)));
+        }
+        rest.push(base.file_name()?);
+        base = base.parent()?;
+    }
 }
 
 /// A part of a manifest that every shard must have alike.

@@ -386,3 +386,26 @@ fn merge_names_the_file_of_a_bad_count() {
         "bad/term_forms.csv: `many` where a count belongs (a row of doc_id `",
     );
 }
+
+/// `-o` inside one of the shards (`s1/merged`, or deeper `s1/a/b` whose
+/// parents do not exist yet) was accepted and wrote the merge into the
+/// shard's folder; it is refused like an output that is a shard.
+#[test]
+fn merge_refuses_an_output_inside_a_shard() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let before = files(&s1);
+    for out in ["s1/merged", "s1/a/b", "./s2/../s1/c"] {
+        let output = themata(d)
+            .args(["merge", "s1", "s2", "-o", out])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("lies inside shard s1"), "{stderr}");
+    }
+    assert!(files(&s1) == before, "the shard is left as it was");
+    assert!(s2.join("manifest.json").is_file());
+}
