@@ -317,3 +317,34 @@ fn from_names_the_file_and_line_of_a_bad_count() {
         &["themes_by_document.csv", "line 3", "`many` is not a count"],
     );
 }
+
+/// `--from` one shard of several compared that part of the corpus as if
+/// it were all of it (exit 0, keyness over a third of the documents); it
+/// is refused, naming the shard. A single shard (`--shard 1/1`) holds the
+/// whole corpus and is accepted.
+#[test]
+fn from_refuses_one_shard_of_several() {
+    let dir = tempdir();
+    let work = dir.path();
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    for (shard, out) in [("2/3", "part"), ("1/1", "whole")] {
+        themata(work)
+            .arg("analyze")
+            .arg(&speeches)
+            .args(["-q", "--charts", "none", "--tables", COUNTS])
+            .args(["--shard", shard, "-o", out])
+            .assert()
+            .success();
+    }
+    let compare = ["--unit", "theme", "--target", "RUS_77_2022"];
+    refused(
+        work,
+        &[&["--from", "part"][..], &compare].concat(),
+        &["part/manifest.json: --from: shard 2/3 of a corpus", "themata merge"],
+    );
+    themata(work)
+        .args(["compare", "-q", "-o", "ok", "--from", "whole"])
+        .args(compare)
+        .assert()
+        .success();
+}
