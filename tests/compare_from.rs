@@ -348,3 +348,28 @@ fn from_refuses_one_shard_of_several() {
         .assert()
         .success();
 }
+
+/// A row deleted from DIR's `term_forms.csv` after analyze was read
+/// silently (exit 0, other keyness values); it is refused, naming the
+/// file, by the row count of DIR's manifest.
+#[test]
+fn from_refuses_a_count_table_with_a_row_deleted() {
+    let dir = tempdir();
+    let work = dir.path();
+    themata(work)
+        .arg("analyze")
+        .arg(root().join("data").join("ungdc-2022"))
+        .args(["-q", "--charts", "none", "--tables", COUNTS, "-o", "counts"])
+        .assert()
+        .success();
+    let path = work.join("counts").join("term_forms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+    lines.remove(5);
+    std::fs::write(&path, lines.concat()).unwrap();
+    refused(
+        work,
+        &["--from", "counts", "--target", "RUS_77_2022"],
+        &["counts/term_forms.csv: ", "rows, but manifest.json counts"],
+    );
+}
