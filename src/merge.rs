@@ -169,6 +169,9 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     let (Some(k), Some(n)) = (k, n) else {
         return Err(not_shard("its manifest.json has no \"shard\" entry"));
     };
+    if k == 0 || k > n || n > crate::shard::MAX_SHARDS {
+        return Err(not_shard(&format!("its manifest.json says shard {k}/{n}")));
+    }
     if manifest["parameters"]["format"] == "parquet" {
         return Err(Error::input(
             dir,

@@ -409,3 +409,26 @@ fn merge_refuses_an_output_inside_a_shard() {
     assert!(files(&s1) == before, "the shard is left as it was");
     assert!(s2.join("manifest.json").is_file());
 }
+
+/// A manifest edited to say shard 0/0 made the shard alone "the whole
+/// corpus" (exit 0, a merge of a third of the documents), and 5/3 was
+/// taken for a shard (`shard 1/3 is missing (3 of 3 shards given)`):
+/// K/N outside 1 <= K <= N <= 1,000,000 is not a shard output.
+#[test]
+fn merge_refuses_a_manifest_with_an_impossible_shard() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    for (name, k, n) in [("zero", 0, 0), ("five", 5, 2), ("huge", 1, 2_000_000)] {
+        let copy = copy_shard(d, &s1, name);
+        let path = copy.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        m["shard"]["k"] = k.into();
+        m["shard"]["n"] = n.into();
+        std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write");
+        let expected = format!("{name}: not a shard output (its manifest.json says shard {k}/{n};");
+        assert_refused(d, &[&copy], &expected);
+        assert_refused(d, &[&copy, &s2], &expected);
+    }
+}
