@@ -475,7 +475,8 @@ impl<'a> Run<'a> {
         self.walk(&mut self.open("term_forms")?, |doc, records, _| {
             for r in records {
                 let [stem, term, count] = [1, 2, 3].map(|i| text(r, i));
-                let count = (count.parse()).map_err(|_| self.bad_count(doc, "term_forms", &count))?;
+                let count =
+                    (count.parse()).map_err(|_| self.bad_count(doc, "term_forms", &count))?;
                 matrix.add_form(doc as u32, &stem, &term, count);
             }
             Ok(())
@@ -528,7 +529,10 @@ impl<'a> Run<'a> {
         let d = &self.docs[doc];
         Error::input(
             self.shards[d.shard].dir.join(format!("{name}.csv")),
-            format!("`{cell}` where a count belongs (a row of doc_id `{}`)", d.id),
+            format!(
+                "`{cell}` where a count belongs (a row of doc_id `{}`)",
+                d.id
+            ),
         )
     }
 
@@ -540,7 +544,10 @@ impl<'a> Run<'a> {
         self.walk(&mut readers, |doc, records, _| {
             for r in records {
                 let n = text(r, at);
-                n_terms.push(n.parse().map_err(|_| self.bad_count(doc, "documents", &n))?);
+                n_terms.push(
+                    n.parse()
+                        .map_err(|_| self.bad_count(doc, "documents", &n))?,
+                );
             }
             Ok(())
         })?;

@@ -340,7 +340,10 @@ fn from_refuses_one_shard_of_several() {
     refused(
         work,
         &[&["--from", "part"][..], &compare].concat(),
-        &["part/manifest.json: --from: shard 2/3 of a corpus", "themata merge"],
+        &[
+            "part/manifest.json: --from: shard 2/3 of a corpus",
+            "themata merge",
+        ],
     );
     themata(work)
         .args(["compare", "-q", "-o", "ok", "--from", "whole"])

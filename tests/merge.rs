@@ -313,7 +313,10 @@ fn merge_refuses_a_fifo_or_an_empty_table_naming_it() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("fifo/sections.csv: not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("fifo/sections.csv: not a regular file"),
+        "{stderr}"
+    );
     assert!(!d.join("out").exists());
     let empty = copy_shard(d, &s1, "empty");
     std::fs::write(empty.join("term_forms.csv"), "").expect("truncate");

@@ -356,8 +356,8 @@ impl Table {
     /// Reads the next row; false at the end (where the rows read must be
     /// as many as the manifest counts).
     fn next(&mut self) -> Result<bool> {
-        let more = (self.reader.read_record(&mut self.record))
-            .map_err(|e| Error::input(&self.path, e))?;
+        let more =
+            (self.reader.read_record(&mut self.record)).map_err(|e| Error::input(&self.path, e))?;
         self.rows += u64::from(more);
         match self.expected {
             Some(n) if !more && n != self.rows => Err(Error::input(
