@@ -146,6 +146,19 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     if !meta.is_file() {
         return Err(not_shard("manifest.json is not a file"));
     }
+    // It lists every document (about 300 bytes each), so it is capped as
+    // compare --from caps it: 64 MiB plus 8 times documents.csv's size.
+    let documents = std::fs::metadata(dir.join("documents.csv")).map_or(0, |m| m.len());
+    let cap = (64 << 20) + 8 * documents;
+    if meta.len() > cap {
+        return Err(Error::input(
+            &path,
+            format!(
+                "{} bytes, more than a manifest of documents.csv's documents can be ({cap})",
+                meta.len()
+            ),
+        ));
+    }
     let text = std::fs::read(&path).map_err(|e| Error::input(&path, e))?;
     let manifest: Value =
         serde_json::from_slice(&text).map_err(|e| Error::input(&path, format!("not JSON: {e}")))?;
@@ -154,6 +167,9 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     let (Some(k), Some(n)) = (k, n) else {
         return Err(not_shard("its manifest.json has no \"shard\" entry"));
     };
+    if k == 0 || k > n || n > crate::input::shard::MAX_SHARDS {
+        return Err(not_shard(&format!("its manifest.json says shard {k}/{n}")));
+    }
     if manifest["parameters"]["format"] == "parquet" {
         return Err(Error::input(
             dir,
@@ -168,18 +184,48 @@ fn read_shard(dir: &Path) -> Result<Shard> {
     })
 }
 
-/// The output folder must not be one of the shards (it would be replaced).
+/// The output folder must not be one of the shards (it would be replaced)
+/// nor lie inside one (the shard would change under the merge).
 fn check_output(args: &MergeArgs, shards: &[Shard]) -> Result<()> {
-    let out = std::fs::canonicalize(&args.output).ok();
+    let Some(out) = real_path(&args.output) else {
+        return Ok(()); // Output::create names what is wrong with it
+    };
     for s in shards {
-        if out.is_some() && std::fs::canonicalize(&s.dir).ok() == out {
+        let Ok(dir) = std::fs::canonicalize(&s.dir) else {
+            continue;
+        };
+        if out == dir {
             return Err(Error::output(
                 &args.output,
                 "is one of the shards being merged; choose another output folder",
             ));
         }
+        if out.starts_with(&dir) {
+            return Err(Error::output(
+                &args.output,
+                format!(
+                    "lies inside shard {}; choose an output folder outside the shards",
+                    s.dir.display()
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+/// `path` made absolute with its symbolic links resolved, also when its
+/// last components do not exist yet (they are appended as given).
+fn real_path(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut base = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return Some(rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c)));
+        }
+        rest.push(base.file_name()?);
+        base = base.parent()?;
+    }
 }
 
 /// A part of a manifest that every shard must have alike.
@@ -247,15 +293,10 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<(String, Value, 
     }
 }
 
-/// Shards 1..=N, each once (`shards` sorted by K).
+/// Shards 1..=N, each once (`shards` sorted by K; [`read_shard`] has
+/// checked 1 <= K <= N).
 fn check_complete(shards: &[Shard]) -> Result<()> {
     let n = shards[0].n;
-    if let Some(s) = shards.iter().find(|s| s.k == 0 || s.k > n) {
-        return Err(Error::input(
-            &s.dir,
-            format!("shard {}/{n} is not one of 1..={n}", s.k),
-        ));
-    }
     for pair in shards.windows(2) {
         if pair[0].k == pair[1].k {
             let what = match pair[0].dir == pair[1].dir {
@@ -384,7 +425,8 @@ impl<'a> Run<'a> {
         let file = format!("{name}.csv");
         let mut readers: Vec<Rows> = Vec::with_capacity(self.shards.len());
         for s in self.shards {
-            let rows = Rows::open(&s.dir.join(&file))?;
+            let mut rows = Rows::open(&s.dir.join(&file))?;
+            rows.expected = s.manifest["tables"][&file].as_u64();
             if readers.first().is_some_and(|r| r.header != rows.header) {
                 return Err(Error::input(
                     s.dir.join(&file),
@@ -434,7 +476,8 @@ impl<'a> Run<'a> {
         self.walk(&mut self.open("term_forms")?, |doc, records, _| {
             for r in records {
                 let [stem, term, count] = [1, 2, 3].map(|i| text(r, i));
-                let count = count.parse().map_err(|_| bad_count(&count))?;
+                let count =
+                    (count.parse()).map_err(|_| self.bad_count(doc, "term_forms", &count))?;
                 matrix.add_form(doc as u32, &stem, &term, count);
             }
             Ok(())
@@ -463,7 +506,8 @@ impl<'a> Run<'a> {
             counts.clear();
             for r in records {
                 let count = text(r, 2);
-                counts.push(count.parse().map_err(|_| bad_count(&count))?);
+                let bad = |_| self.bad_count(doc, "themes_by_document", &count);
+                counts.push(count.parse().map_err(bad)?);
             }
             let d = &self.docs[doc];
             charts.add(&d.id, &themes, &counts, n_terms[doc]);
@@ -480,15 +524,31 @@ impl<'a> Run<'a> {
         Ok(notes)
     }
 
+    /// A cell of table `name` that is not a count, in the shard of
+    /// document `doc`: the error names that shard's file and the document.
+    fn bad_count(&self, doc: usize, name: &str, cell: &str) -> Error {
+        let d = &self.docs[doc];
+        Error::input(
+            self.shards[d.shard].dir.join(format!("{name}.csv")),
+            format!(
+                "`{cell}` where a count belongs (a row of doc_id `{}`)",
+                d.id
+            ),
+        )
+    }
+
     /// `n_terms` of every document, from `documents.csv`.
     fn n_terms(&self) -> Result<Vec<u64>> {
         let mut n_terms = Vec::with_capacity(self.docs.len());
         let mut readers = self.open("documents")?;
         let at = readers[0].column("n_terms")?;
-        self.walk(&mut readers, |_, records, _| {
+        self.walk(&mut readers, |doc, records, _| {
             for r in records {
                 let n = text(r, at);
-                n_terms.push(n.parse().map_err(|_| bad_count(&n))?);
+                n_terms.push(
+                    n.parse()
+                        .map_err(|_| self.bad_count(doc, "documents", &n))?,
+                );
             }
             Ok(())
         })?;
@@ -578,12 +638,6 @@ fn text(record: &csv::ByteRecord, i: usize) -> String {
     crate::write::parquet::unguard(&cell).to_string()
 }
 
-fn bad_count(cell: &str) -> Error {
-    Error::Usage(format!(
-        "a shard's table holds `{cell}` where a count belongs"
-    ))
-}
-
 /// One shard's table, read one document at a time: its rows are parsed
 /// (for the corpus-level tables) and their bytes copied as they are.
 struct Rows {
@@ -592,6 +646,10 @@ struct Rows {
     /// The same file, for copying bytes by offset.
     file: File,
     len: u64,
+    /// The rows the shard's manifest counts (`tables`), and those taken:
+    /// a row deleted or added after analyze is refused, not merged.
+    expected: Option<u64>,
+    taken: u64,
     header: Vec<String>,
     /// The next record, read ahead (`None` at the end).
     next: Option<csv::ByteRecord>,
@@ -612,12 +670,17 @@ impl Rows {
                     .trim_start_matches('\u{feff}')
                     .to_string()
             })
-            .collect();
+            .collect::<Vec<_>>();
+        if header.is_empty() {
+            return Err(fail(&"empty file; not written by themata"));
+        }
         let mut rows = Rows {
             path: path.to_path_buf(),
             reader,
             file: copy,
             len,
+            expected: None,
+            taken: 0,
             header,
             next: None,
         };
@@ -660,6 +723,7 @@ impl Rows {
         records.clear();
         while let Some(r) = self.next.take_if(|r| r.get(0) == Some(cell.as_bytes())) {
             records.push(r);
+            self.taken += 1;
             self.advance()?;
         }
         let end = self.next_start();
@@ -676,9 +740,18 @@ impl Rows {
         Ok(())
     }
 
-    /// After the last document: no row may be left over.
+    /// After the last document: no row may be left over, and the rows
+    /// taken are as many as the manifest counts.
     fn finish(&mut self) -> Result<()> {
         match &self.next {
+            None if self.expected.is_some_and(|n| n != self.taken) => Err(Error::input(
+                &self.path,
+                format!(
+                    "{} rows, but its manifest.json counts {}; a shard's tables must be as analyze wrote them",
+                    self.taken,
+                    self.expected.unwrap_or_default()
+                ),
+            )),
             None => Ok(()),
             Some(r) => Err(Error::input(
                 &self.path,

@@ -317,3 +317,62 @@ fn from_names_the_file_and_line_of_a_bad_count() {
         &["themes_by_document.csv", "line 3", "`many` is not a count"],
     );
 }
+
+/// `--from` one shard of several compared that part of the corpus as if
+/// it were all of it (exit 0, keyness over a third of the documents); it
+/// is refused, naming the shard. A single shard (`--shard 1/1`) holds the
+/// whole corpus and is accepted.
+#[test]
+fn from_refuses_one_shard_of_several() {
+    let dir = tempdir();
+    let work = dir.path();
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    for (shard, out) in [("2/3", "part"), ("1/1", "whole")] {
+        themata(work)
+            .arg("analyze")
+            .arg(&speeches)
+            .args(["-q", "--charts", "none", "--tables", COUNTS])
+            .args(["--shard", shard, "-o", out])
+            .assert()
+            .success();
+    }
+    let compare = ["--unit", "theme", "--target", "RUS_77_2022"];
+    refused(
+        work,
+        &[&["--from", "part"][..], &compare].concat(),
+        &[
+            "part/manifest.json: --from: shard 2/3 of a corpus",
+            "themata merge",
+        ],
+    );
+    themata(work)
+        .args(["compare", "-q", "-o", "ok", "--from", "whole"])
+        .args(compare)
+        .assert()
+        .success();
+}
+
+/// A row deleted from DIR's `term_forms.csv` after analyze was read
+/// silently (exit 0, other keyness values); it is refused, naming the
+/// file, by the row count of DIR's manifest.
+#[test]
+fn from_refuses_a_count_table_with_a_row_deleted() {
+    let dir = tempdir();
+    let work = dir.path();
+    themata(work)
+        .arg("analyze")
+        .arg(root().join("data").join("ungdc-2022"))
+        .args(["-q", "--charts", "none", "--tables", COUNTS, "-o", "counts"])
+        .assert()
+        .success();
+    let path = work.join("counts").join("term_forms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+    lines.remove(5);
+    std::fs::write(&path, lines.concat()).unwrap();
+    refused(
+        work,
+        &["--from", "counts", "--target", "RUS_77_2022"],
+        &["counts/term_forms.csv: ", "rows, but manifest.json counts"],
+    );
+}

@@ -300,7 +300,11 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
     let text = std::fs::read_to_string(copy.join("manifest.json")).expect("read");
     let text = text.replacen("\"k\": 2,", "\"k\": 5,", 1);
     std::fs::write(copy.join("manifest.json"), text).expect("write");
-    assert_refused(d, &[&s1, &s2, &copy], "shard 5/2 is not one of 1..=2");
+    assert_refused(
+        d,
+        &[&s1, &s2, &copy],
+        "s1-as-2: not a shard output (its manifest.json says shard 5/2;",
+    );
     // One run fails on a corpus with no readable document; so does the merge.
     std::fs::create_dir(d.join("binary")).expect("mkdir");
     std::fs::write(d.join("binary/bin.txt"), b"\x00\x01").expect("write");
@@ -384,4 +388,170 @@ fn compare_from_a_merged_folder_equals_compare_from_one_run() {
     };
     let name = Path::new("manifest.json");
     assert_eq!(manifest(&a[name]), manifest(&b[name]));
+}
+
+/// Two shards (1/2, 2/2) of the 2022 speeches with the default tables
+/// and no charts, in DIR/s1 and DIR/s2.
+fn two_shards(d: &Path) -> (PathBuf, PathBuf) {
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let shard = |k: &str| {
+        let name = format!("s{}", &k[..1]);
+        analyze(d, &speeches, &name, &["--charts", "none", "--shard", k])
+    };
+    (shard("1/2"), shard("2/2"))
+}
+
+/// A copy of shard folder `from` as DIR/NAME.
+fn copy_shard(d: &Path, from: &Path, name: &str) -> PathBuf {
+    let copy = d.join(name);
+    std::fs::create_dir(&copy).expect("mkdir");
+    for (path, bytes) in files(from) {
+        std::fs::write(copy.join(path), bytes).expect("write");
+    }
+    copy
+}
+
+/// A FIFO in place of a shard's table is refused at once (opening it for
+/// reading would block for ever), and an empty table is named as itself
+/// (it was reported as the next shard's "other columns").
+#[test]
+fn merge_refuses_a_fifo_or_an_empty_table_naming_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let fifo = copy_shard(d, &s1, "fifo");
+    std::fs::remove_file(fifo.join("sections.csv")).expect("rm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo.join("sections.csv"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let output = themata(d)
+        .args(["merge", "fifo", "s2", "-o", "out"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("fifo/sections.csv: not a regular file"),
+        "{stderr}"
+    );
+    assert!(!d.join("out").exists());
+    let empty = copy_shard(d, &s1, "empty");
+    std::fs::write(empty.join("term_forms.csv"), "").expect("truncate");
+    assert_refused(d, &[&empty, &s2], "empty/term_forms.csv: empty file");
+}
+
+/// A row deleted from a shard's table after analyze: from
+/// `terms_by_document.csv` it was merged silently (a wrong table), from
+/// `documents.csv` it was an internal error (index out of bounds); both
+/// are refused naming the file, by the row counts of the shard's manifest.
+#[test]
+fn merge_refuses_a_shard_table_with_a_row_deleted() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    for table in ["terms_by_document.csv", "documents.csv"] {
+        let name = format!("cut-{table}");
+        let cut = copy_shard(d, &s1, &name);
+        let text = std::fs::read_to_string(cut.join(table)).expect("read");
+        let mut lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+        lines.remove(3);
+        std::fs::write(cut.join(table), lines.concat()).expect("write");
+        let expected = format!("{name}/{table}: ");
+        assert_refused(d, &[&cut, &s2], &expected);
+        assert_refused(d, &[&cut, &s2], "but its manifest.json counts");
+    }
+}
+
+/// A shard's manifest.json made huge (sparse, 4 GiB) was read whole into
+/// memory; it is capped as `compare --from` caps it (64 MiB plus 8 times
+/// documents.csv) and refused naming it.
+#[test]
+fn merge_refuses_a_huge_shard_manifest() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let huge = copy_shard(d, &s1, "huge");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(huge.join("manifest.json"))
+        .expect("open");
+    file.set_len(4 << 30).expect("sparse");
+    assert_refused(
+        d,
+        &[&huge, &s2],
+        "huge/manifest.json: 4294967296 bytes, more than a manifest",
+    );
+}
+
+/// A cell that is not a count in a shard's `term_forms.csv` (read for
+/// `term_matrix.csv`): the error named no
+/// file (`a shard's table holds `many` where a count belongs`); it names
+/// the shard's file and the document.
+#[test]
+fn merge_names_the_file_of_a_bad_count() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let bad = copy_shard(d, &s1, "bad");
+    let path = bad.join("term_forms.csv");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<String> = text.split_inclusive("\r\n").map(String::from).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[3] = "many\r\n";
+    lines[1] = cells.join(",");
+    std::fs::write(&path, lines.concat()).expect("write");
+    assert_refused(
+        d,
+        &[&bad, &s2],
+        "bad/term_forms.csv: `many` where a count belongs (a row of doc_id `",
+    );
+}
+
+/// `-o` inside one of the shards (`s1/merged`, or deeper `s1/a/b` whose
+/// parents do not exist yet) was accepted and wrote the merge into the
+/// shard's folder; it is refused like an output that is a shard.
+#[test]
+fn merge_refuses_an_output_inside_a_shard() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    let before = files(&s1);
+    for out in ["s1/merged", "s1/a/b", "./s2/../s1/c"] {
+        let output = themata(d)
+            .args(["merge", "s1", "s2", "-o", out])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("lies inside shard s1"), "{stderr}");
+    }
+    assert!(files(&s1) == before, "the shard is left as it was");
+    assert!(s2.join("manifest.json").is_file());
+}
+
+/// A manifest edited to say shard 0/0 made the shard alone "the whole
+/// corpus" (exit 0, a merge of a third of the documents), and 5/3 was
+/// taken for a shard (`shard 1/3 is missing (3 of 3 shards given)`):
+/// K/N outside 1 <= K <= N <= 1,000,000 is not a shard output.
+#[test]
+fn merge_refuses_a_manifest_with_an_impossible_shard() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (s1, s2) = two_shards(d);
+    for (name, k, n) in [("zero", 0, 0), ("five", 5, 2), ("huge", 1, 2_000_000)] {
+        let copy = copy_shard(d, &s1, name);
+        let path = copy.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        m["shard"]["k"] = k.into();
+        m["shard"]["n"] = n.into();
+        std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write");
+        let expected = format!("{name}: not a shard output (its manifest.json says shard {k}/{n};");
+        assert_refused(d, &[&copy], &expected);
+        assert_refused(d, &[&copy, &s2], &expected);
+    }
 }

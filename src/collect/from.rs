@@ -124,6 +124,12 @@ fn read_manifest(dir: &Path) -> Result<serde_json::Value> {
     let bytes = std::fs::read(&path).map_err(|e| Error::input(&path, e))?;
     let manifest: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| Error::input(&path, e))?;
+    // One shard of several holds part of the corpus: comparing it would
+    // silently compare that part (its keyness, tf-idf and groups).
+    let (k, n) = (&manifest["shard"]["k"], &manifest["shard"]["n"]);
+    if n.as_u64().is_some_and(|n| n > 1) {
+        return Err(Error::input(&path, format!("--from: shard {k}/{n} of a corpus, not all of it; merge the shards first (themata merge DIR... -o OUT) and compare --from OUT")));
+    }
     match manifest["command"].as_str() {
         Some("analyze" | "merge") if manifest["parameters"].is_object() => Ok(manifest),
         _ => Err(Error::input(

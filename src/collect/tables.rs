@@ -35,6 +35,15 @@ pub struct Dir {
 }
 
 impl Dir {
+    /// Opens table `name`, to be read whole: a row count other than the
+    /// manifest's (`tables`) is refused at its end (a row deleted or added
+    /// after analyze would change the counts silently).
+    fn table(&self, name: &str) -> Result<Table> {
+        let mut table = Table::open(&self.path, name)?;
+        table.expected = self.manifest["tables"][format!("{name}.csv")].as_u64();
+        Ok(table)
+    }
+
     /// Reads every table `unit` needs into a Corpus; `say` prints a note.
     pub fn corpus(&self, unit: Unit, say: &dyn Fn(String)) -> Result<Corpus> {
         let theme_keys = self.theme_keys()?;
@@ -139,7 +148,7 @@ impl Dir {
     /// documents.csv: the documents, with empty bags.
     fn documents(&self) -> Result<Documents> {
         let inputs = self.inputs()?;
-        let mut table = Table::open(&self.path, "documents")?;
+        let mut table = self.table("documents")?;
         let header = table.header.clone();
         let col = |name: &str| table.column(name);
         let (id_col, source_col, n_col) = (col("doc_id")?, col("source")?, col("n_terms")?);
@@ -206,7 +215,7 @@ impl Dir {
         for d in docs.iter_mut() {
             d.themes = vec![0; keys.len()];
         }
-        let mut table = Table::open(&self.path, "themes_by_document")?;
+        let mut table = self.table("themes_by_document")?;
         let cols = [
             table.column("doc_id")?,
             table.column("theme")?,
@@ -235,7 +244,7 @@ impl Dir {
         docs: &mut [Doc],
         vocab: &mut Vocab,
     ) -> Result<()> {
-        let mut table = Table::open(&self.path, name)?;
+        let mut table = self.table(name)?;
         let ngrams = name == "ngram_forms";
         if ngrams {
             docs.iter_mut().for_each(|d| d.total = 0);
@@ -302,6 +311,9 @@ struct Table {
     reader: csv::Reader<std::io::BufReader<std::fs::File>>,
     header: Vec<String>,
     record: csv::StringRecord,
+    /// Rows read, and those the manifest counts (checked at the end).
+    rows: u64,
+    expected: Option<u64>,
 }
 
 impl Table {
@@ -330,6 +342,8 @@ impl Table {
             reader,
             header,
             record: csv::StringRecord::new(),
+            rows: 0,
+            expected: None,
         })
     }
 
@@ -339,11 +353,22 @@ impl Table {
         found.ok_or_else(|| Error::input(&self.path, format!("no `{name}` column")))
     }
 
-    /// Reads the next row; false at the end.
+    /// Reads the next row; false at the end (where the rows read must be
+    /// as many as the manifest counts).
     fn next(&mut self) -> Result<bool> {
-        self.reader
-            .read_record(&mut self.record)
-            .map_err(|e| Error::input(&self.path, e))
+        let more =
+            (self.reader.read_record(&mut self.record)).map_err(|e| Error::input(&self.path, e))?;
+        self.rows += u64::from(more);
+        match self.expected {
+            Some(n) if !more && n != self.rows => Err(Error::input(
+                &self.path,
+                format!(
+                    "{} rows, but manifest.json counts {n}; the count tables must be as analyze wrote them",
+                    self.rows
+                ),
+            )),
+            _ => Ok(more),
+        }
     }
 
     /// An error at the current row.
