@@ -267,3 +267,28 @@ fn bad_shard_values_are_usage_errors() {
         assert!(!dir.path().join("out").exists(), "{bad}");
     }
 }
+
+/// `compare --shard` would compare one shard's documents as if they were
+/// the corpus: refused, pointing to `compare --from` a merged folder.
+#[test]
+fn compare_refuses_shard() {
+    let dir = tempdir();
+    let output = themata(&root())
+        .args([
+            "compare",
+            "data/ungdc-2022",
+            "--by",
+            "folder",
+            "--shard",
+            "1/2",
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--shard applies to analyze"), "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}

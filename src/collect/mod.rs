@@ -29,6 +29,12 @@ pub fn command(args: &CompareArgs) -> Result<()> {
             "--kwic applies to analyze; for one pattern use `themata kwic`".into(),
         ));
     }
+    if args.analysis.shard.is_some() {
+        return Err(Error::Usage(
+            "--shard applies to analyze; compare the merged shards with `compare --from DIR`"
+                .into(),
+        ));
+    }
     let mut analysis = args.analysis.clone();
     analysis
         .output
