@@ -315,7 +315,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     });
     if let Some(shard) = cfg.shard {
         let (named, listed) = (cfg.tables_named, discovery.listed);
-        manifest["shard"] = shard_entry(shard, named, listed, &cfg.codebook, &kinds);
+        manifest["shard"] = shard_entry(shard, (named, listed), &cfg.inputs, &cfg.codebook, &kinds);
     }
     let json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
@@ -1043,14 +1043,15 @@ impl Matrix {
 
 /// The manifest's `"shard"` object: the shard, whether `--tables` was
 /// given, how many documents discovery listed before the shard was taken
-/// (the per-document charts' limit counts them), and the SHA-256 of the
+/// (the per-document charts' limit counts them), the inputs as given
+/// (merge refuses shards of other inputs), and the SHA-256 of the
 /// codebook as TOML (merge refuses shards made with different codebooks
 /// even under one file name), and the types of the metadata columns (for
 /// merge's Parquet tables).
 fn shard_entry(
     shard: crate::input::shard::Shard,
-    tables_named: bool,
-    listed: usize,
+    (tables_named, listed): (bool, usize),
+    inputs: &[String],
     codebook: &crate::theme::Codebook,
     meta: &[(String, crate::table::Kind)],
 ) -> serde_json::Value {
@@ -1059,6 +1060,7 @@ fn shard_entry(
         "n": shard.n,
         "tables_named": tables_named,
         "listed": listed,
+        "inputs": inputs,
         "codebook_sha256": crate::input::sha256_hex(codebook.to_toml().as_bytes()),
         "meta_kinds": meta.iter().map(|(f, k)| [f.as_str(), k.name()]).collect::<Vec<_>>(),
     })

@@ -555,3 +555,17 @@ fn merge_refuses_a_manifest_with_an_impossible_shard() {
         assert_refused(d, &[&copy, &s2], &expected);
     }
 }
+
+/// Shards of different inputs (here the 2022 speeches of the shared corpus
+/// and the shipped excerpt folder) are refused, naming the shard manifests'
+/// `inputs`, rather than merged into a mixed corpus.
+#[test]
+fn merge_refuses_shards_of_other_inputs() {
+    let dir = tempdir();
+    let d = dir.path();
+    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let shipped = crate::util::root().join("data/ungdc-2022");
+    let s1 = analyze(d, &speeches, "s1", &["--charts", "none", "--shard", "1/2"]);
+    let s2 = analyze(d, &shipped, "s2", &["--charts", "none", "--shard", "2/2"]);
+    assert_refused(d, &[&s1, &s2], "shard.inputs");
+}
