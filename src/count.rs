@@ -1590,6 +1590,18 @@ fn push_matched_text(source: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small deterministic generator for the random tests (xorshift64):
+    /// `next(m)` is in 0..m.
+    fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed;
+        move |m| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        }
+    }
     use crate::analyze::AnalyzerOptions;
     use crate::theme::{Codebook, Theme};
 
@@ -1601,13 +1613,7 @@ mod tests {
     /// for the ranks); and the fallback for forms with a space gives it too.
     #[test]
     fn ngram_order_by_ranks_equals_order_by_text() {
-        let mut x = 0x2545F4914F6CDD1Du64;
-        let mut next = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0x2545F4914F6CDD1Du64);
         for round in 0..300 {
             let mut forms: Vec<String> = (0..2 + next(12))
                 .map(|_| {
@@ -1705,13 +1711,7 @@ mod tests {
     /// holds them partly), with duplicates.
     #[test]
     fn ranks_equal_ranks_of_the_texts() {
-        let mut x = 0x51D5_EA5E_1234_5678u64;
-        let mut next = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0x51D5_EA5E_1234_5678u64);
         for round in 0..400 {
             let head = ["", "abababab", "abababababababa"][round % 3];
             let texts: Vec<String> = (0..next(40))
@@ -1802,13 +1802,7 @@ mod tests {
             "1,000",
         ];
         let gaps = [" ", " ", " ", "-", ", ", ". ", "\n\n"];
-        let mut x = 0x0DDB_1A5E_5BAD_5EEDu64;
-        let mut next = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0x0DDB_1A5E_5BAD_5EEDu64);
         let codebook = overlapping_codebook();
         let mut cache = StemCache::default();
         let sizes = |c: &DocCounts| {
@@ -2163,13 +2157,7 @@ mod tests {
             "peace peace peace peace",
         ];
         let gaps = [" ", " ", " ", " ", " ", "-", "-", ", ", "\n", ". "];
-        let mut x = 0x9E3779B97F4A7C15u64;
-        let mut next = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = xorshift(0x9E3779B97F4A7C15u64);
         let codebook = overlapping_codebook();
         for case in 0..300 {
             let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
