@@ -441,9 +441,7 @@ fn analyze_writes_metadata_columns() {
 
 #[test]
 fn tfidf_on_austen_matches_tidytext() {
-    let Some(austen) = corpus("austen") else {
-        return;
-    };
+    let austen = corpus("austen");
     let dir = tempdir();
     // Tokens as tidytext's unnest_tokens keeps them: no stopwords, no stems,
     // possessives and numbers kept, hyphenated words split.
@@ -550,7 +548,7 @@ fn tfidf_on_austen_matches_tidytext() {
 
 #[test]
 fn russia_against_usa_over_ten_years() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     themata(dir.path())
         .arg("compare")
@@ -588,7 +586,7 @@ fn russia_against_usa_over_ten_years() {
 
 /// The UN General Debate corpus; the tests that use it fail without it.
 fn ungdc() -> std::path::PathBuf {
-    corpus("ungdc").expect("../shared/corpora/ungdc is needed by this test")
+    corpus("ungdc")
 }
 
 #[test]

@@ -19,7 +19,7 @@ const COUNTS: &str = "documents,themes_by_document,term_forms,ngram_forms";
 
 /// The three year folders of ../shared/corpora/ungdc used here.
 fn years() -> Vec<PathBuf> {
-    let ungdc = corpus("ungdc").unwrap();
+    let ungdc = corpus("ungdc");
     ["2022", "2023", "2024"]
         .iter()
         .map(|y| ungdc.join(y))
@@ -157,7 +157,7 @@ fn from_counts_equals_texts_with_other_analysis_flags() {
     // The analysis flags go to analyze and to compare on the texts only.
     let dir = tempdir();
     let work = dir.path();
-    let year = corpus("ungdc").unwrap().join("2022");
+    let year = corpus("ungdc").join("2022");
     let flags = [
         "--hyphens",
         "both",
@@ -326,7 +326,7 @@ fn from_names_the_file_and_line_of_a_bad_count() {
 fn from_refuses_one_shard_of_several() {
     let dir = tempdir();
     let work = dir.path();
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     for (shard, out) in [("2/3", "part"), ("1/1", "whole")] {
         themata(work)
             .arg("analyze")

@@ -252,9 +252,7 @@ fn default_run_matches_the_reviewed_golden_tables() {
 
 #[test]
 fn austen_token_totals_match_icu_word_breaks() {
-    let Some(austen) = corpus("austen") else {
-        return;
-    };
+    let austen = corpus("austen");
     let dir = tempdir();
     themata(&root())
         .args([
@@ -376,7 +374,7 @@ fn stems_agree_with_official_snowball_on_every_austen_word() {
 
 #[test]
 fn un_corpus_analyzes_and_section_counts_add_up() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     themata(&root())
         .args(["analyze", "--quiet", "--tables", "documents,sections", "-o"])

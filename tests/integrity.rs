@@ -509,7 +509,7 @@ fn staging_folder_of_a_killed_run_is_removed_by_the_next_run() {
 
 #[test]
 fn out_of_memory_exits_2_with_one_line_and_keeps_the_previous_output() {
-    let corpus: PathBuf = corpus("ungdc").expect("the shared corpora are present");
+    let corpus: PathBuf = corpus("ungdc");
     let dir = tempdir();
     inputs(dir.path());
     ok(&run(dir.path(), &["analyze", "in", "-o", "out", "-q"]));

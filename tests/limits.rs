@@ -432,7 +432,7 @@ fn salutations_and_numbers_are_not_titles() {
 /// 3 "Mr. President", 2 "Mr President", 1 "1", …), these 7 remain.
 #[test]
 fn un_corpus_titles() {
-    let un = corpus("ungdc").expect("the shared UN corpus is needed");
+    let un = corpus("ungdc");
     let dir = tempdir();
     let out = themata(&root())
         .arg("analyze")

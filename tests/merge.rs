@@ -100,7 +100,7 @@ fn shard_and_merge(dir: &Path, input: &Path, n: u32, options: &[&str], format: &
 /// draws no chart, and neither does the merge).
 #[test]
 fn shards_of_the_un_corpus_merge_into_one_run() {
-    let un = corpus("ungdc").expect("corpus");
+    let un = corpus("ungdc");
     let dir = tempdir();
     let one = analyze(dir.path(), &un, "one", &[]);
     for n in [1, 2, 3, 7] {
@@ -113,7 +113,7 @@ fn shards_of_the_un_corpus_merge_into_one_run() {
 /// and Parquet beside CSV: 3 shards merge into one run.
 #[test]
 fn shards_with_trigrams_hyphens_both_kwic_and_parquet_merge_into_one_run() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let options = [
         "--ngrams",
@@ -138,7 +138,7 @@ fn shards_with_trigrams_hyphens_both_kwic_and_parquet_merge_into_one_run() {
 /// The texts are the first 400 bytes of six 2022 speeches.
 #[test]
 fn typed_metadata_of_a_table_corpus_survives_the_merge() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let mut names: Vec<PathBuf> = std::fs::read_dir(&speeches)
         .expect("read_dir")
@@ -180,7 +180,7 @@ fn typed_metadata_of_a_table_corpus_survives_the_merge() {
 /// the interchange tables are asked for, so the merge keeps them.
 #[test]
 fn a_small_corpus_with_charts_skips_and_shared_stems_merges_into_one_run() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let small = dir.path().join("small");
     for sub in ["a", "b"] {
@@ -245,7 +245,7 @@ fn assert_refused(dir: &Path, args: &[&Path], expected: &str) {
 /// that is one of the shards.
 #[test]
 fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let d = dir.path();
     let quick = ["--charts", "none", "--tables", "documents"];
@@ -347,7 +347,7 @@ fn merge_refuses_mismatched_overlapping_missing_and_foreign_folders() {
 /// (the manifest's `compare.from`, the folder read, aside).
 #[test]
 fn compare_from_a_merged_folder_equals_compare_from_one_run() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let d = dir.path();
     let options = [
@@ -393,7 +393,7 @@ fn compare_from_a_merged_folder_equals_compare_from_one_run() {
 /// Two shards (1/2, 2/2) of the 2022 speeches with the default tables
 /// and no charts, in DIR/s1 and DIR/s2.
 fn two_shards(d: &Path) -> (PathBuf, PathBuf) {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let shard = |k: &str| {
         let name = format!("s{}", &k[..1]);
         analyze(d, &speeches, &name, &["--charts", "none", "--shard", k])
@@ -563,7 +563,7 @@ fn merge_refuses_a_manifest_with_an_impossible_shard() {
 fn merge_refuses_shards_of_other_inputs() {
     let dir = tempdir();
     let d = dir.path();
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let shipped = crate::util::root().join("data/ungdc-2022");
     let s1 = analyze(d, &speeches, "s1", &["--charts", "none", "--shard", "1/2"]);
     let s2 = analyze(d, &shipped, "s2", &["--charts", "none", "--shard", "2/2"]);

@@ -215,7 +215,7 @@ fn statement_tables_in_parquet_equal_the_csv() {
 
 #[test]
 fn un_2022_tables_in_parquet_equal_the_csv() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     themata(dir.path())
         .arg("analyze")
@@ -238,7 +238,7 @@ fn un_2022_tables_in_parquet_equal_the_csv() {
 
 #[test]
 fn compare_by_year_tables_in_parquet_equal_the_csv() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     themata(dir.path())
         .arg("compare")
@@ -411,7 +411,7 @@ fn pyarrow_python() -> Option<PathBuf> {
 
 #[test]
 fn pyarrow_reads_the_same_rows_and_values_as_the_csv() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let Some(python) = pyarrow_python() else {
         return;
     };

@@ -34,7 +34,7 @@ fn sample_speeches(ungdc: &Path, dest: &Path, step: usize) -> usize {
 
 #[test]
 fn two_workers_write_the_same_bytes_as_one() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     let input = dir.path().join("speeches");
     // ~100 speeches: more than one chunk of 64 documents, so the merge
@@ -67,7 +67,7 @@ fn two_workers_write_the_same_bytes_as_one() {
 /// table, byte for byte (about 50 UN speeches, trigrams, KWIC).
 #[test]
 fn tables_asked_alone_equal_the_full_run() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     let n = sample_speeches(&ungdc, &dir.path().join("speeches"), 40);
     assert!(n > 40, "{n} speeches");

@@ -115,7 +115,7 @@ fn group(table: &Table, key: &[&str], form: &str) -> Forms {
 /// ngrams_by_document (its `ngram` is the most frequent sequence).
 #[test]
 fn interchange_tables_agree_with_the_document_tables() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     themata(&root())
         .arg("analyze")
@@ -174,7 +174,7 @@ fn manifest(dir: &std::path::Path) -> serde_json::Value {
 /// keys and the interchange tables, and keeps the user's `tables`.
 #[test]
 fn shards_partition_the_corpus() {
-    let speeches = corpus("ungdc").expect("corpus").join("2022");
+    let speeches = corpus("ungdc").join("2022");
     let dir = tempdir();
     let run = |out: &str, extra: &[&str]| {
         themata(dir.path())

@@ -120,7 +120,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// README names, `command` is `merge` and `shards` is added); returns
 /// spark-submit's stderr (None when THEMATA_SKIP_SPARK=1).
 fn spark_equals_one_run(master: &str, fail: &str, flags: &[&str]) -> Option<String> {
-    let ungdc = corpus("ungdc").unwrap();
+    let ungdc = corpus("ungdc");
     let venv = spark_venv()?;
     let corpora = ungdc.parent().unwrap();
     let dir = tempdir();

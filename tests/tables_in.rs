@@ -13,7 +13,7 @@ use crate::util::{corpus, tempdir, themata, Table};
 /// text), doc_id = file stem COUNTRY_SESSION_YEAR, in file-name order (the
 /// order a folder walk reads them).
 fn un(year: &str) -> Vec<[String; 4]> {
-    let dir = corpus("ungdc").expect("ungdc").join(year);
+    let dir = corpus("ungdc").join(year);
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -132,7 +132,7 @@ fn tables_count_as_the_files_do() {
     assert_eq!(rows.len(), 193, "the 2022 session has 193 speeches");
     let dir = tempdir();
     let d = dir.path();
-    let folder = corpus("ungdc").unwrap().join("2022");
+    let folder = corpus("ungdc").join("2022");
     let reference = run(
         d,
         "folder",
@@ -192,7 +192,7 @@ fn compare_by_table_columns() {
     let dir = tempdir();
     let d = dir.path();
     write_csv(&d.join("un.csv"), &rows, b',');
-    let ungdc = corpus("ungdc").unwrap();
+    let ungdc = corpus("ungdc");
     let folders = [ungdc.join("2021"), ungdc.join("2022")];
     let [f21, f22] = folders.each_ref().map(|f| f.to_str().unwrap());
     for by in ["year", "country"] {
@@ -455,7 +455,7 @@ fn parquet_dictionary_text_is_text() {
     let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
-    let folder = corpus("ungdc").unwrap().join("2022");
+    let folder = corpus("ungdc").join("2022");
     let files = run(d, "files", &["analyze", folder.to_str().unwrap()]);
     let table = run(d, "table", &["analyze", "cat.parquet"]);
     let terms = |out: &Path| std::fs::read(out.join("terms_by_document.csv")).unwrap();

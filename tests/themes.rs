@@ -241,7 +241,7 @@ fn themes_list_and_check_the_default_codebook() {
 
 #[test]
 fn default_codebook_runs_over_the_un_corpus() {
-    let Some(ungdc) = corpus("ungdc") else { return };
+    let ungdc = corpus("ungdc");
     let dir = tempdir();
     themata(&root())
         .args(["analyze", "--quiet", "--tables", "themes_by_document", "-o"])

@@ -16,14 +16,14 @@ pub fn root() -> PathBuf {
 
 /// `../shared/corpora/<name>`. CI always has the shared corpora, so a
 /// missing corpus fails the calling test (it never passes by skipping).
-pub fn corpus(name: &str) -> Option<PathBuf> {
+pub fn corpus(name: &str) -> PathBuf {
     let path = root().join("..").join("shared").join("corpora").join(name);
     assert!(
         path.is_dir(),
         "{} not found: this test needs the shared corpora (../shared beside the repository)",
         path.display()
     );
-    Some(path)
+    path
 }
 
 /// The `themata` binary, run from `dir`.
