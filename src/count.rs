@@ -1591,6 +1591,17 @@ fn push_matched_text(source: &str, out: &mut String) {
 mod tests {
     use super::*;
 
+    /// The default analyzer with `hyphens`, and `codebook`'s matcher.
+    fn analyzer_and_matcher(hyphens: Hyphens, codebook: &Codebook) -> (Analyzer, Matcher) {
+        let options = AnalyzerOptions {
+            hyphens,
+            ..AnalyzerOptions::default()
+        };
+        let analyzer = Analyzer::new(&options).unwrap();
+        let matcher = Matcher::new(codebook, &analyzer).unwrap();
+        (analyzer, matcher)
+    }
+
     /// A small deterministic generator for the random tests (xorshift64):
     /// `next(m)` is in 0..m.
     fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
@@ -1827,12 +1838,7 @@ mod tests {
         };
         for case in 0..150 {
             let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
-            let analyzer = Analyzer::new(&AnalyzerOptions {
-                hyphens,
-                ..AnalyzerOptions::default()
-            })
-            .unwrap();
-            let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+            let (analyzer, matcher) = analyzer_and_matcher(hyphens, &codebook);
             let mut text = String::new();
             for _ in 0..50 + next(300) {
                 text.push_str(words[next(words.len() as u64) as usize]);
@@ -1975,12 +1981,7 @@ mod tests {
         ];
         let mut shared = StemCache::default();
         for hyphens in [Hyphens::Join, Hyphens::Both, Hyphens::Split] {
-            let analyzer = Analyzer::new(&AnalyzerOptions {
-                hyphens,
-                ..AnalyzerOptions::default()
-            })
-            .unwrap();
-            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            let (analyzer, matcher) = analyzer_and_matcher(hyphens, &Codebook::default_codebook());
             for text in texts {
                 let mode = section::Mode::Auto;
                 let warm = count_document(text, &mode, &analyzer, &matcher, 3, &mut shared);
@@ -2007,12 +2008,7 @@ mod tests {
             (Hyphens::Both, 16, 17),
             (Hyphens::Both, 17, 17),
         ] {
-            let analyzer = Analyzer::new(&AnalyzerOptions {
-                hyphens,
-                ..AnalyzerOptions::default()
-            })
-            .unwrap();
-            let matcher = Matcher::new(&Codebook::default_codebook(), &analyzer).unwrap();
+            let (analyzer, matcher) = analyzer_and_matcher(hyphens, &Codebook::default_codebook());
             let mut cache = StemCache::default();
             let text = chain(parts);
             let c = count_document(
@@ -2161,12 +2157,7 @@ mod tests {
         let codebook = overlapping_codebook();
         for case in 0..300 {
             let hyphens = [Hyphens::Join, Hyphens::Both, Hyphens::Split][case % 3];
-            let analyzer = Analyzer::new(&AnalyzerOptions {
-                hyphens,
-                ..AnalyzerOptions::default()
-            })
-            .unwrap();
-            let matcher = Matcher::new(&codebook, &analyzer).unwrap();
+            let (analyzer, matcher) = analyzer_and_matcher(hyphens, &codebook);
             let mut text = String::new();
             for _ in 0..100 + next(400) {
                 if next(3) == 0 {

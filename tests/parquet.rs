@@ -236,11 +236,10 @@ fn un_2022_tables_in_parquet_equal_the_csv() {
     assert_eq!(matrix.header.len(), 3 + 193);
 }
 
-#[test]
-fn compare_by_year_tables_in_parquet_equal_the_csv() {
-    let ungdc = corpus("ungdc");
-    let dir = tempdir();
-    themata(dir.path())
+/// `compare` of the 2021 and 2022 speeches `--by year`, CSV and Parquet,
+/// into DIR/OUT.
+fn compare_by_year_2021_2022(dir: &Path, ungdc: &Path, out: &str) {
+    themata(dir)
         .arg("compare")
         .arg(ungdc.join("202[12]/*.txt"))
         .args([
@@ -249,9 +248,16 @@ fn compare_by_year_tables_in_parquet_equal_the_csv() {
             "--by",
             "year",
         ])
-        .args(["-q", "--format", "both", "-o", "out"])
+        .args(["-q", "--format", "both", "-o", out])
         .assert()
         .success();
+}
+
+#[test]
+fn compare_by_year_tables_in_parquet_equal_the_csv() {
+    let ungdc = corpus("ungdc");
+    let dir = tempdir();
+    compare_by_year_2021_2022(dir.path(), &ungdc, "out");
     let out = dir.path().join("out");
     let tables = assert_same_as_csv(&out);
     assert_eq!(
@@ -423,18 +429,7 @@ fn pyarrow_reads_the_same_rows_and_values_as_the_csv() {
         .args(["--meta-pattern", "{country}_{session}_{year}"])
         .assert()
         .success();
-    themata(dir.path())
-        .arg("compare")
-        .arg(ungdc.join("202[12]/*.txt"))
-        .args([
-            "--meta-pattern",
-            "{country}_{session}_{year}",
-            "--by",
-            "year",
-        ])
-        .args(["-q", "--format", "both", "-o", "cmp"])
-        .assert()
-        .success();
+    compare_by_year_2021_2022(dir.path(), &ungdc, "cmp");
     for (out, tables) in [("out", 10), ("cmp", 4)] {
         let run = Command::new(&python)
             .arg(root().join("tools/parquet_check.py"))
