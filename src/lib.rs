@@ -14,9 +14,10 @@
 //! counts only; `collect` (the compare command) builds them from the texts
 //! through the pipeline, or reads them from an analyze output folder.
 
-// Foundations every stage may use: errors, progress, the table catalogue
-// and cells (no file format).
+// Foundations every stage may use: errors, the ordered parallel map and
+// thread pools, progress, the table catalogue and cells (no file format).
 pub mod error;
+pub mod parallel;
 pub mod progress;
 pub mod table;
 

@@ -3,9 +3,9 @@
 //! `analyze`: create the output (staging) folder → discover inputs → workers
 //! take documents one at a time: load, decode, count (and KWIC), render the
 //! document's CSV rows → a writer thread appends each document's rows and
-//! per-document charts in input order ([`InOrder`]) → after the last
+//! per-document charts in input order ([`crate::parallel::in_order`]) → after the last
 //! document, the corpus-level tables, charts, the manifest and the workbook
-//! → rename everything into place. Workers run at most [`WINDOW`] documents
+//! → rename everything into place. Workers run at most [`crate::parallel::WINDOW`] documents
 //! per worker ahead of the writer, so memory holds at most that many
 //! documents' rows plus the corpus-level aggregates (the term matrix), not
 //! every row.
@@ -28,10 +28,6 @@ use crate::write::{
     put, CsvRows, CsvSink, Output, Spool,
 };
 
-/// How far (in documents, per worker) the workers may run ahead of the
-/// writer: when the disk holds the writer back, at most this many
-/// documents' rows wait in memory.
-const WINDOW: usize = 8;
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
 /// ever held), so it is capped at a few megabytes.
@@ -143,10 +139,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     if let Some(note) = note {
         say(note);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let pool = crate::parallel::pool(threads)?;
 
     let write_matrix = cfg.wants("term_matrix")
         && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
@@ -172,101 +165,69 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-    let order = InOrder::new(discovery.sources.len(), WINDOW * pool.current_num_threads());
     // With --shard: (place in `skipped`, order key) of each file skipped
     // while loading.
     let mut skipped_orders: Vec<(usize, input::Order)> = Vec::new();
-    let written: Result<()> = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| -> Result<()> {
-            // Stops the workers when the writer stops, on an error too.
-            let _stop = StopOnDrop(&order);
-            let mut sources = discovery.sources.iter();
-            loop {
-                let outcomes = order.take();
-                if outcomes.is_empty() {
-                    break;
+    let work = |i: usize| {
+        let outcome = match load_and_count(cfg, &discovery.sources[i]) {
+            Ok((mut doc, mut counts)) => {
+                let kwic = std::mem::take(&mut counts.kwic);
+                let rows = render_document(cfg, &table_names, &doc, &counts, &kwic, &buffers);
+                doc.text = String::new();
+                if !writer_needs_terms {
+                    counts.drop_terms();
                 }
-                for outcome in outcomes {
-                    let key = sources.next().and_then(|s| s.order.as_deref());
-                    match outcome {
-                        Outcome::Skipped(s) => {
-                            skip(cfg, s, &say, &mut skipped)?;
-                            if let Some(key) = key {
-                                skipped_orders.push((skipped.len() - 1, key.clone()));
-                            }
-                        }
-                        Outcome::Done(boxed) => {
-                            let (doc, counts, mut rows) = *boxed;
-                            if let Some(w) = &doc.warning {
-                                say(format!("warning: {}: {w}", doc.source));
-                            }
-                            let spent = sinks.append(&mut rows)?;
-                            for (path, svg) in
-                                charts.document(&doc.doc_id, &counts, cfg.matcher.keys())
-                            {
-                                out.file(&path, svg.as_bytes())?;
-                                summary.charts += 1;
-                            }
-                            if let Ok(mut pool) = buffers.lock() {
-                                let room = POOL_BUFFERS.saturating_sub(pool.len());
-                                pool.extend(
-                                    spent
-                                        .into_iter()
-                                        .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
-                                        .take(room),
-                                );
-                            }
-                            if write_matrix {
-                                matrix.add(inputs.len() as u32, &counts);
-                                inputs.doc_ids.push(doc.doc_id.clone());
-                            }
-                            summary.documents += 1;
-                            summary.sections += counts.sections.len() as u64;
-                            summary.tokens += counts.n_tokens;
-                            summary.terms += counts.n_terms;
-                            inputs.push(&doc, key)?;
-                        }
-                    }
-                }
+                Outcome::Done(Box::new((doc, counts, rows)))
             }
-            Ok(())
-        });
-        let work = || {
-            while let Some(i) = order.claim() {
-                let source = &discovery.sources[i];
-                let outcome = match load_and_count(cfg, source) {
-                    Ok((mut doc, mut counts)) => {
-                        let kwic = std::mem::take(&mut counts.kwic);
-                        let rows =
-                            render_document(cfg, &table_names, &doc, &counts, &kwic, &buffers);
-                        doc.text = String::new();
-                        if !writer_needs_terms {
-                            counts.drop_terms();
-                        }
-                        Outcome::Done(Box::new((doc, counts, rows)))
-                    }
-                    Err(skipped) => Outcome::Skipped(skipped),
-                };
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                order.put(i, outcome);
-            }
+            Err(skipped) => Outcome::Skipped(skipped),
         };
-        {
-            // Also when a worker panics: the writer must not wait for it.
-            let _stop = StopOnDrop(&order);
-            pool.scope(|s| {
-                for _ in 0..pool.current_num_threads() {
-                    s.spawn(|_| work());
-                }
-            });
+        if let Some(bar) = &bar {
+            bar.inc(1);
         }
-        writer
-            .join()
-            .unwrap_or_else(|_| Err(Error::Usage("the writer thread panicked".into())))
-    });
-    written?;
+        outcome
+    };
+    let mut sources = discovery.sources.iter();
+    crate::parallel::in_order(&pool, discovery.sources.len(), work, |outcome| {
+        let key = sources.next().and_then(|s| s.order.as_deref());
+        match outcome {
+            Outcome::Skipped(s) => {
+                skip(cfg, s, &say, &mut skipped)?;
+                if let Some(key) = key {
+                    skipped_orders.push((skipped.len() - 1, key.clone()));
+                }
+            }
+            Outcome::Done(boxed) => {
+                let (doc, counts, mut rows) = *boxed;
+                if let Some(w) = &doc.warning {
+                    say(format!("warning: {}: {w}", doc.source));
+                }
+                let spent = sinks.append(&mut rows)?;
+                for (path, svg) in charts.document(&doc.doc_id, &counts, cfg.matcher.keys()) {
+                    out.file(&path, svg.as_bytes())?;
+                    summary.charts += 1;
+                }
+                if let Ok(mut pool) = buffers.lock() {
+                    let room = POOL_BUFFERS.saturating_sub(pool.len());
+                    pool.extend(
+                        spent
+                            .into_iter()
+                            .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
+                            .take(room),
+                    );
+                }
+                if write_matrix {
+                    matrix.add(inputs.len() as u32, &counts);
+                    inputs.doc_ids.push(doc.doc_id.clone());
+                }
+                summary.documents += 1;
+                summary.sections += counts.sections.len() as u64;
+                summary.tokens += counts.n_tokens;
+                summary.terms += counts.n_terms;
+                inputs.push(&doc, key)?;
+            }
+        }
+        Ok(())
+    })?;
     if summary.documents == 0 && cfg.shard.is_none() {
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
@@ -352,151 +313,6 @@ fn skipped_entries(skipped: &[Skipped], orders: &[(usize, input::Order)]) -> ser
         entry
     });
     serde_json::Value::Array(entries.collect())
-}
-
-/// Results made in any order by several workers, handed to one consumer in
-/// input order. A worker claims the next input only while it is fewer than
-/// `window` inputs ahead of the consumer, so at most `window` results wait
-/// in memory, and no worker waits for the others (as it would at the end of
-/// a fixed chunk).
-struct InOrder<T> {
-    state: std::sync::Mutex<InOrderState<T>>,
-    /// The consumer waits here for the next result.
-    ready: std::sync::Condvar,
-    /// Workers wait here for room in the window.
-    room: std::sync::Condvar,
-    window: usize,
-}
-
-struct InOrderState<T> {
-    total: usize,
-    /// The next input to claim.
-    claimed: usize,
-    /// Results of inputs `taken..`, by position; `None`: not done yet.
-    done: std::collections::VecDeque<Option<T>>,
-    taken: usize,
-    stopped: bool,
-    /// Who waits: waking a thread costs a system call (and, on a virtual
-    /// machine, an interrupt), so nobody is woken in vain.
-    consumer_waits: bool,
-    workers_waiting: usize,
-}
-
-impl<T> InOrder<T> {
-    /// Results the consumer is woken for at once.
-    const BATCH: usize = 4;
-
-    fn new(total: usize, window: usize) -> Self {
-        InOrder {
-            state: std::sync::Mutex::new(InOrderState {
-                total,
-                claimed: 0,
-                done: std::collections::VecDeque::new(),
-                taken: 0,
-                stopped: false,
-                consumer_waits: false,
-                workers_waiting: 0,
-            }),
-            ready: std::sync::Condvar::new(),
-            room: std::sync::Condvar::new(),
-            window: window.max(1),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, InOrderState<T>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The next input to work on, once the window has room; `None` when
-    /// every input is claimed or the consumer stopped.
-    fn claim(&self) -> Option<usize> {
-        let mut state = self.lock();
-        loop {
-            if state.stopped || state.claimed >= state.total {
-                return None;
-            }
-            if state.claimed < state.taken + self.window {
-                state.claimed += 1;
-                return Some(state.claimed - 1);
-            }
-            // The window is full: the consumer must not sleep on results
-            // that are ready.
-            if state.consumer_waits && matches!(state.done.front(), Some(Some(_))) {
-                self.ready.notify_one();
-            }
-            state.workers_waiting += 1;
-            state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
-            state.workers_waiting -= 1;
-        }
-    }
-
-    /// The result of input `i` (claimed, not yet put).
-    fn put(&self, i: usize, value: T) {
-        let mut state = self.lock();
-        let k = i - state.taken;
-        if state.done.len() <= k {
-            state.done.resize_with(k + 1, || None);
-        }
-        state.done[k] = Some(value);
-        // The consumer is woken for a batch of results, or for the last ones.
-        if state.consumer_waits
-            && (state.claimed >= state.total
-                || state.done.iter().take(Self::BATCH).all(Option::is_some)
-                    && state.done.len() >= Self::BATCH)
-        {
-            self.ready.notify_one();
-        }
-    }
-
-    /// The next results in input order (waiting for the next one); empty
-    /// when all were taken or the run stopped.
-    fn take(&self) -> Vec<T> {
-        let mut state = self.lock();
-        loop {
-            let mut out = Vec::new();
-            while let Some(Some(_)) = state.done.front() {
-                if let Some(Some(value)) = state.done.pop_front() {
-                    out.push(value);
-                }
-            }
-            if !out.is_empty() {
-                state.taken += out.len();
-                if state.workers_waiting > 0 {
-                    self.room.notify_all();
-                }
-                return out;
-            }
-            if state.stopped || state.taken >= state.total {
-                return out;
-            }
-            state.consumer_waits = true;
-            state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
-            state.consumer_waits = false;
-        }
-    }
-
-    fn stop(&self) {
-        self.lock().stopped = true;
-        self.ready.notify_all();
-        self.room.notify_all();
-    }
-
-    /// Whether [`InOrder::claim`] would hand out an input now rather than
-    /// wait for the consumer (for tests: no timing needed).
-    #[cfg(test)]
-    fn has_room(&self) -> bool {
-        let state = self.lock();
-        state.claimed < state.taken + self.window
-    }
-}
-
-/// Calls [`InOrder::stop`] when dropped.
-struct StopOnDrop<'a, T>(&'a InOrder<T>);
-
-impl<T> Drop for StopOnDrop<'_, T> {
-    fn drop(&mut self) {
-        self.0.stop();
-    }
 }
 
 /// The `inputs` array of the manifest, rendered one document at a time
@@ -1064,83 +880,4 @@ fn shard_entry(
         "codebook_sha256": crate::input::sha256_hex(codebook.to_toml().as_bytes()),
         "meta_kinds": meta.iter().map(|(f, k)| [f.as_str(), k.name()]).collect::<Vec<_>>(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Results put in any order by several workers come out in input
-    /// order, each once.
-    #[test]
-    fn in_order_hands_results_in_input_order() {
-        for (total, window, workers) in [(0, 4, 2), (1, 1, 3), (100, 1, 2), (1000, 7, 4)] {
-            let order = InOrder::new(total, window);
-            let got = std::thread::scope(|s| {
-                for w in 0..workers {
-                    let order = &order;
-                    s.spawn(move || {
-                        while let Some(i) = order.claim() {
-                            if (i + w) % 3 == 0 {
-                                std::thread::yield_now();
-                            }
-                            order.put(i, i);
-                        }
-                    });
-                }
-                let mut got = Vec::new();
-                loop {
-                    let batch = order.take();
-                    if batch.is_empty() {
-                        break;
-                    }
-                    got.extend(batch);
-                }
-                got
-            });
-            assert_eq!(got, (0..total).collect::<Vec<_>>());
-        }
-    }
-
-    /// A worker cannot claim an input `window` or more ahead of the next one
-    /// the consumer takes; it goes on once the consumer has taken it.
-    #[test]
-    fn in_order_holds_workers_within_the_window() {
-        let order: InOrder<usize> = InOrder::new(10, 3);
-        assert_eq!(
-            (order.claim(), order.claim(), order.claim()),
-            (Some(0), Some(1), Some(2))
-        );
-        assert!(!order.has_room(), "a claim past the window would not wait");
-        order.put(1, 1);
-        assert!(!order.has_room(), "input 0 is not taken yet");
-        order.put(0, 0);
-        assert_eq!(order.take(), vec![0, 1]);
-        assert!(order.has_room());
-        assert_eq!(order.claim(), Some(3));
-        assert_eq!(order.claim(), Some(4));
-        assert!(!order.has_room());
-    }
-
-    /// A consumer that stops releases the workers waiting for room, and a
-    /// stop releases a consumer waiting for a result that will never come.
-    #[test]
-    fn in_order_stop_releases_everyone() {
-        let order: InOrder<usize> = InOrder::new(10, 2);
-        assert_eq!((order.claim(), order.claim()), (Some(0), Some(1)));
-        std::thread::scope(|s| {
-            let waiting = s.spawn(|| order.claim());
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            order.stop();
-            assert_eq!(waiting.join().ok(), Some(None));
-        });
-        assert!(order.take().is_empty());
-        let order: InOrder<usize> = InOrder::new(3, 3);
-        std::thread::scope(|s| {
-            let consumer = s.spawn(|| order.take());
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            order.stop();
-            assert_eq!(consumer.join().ok(), Some(Vec::new()));
-        });
-    }
 }

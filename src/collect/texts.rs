@@ -71,46 +71,21 @@ pub fn corpus(cfg: &AnalyzeConfig, unit: Unit) -> Result<Corpus> {
 }
 
 /// Loads and counts `sources` on `threads` workers, handing each outcome to
-/// `add` in input order: the workers count the next chunk while this thread
-/// adds the previous one.
+/// `add` in input order ([`crate::parallel::in_order`]); the texts are
+/// dropped on the workers.
 fn count_all(
     cfg: &AnalyzeConfig,
     threads: usize,
     sources: &[input::Source],
-    mut add: impl FnMut(Loaded) -> Result<()>,
+    add: impl FnMut(Loaded) -> Result<()> + Send,
 ) -> Result<()> {
-    use rayon::prelude::*;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Loaded>>(1);
-    let pool = &pool;
-    std::thread::scope(|scope| -> Result<()> {
-        scope.spawn(move || {
-            for chunk in sources.chunks(256) {
-                let loaded: Vec<Loaded> = pool.install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|source| {
-                            let (mut doc, counts) = crate::pipeline::load_and_count(cfg, source)?;
-                            doc.text = String::new();
-                            Ok((doc, counts))
-                        })
-                        .collect()
-                });
-                if send.send(loaded).is_err() {
-                    break; // the corpus stopped with an error
-                }
-            }
-        });
-        for loaded in receive {
-            for outcome in loaded {
-                add(outcome)?;
-            }
-        }
-        Ok(())
-    })
+    let pool = crate::parallel::pool(threads)?;
+    let load = |i: usize| -> Loaded {
+        let (mut doc, counts) = crate::pipeline::load_and_count(cfg, &sources[i])?;
+        doc.text = String::new();
+        Ok((doc, counts))
+    };
+    crate::parallel::in_order(&pool, sources.len(), load, add)
 }
 
 /// The documents counted so far, and the key vocabulary.

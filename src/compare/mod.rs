@@ -128,8 +128,9 @@ pub struct Report {
 pub fn run(out: &mut Output, s: &Settings, corpus: &Corpus) -> Result<Report> {
     let plan = Plan::new(s, corpus)?;
     let keyness_rows = tables::keyness(out, s, corpus, &plan)?;
-    tables::tfidf(out, corpus, s.jobs)?;
-    let similarity = tables::similarity(out, corpus, &plan)?;
+    let pool = crate::parallel::pool(s.jobs)?;
+    tables::tfidf(out, corpus, &pool)?;
+    let similarity = tables::similarity(out, corpus, &plan, &pool)?;
     tables::themes(out, corpus, &plan)?;
     // Charts before the manifest, which lists every file.
     let chart_notes = charts::write(out, s, corpus, &plan)?;

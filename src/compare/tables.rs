@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::plan::Plan;
 use super::score::{group_bag, score, Keep};
 use super::{similarity, tfidf, Corpus, Doc, Settings};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::table::{per_1000, Cell};
 use crate::write::{CsvRows, Output};
 
@@ -67,9 +67,10 @@ pub fn keyness(out: &mut Output, args: &Settings, corpus: &Corpus, plan: &Plan) 
 }
 
 /// tf-idf of every term in every document (documents in input order; within
-/// one, tf_idf descending, then stem). The rows of a chunk of documents are
-/// rendered on `jobs` threads and appended in input order.
-pub fn tfidf(out: &mut Output, corpus: &Corpus, jobs: usize) -> Result<()> {
+/// one, tf_idf descending, then stem). The rows of each document are
+/// rendered on the threads of `pool` and appended in input order
+/// ([`crate::parallel::in_order`]).
+pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Result<()> {
     let mut df = vec![0u64; corpus.keys.len()];
     for d in &corpus.docs {
         for &(k, _) in &d.bag {
@@ -106,16 +107,13 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, jobs: usize) -> Result<()> {
         }
         csv.take()
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    for chunk in corpus.docs.chunks(64) {
-        let rendered: Vec<(Vec<u8>, u64)> = pool.install(|| chunk.par_iter().map(render).collect());
-        for (bytes, n) in rendered {
-            sink.append(&bytes, n)?;
-        }
-    }
+    let docs = &corpus.docs;
+    crate::parallel::in_order(
+        pool,
+        docs.len(),
+        |i| render(&docs[i]),
+        |(bytes, n)| sink.append(&bytes, n),
+    )?;
     out.finish(sink)
 }
 
@@ -123,8 +121,14 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, jobs: usize) -> Result<()> {
 const SIMILARITY_MAX_DOCS: usize = 1000;
 
 /// Cosine between every pair of groups (`--by`) or of the documents the
-/// comparisons use. Returns a note when the table was left empty.
-pub fn similarity(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<Option<String>> {
+/// comparisons use, the pairs on the threads of `pool`. Returns a note
+/// when the table was left empty.
+pub fn similarity(
+    out: &mut Output,
+    corpus: &Corpus,
+    plan: &Plan,
+    pool: &rayon::ThreadPool,
+) -> Result<Option<String>> {
     let mut sides: Vec<(String, Vec<(u32, u64)>)> = Vec::new();
     let mut note = None;
     let field = match plan.groups.first() {
@@ -155,20 +159,23 @@ pub fn similarity(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<Opti
             }
         }
     }
-    let mut rows: Vec<(usize, usize, f64)> = (0..sides.len())
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let sides = &sides;
-            (i + 1..sides.len()).map(move |j| {
-                let (a, b) = if sides[i].0 <= sides[j].0 {
-                    (i, j)
-                } else {
-                    (j, i)
-                };
-                (a, b, similarity::cosine(&sides[i].1, &sides[j].1))
+    let cosines = || -> Vec<(usize, usize, f64)> {
+        (0..sides.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let sides = &sides;
+                (i + 1..sides.len()).map(move |j| {
+                    let (a, b) = if sides[i].0 <= sides[j].0 {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    (a, b, similarity::cosine(&sides[i].1, &sides[j].1))
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let mut rows = pool.install(cosines);
     rows.sort_by(|x, y| {
         sides[x.0]
             .0

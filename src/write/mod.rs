@@ -132,10 +132,7 @@ impl Output {
             return Ok(());
         }
         let tables = self.staged_tables();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+        let pool = crate::parallel::pool(jobs)?;
         let rows: Vec<u64> = pool.install(|| {
             (tables.par_iter())
                 .map(|(table, csv)| {
