@@ -32,6 +32,7 @@ pub mod count;
 pub mod kwic;
 pub mod chart;
 pub mod write;
+pub mod manifest;
 
 // Compare works on counts only (no texts, flags or pipeline).
 pub mod compare;

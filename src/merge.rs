@@ -34,6 +34,7 @@ use crate::chart::{Collector, Names};
 use crate::cli::MergeArgs;
 use crate::error::{Error, Result};
 use crate::input::Order;
+use crate::manifest::Manifest;
 use crate::write::{Format, Output};
 
 /// The types of the metadata columns over every shard (a shard that saw
@@ -116,10 +117,7 @@ pub fn command(args: &MergeArgs) -> Result<()> {
         let jobs = std::thread::available_parallelism().map_or(1, usize::from);
         out.finish_formats(jobs)?;
     }
-    let manifest = run.manifest(&out, args.format)?;
-    let json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
-    out.file("manifest.json", format!("{json}\n").as_bytes())?;
+    run.manifest(&out, args.format).write(&mut out)?;
     let dir = out.commit()?;
     say(format!(
         "merged {} shard{} ({} document{}) in {:.2} s into {}/",
@@ -577,7 +575,7 @@ impl<'a> Run<'a> {
     /// no workbook), the documents in order, skipped and ignored files of
     /// every shard (discovery's once, then those skipped while loading, in
     /// document order), the tables and files written.
-    fn manifest(&self, out: &Output, format: Format) -> Result<Value> {
+    fn manifest(&self, out: &Output, format: Format) -> Manifest<Vec<Value>> {
         let first = &self.shards[0].manifest;
         let mut parameters = self.parameters.clone();
         parameters["format"] = serde_json::json!(format);
@@ -592,19 +590,15 @@ impl<'a> Run<'a> {
         }
         let mut skipped = self.union("skipped", |e| e.get("order").is_none());
         skipped.extend(self.loaded_skips.iter().map(|(_, e)| e.clone()));
-        Ok(serde_json::json!({
-            "tool": first["tool"],
-            "version": first["version"],
-            "command": "merge",
-            "shards": self.shards.len(),
-            "parameters": parameters,
-            "themes": first["themes"],
-            "inputs": inputs,
-            "skipped": skipped,
-            "ignored": self.union("ignored", |_| true),
-            "tables": out.row_counts().into_iter().map(|(n, r)| (n, Value::from(r))).collect::<serde_json::Map<_, _>>(),
-            "files": out.manifest_files(None),
-        }))
+        let mut manifest = Manifest::new("merge", parameters, inputs, out, None);
+        // The shards' tool and version (merge checks that they agree).
+        manifest.tool = first["tool"].as_str().unwrap_or_default().into();
+        manifest.version = first["version"].as_str().unwrap_or_default().into();
+        manifest.shards = Some(self.shards.len());
+        manifest.themes = Some(first["themes"].clone());
+        manifest.skipped = skipped;
+        manifest.ignored = Some(self.union("ignored", |_| true));
+        manifest
     }
 
     /// The entries of list `key` of every shard that `keep` takes, each

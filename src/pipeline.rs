@@ -21,11 +21,12 @@ use crate::count::{self, DocCounts, StemCache};
 use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
 use crate::kwic;
+use crate::manifest::{self, Manifest};
 use crate::progress::Progress;
 use crate::table::{columns, per_1000, share, Cell};
 use crate::write::{
     fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_bytes_cell, push_text_cell,
-    put, CsvRows, CsvSink, Output, Spool,
+    put, CsvRows, CsvSink, Output,
 };
 
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
@@ -145,9 +146,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
     let mut sinks = Sinks::open(&mut out, cfg)?;
     let mut matrix = Matrix::default();
-    // The manifest's inputs, rendered as each document is written (compact
-    // text instead of a JSON tree per document, so memory stays flat).
-    let mut inputs = ManifestInputs::new(&mut out)?;
+    // The manifest's inputs, spooled as each document is written.
+    let mut inputs = manifest::Inputs::new(out.dir())?;
+    // Document ids, kept only for the term matrix.
+    let mut matrix_ids: Vec<String> = Vec::new();
     let mut summary = Summary::default();
     // A shard draws per-document charts as the whole corpus would.
     let mut charts = crate::chart::Collector::new(cfg.charts, discovery.listed);
@@ -216,8 +218,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
                     );
                 }
                 if write_matrix {
-                    matrix.add(inputs.len() as u32, &counts);
-                    inputs.doc_ids.push(doc.doc_id.clone());
+                    matrix.add(matrix_ids.len() as u32, &counts);
+                    matrix_ids.push(doc.doc_id.clone());
                 }
                 summary.documents += 1;
                 summary.sections += counts.sections.len() as u64;
@@ -240,7 +242,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     progress.stage("analyze");
     sinks.finish(&mut out)?;
     if write_matrix {
-        let ids: Vec<&str> = inputs.doc_ids.iter().map(String::as_str).collect();
+        let ids: Vec<&str> = matrix_ids.iter().map(String::as_str).collect();
         matrix.write(&mut out, &ids)?;
     } else if cfg.wants("term_matrix") {
         say(format!(
@@ -262,25 +264,27 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         out.finish_formats(threads)?;
         progress.stage("parquet");
     }
-    let mut manifest = serde_json::json!({
-        "tool": "themata",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": "analyze",
-        "parameters": cfg.parameters,
-        "themes": cfg.codebook.themes.iter().map(|t| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()})).collect::<Vec<_>>(),
-        "inputs": [],
-        "skipped": skipped_entries(&skipped, &skipped_orders),
-        "ignored": discovery.ignored.iter().map(|s| serde_json::json!({"path": s.path, "reason": s.reason})).collect::<Vec<_>>(),
-        "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
-        "files": out.manifest_files(cfg.xlsx.as_deref()),
-    });
+    let mut manifest = Manifest::new(
+        "analyze",
+        cfg.parameters.clone(),
+        inputs.finish()?,
+        &out,
+        cfg.xlsx.as_deref(),
+    );
+    manifest.themes = Some(themes_entry(&cfg.codebook));
+    manifest.skipped = skipped_entries(&skipped, &skipped_orders);
+    manifest.ignored = Some(ignored_entries(&discovery.ignored));
     if let Some(shard) = cfg.shard {
         let (named, listed) = (cfg.tables_named, discovery.listed);
-        manifest["shard"] = shard_entry(shard, (named, listed), &cfg.inputs, &cfg.codebook, &kinds);
+        manifest.shard = Some(shard_entry(
+            shard,
+            (named, listed),
+            &cfg.inputs,
+            &cfg.codebook,
+            &kinds,
+        ));
     }
-    let json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
-    inputs.write_into(&json, &mut out)?;
+    manifest.write(&mut out)?;
     summary.output = out.dir().display().to_string();
     summary.tables = out.staged_tables().len();
     summary.format = cfg.format;
@@ -303,7 +307,10 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
 
 /// The manifest's `skipped`: path and reason, and under `--shard` the
 /// order key of each file skipped while loading (`orders`: by place).
-fn skipped_entries(skipped: &[Skipped], orders: &[(usize, input::Order)]) -> serde_json::Value {
+fn skipped_entries(
+    skipped: &[Skipped],
+    orders: &[(usize, input::Order)],
+) -> Vec<serde_json::Value> {
     let mut orders = orders.iter().peekable();
     let entries = skipped.iter().enumerate().map(|(i, s)| {
         let mut entry = serde_json::json!({"path": s.path, "reason": s.reason});
@@ -312,84 +319,19 @@ fn skipped_entries(skipped: &[Skipped], orders: &[(usize, input::Order)]) -> ser
         }
         entry
     });
-    serde_json::Value::Array(entries.collect())
+    entries.collect()
 }
 
-/// The `inputs` array of the manifest, rendered one document at a time
-/// exactly as `serde_json::to_string_pretty` renders it inside the manifest,
-/// into a scratch file in staging (memory stays flat however many documents).
-struct ManifestInputs {
-    spool: Spool,
-    n: usize,
-    /// Document ids (kept only for the term matrix).
-    doc_ids: Vec<String>,
-    /// One rendered object, reused.
-    text: String,
+/// The manifest's `ignored`: path and reason of each file passed over.
+fn ignored_entries(ignored: &[Skipped]) -> Vec<serde_json::Value> {
+    let entry = |s: &Skipped| serde_json::json!({"path": s.path, "reason": s.reason});
+    ignored.iter().map(entry).collect()
 }
 
-impl ManifestInputs {
-    fn new(out: &mut Output) -> Result<ManifestInputs> {
-        Ok(ManifestInputs {
-            spool: out.spool("manifest-inputs.json.part")?,
-            n: 0,
-            doc_ids: Vec::new(),
-            text: String::new(),
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.n
-    }
-
-    /// Adds a document, with its order key under `--shard`.
-    fn push(&mut self, doc: &Document, order: Option<&input::Order>) -> Result<()> {
-        let mut object = serde_json::json!({
-            "doc_id": doc.doc_id,
-            "source": doc.source,
-            "bytes": doc.bytes,
-            "sha256": doc.sha256,
-            "encoding": doc.encoding,
-            "warning": doc.warning,
-        });
-        if let Some(order) = order {
-            object["order"] = serde_json::json!(order);
-        }
-        let pretty = serde_json::to_string_pretty(&object).unwrap_or_default();
-        self.text.clear();
-        if self.n > 0 {
-            self.text.push_str(",\n");
-        }
-        for (i, line) in pretty.split('\n').enumerate() {
-            if i > 0 {
-                self.text.push('\n');
-            }
-            self.text.push_str("    ");
-            self.text.push_str(line);
-        }
-        self.n += 1;
-        self.spool.write(self.text.as_bytes())
-    }
-
-    /// Writes `manifest.json`: `manifest` (with a line end) with its
-    /// top-level `"inputs": []` filled in (the key is unique at that
-    /// indentation: nested keys are indented deeper and strings cannot hold
-    /// a raw line break).
-    fn write_into(self, manifest: &str, out: &mut Output) -> Result<()> {
-        let empty = "\n  \"inputs\": [],\n";
-        match manifest.find(empty) {
-            Some(at) if self.n > 0 => {
-                let head = format!("{}\n  \"inputs\": [\n", &manifest[..at]);
-                let tail = format!("\n  ],\n{}\n", &manifest[at + empty.len()..]);
-                out.file_around(
-                    "manifest.json",
-                    head.as_bytes(),
-                    self.spool,
-                    tail.as_bytes(),
-                )
-            }
-            _ => out.file("manifest.json", format!("{manifest}\n").as_bytes()),
-        }
-    }
+/// The manifest's `themes`: key, label and number of patterns of each.
+fn themes_entry(codebook: &crate::theme::Codebook) -> serde_json::Value {
+    let theme = |t: &crate::theme::Theme| serde_json::json!({"theme": t.key, "label": t.label, "patterns": t.patterns.len()});
+    codebook.themes.iter().map(theme).collect()
 }
 
 /// The open per-document tables.
