@@ -54,26 +54,7 @@ pub struct AnalyzeConfig {
 
 impl AnalyzeConfig {
     pub fn from_args(args: &AnalyzeArgs) -> Result<AnalyzeConfig> {
-        let mode = match (args.sections, &args.heading) {
-            (SectionMode::Heading | SectionMode::Auto, Some(re)) => Mode::Heading(
-                regex::Regex::new(re)
-                    .map_err(|e| Error::Usage(format!("--heading: invalid regex: {e}")))?,
-            ),
-            (SectionMode::Heading, None) => {
-                return Err(Error::Usage(
-                    "--sections heading needs --heading REGEX".into(),
-                ))
-            }
-            (_, Some(_)) => {
-                return Err(Error::Usage(
-                    "--heading goes with --sections heading".into(),
-                ))
-            }
-            (SectionMode::Auto, None) => Mode::Auto,
-            (SectionMode::Paragraphs, None) => Mode::Paragraphs,
-            (SectionMode::Lines, None) => Mode::Lines,
-            (SectionMode::None, None) => Mode::None,
-        };
+        let mode = section_mode(args)?;
         let stopwords = match args.stopwords.as_str() {
             "default" => Stopwords::Default,
             "none" => Stopwords::None,
@@ -87,19 +68,7 @@ impl AnalyzeConfig {
             keep_numbers: args.keep_numbers,
             hyphens: args.hyphens,
         })?;
-        let codebook = match args.themes.as_deref() {
-            None => Codebook::default_codebook(),
-            Some("none") => Codebook::default(),
-            Some(path) => {
-                let imported = import::read(path)?;
-                if !args.quiet {
-                    for w in &imported.warnings {
-                        eprintln!("themata: warning: {w}");
-                    }
-                }
-                imported.codebook
-            }
-        };
+        let codebook = codebook(args)?;
         let matcher = Matcher::new(&codebook, &analyzer)?;
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
         let tables = select_tables(&args.tables)?;
@@ -113,87 +82,12 @@ impl AnalyzeConfig {
             .clone()
             .unwrap_or_else(|| PathBuf::from("output"));
         if let Some(path) = &args.xlsx {
-            // A workbook directly in the output folder is replaced with the
-            // folder (which holds only themata's files, see write::folder).
-            let in_output =
-                path.parent() == Some(output.as_path()) || same_folder(path.parent(), &output);
-            check_file_target(path, "--xlsx", &args.inputs)?;
-            let xlsx_name = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-            if in_output && !xlsx_name {
-                return Err(Error::output(
-                    path,
-                    "--xlsx: a workbook in the output folder must end in .xlsx (its other files are the tables)",
-                ));
-            }
-            if !in_output && below(path, &output) {
-                return Err(Error::output(
-                    path,
-                    "--xlsx: inside a subfolder of the output folder; put it in the output folder itself or outside it",
-                ));
-            }
-            if !in_output {
-                check_not_foreign(path, "--xlsx", crate::write::xlsx::is_themata_workbook)?;
-            }
+            check_xlsx(path, &output, &args.inputs)?;
         }
         let meta =
             crate::compare::meta::Meta::new(args.meta_pattern.as_deref(), args.meta.as_deref())?;
-        let parameters = serde_json::json!({
-            "sections": match &mode {
-                Mode::Auto => "auto".to_string(),
-                Mode::Paragraphs => "paragraphs".into(),
-                Mode::Lines => "lines".into(),
-                Mode::None => "none".into(),
-                Mode::Heading(re) => format!("heading:{}", re.as_str()),
-            },
-            "lang": analyzer.language,
-            "stopwords": args.stopwords,
-            "n_stopwords": analyzer.n_stopwords,
-            "stem": analyzer.is_stemming(),
-            "keep_possessives": args.keep_possessives,
-            "keep_numbers": args.keep_numbers,
-            "hyphens": args.hyphens,
-            "ngrams": args.ngrams,
-            "themes": if codebook.themes.is_empty() && args.themes.is_some() { "none".to_string() } else { args.themes.clone().unwrap_or_else(|| codebook::DEFAULT_PATH.to_string()) },
-            "n_themes": codebook.themes.len(),
-            "tables": tables,
-            "ext": args.ext,
-            "follow": args.follow,
-            "excel": args.excel,
-            "format": args.format,
-            "strict": args.strict,
-            "charts": args.charts,
-            "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
-            "kwic": args.kwic,
-            "window": args.window,
-            "meta_pattern": args.meta_pattern,
-            "meta": args.meta,
-        });
-        let mut parameters = parameters;
-        // Recorded only when given, so the manifests of other runs stay as they were.
-        for (key, value) in [
-            ("text_column", &args.text_column),
-            ("id_column", &args.id_column),
-        ] {
-            if let Some(value) = value {
-                parameters[key] = value.as_str().into();
-            }
-        }
-        let columns = crate::input::table::Columns {
-            text: args.text_column.clone().unwrap_or_else(|| "text".into()),
-            id: args.id_column.clone(),
-        };
-        if columns.text.is_empty() || columns.id.as_deref() == Some("") {
-            return Err(Error::Usage(
-                "--text-column and --id-column need a column name".into(),
-            ));
-        }
-        if columns.id.as_deref() == Some(columns.text.as_str()) {
-            return Err(Error::Usage(
-                "--text-column and --id-column name the same column".into(),
-            ));
-        }
+        let parameters = parameters(args, &mode, &analyzer, &codebook, &tables);
+        let columns = table_columns(args)?;
         Ok(AnalyzeConfig {
             inputs: args.inputs.clone(),
             output: output.clone(),
@@ -243,6 +137,149 @@ impl AnalyzeConfig {
         });
         (wanted.min(cap), note)
     }
+}
+
+/// `--sections` with `--heading`.
+fn section_mode(args: &AnalyzeArgs) -> Result<Mode> {
+    Ok(match (args.sections, &args.heading) {
+        (SectionMode::Heading | SectionMode::Auto, Some(re)) => Mode::Heading(
+            regex::Regex::new(re)
+                .map_err(|e| Error::Usage(format!("--heading: invalid regex: {e}")))?,
+        ),
+        (SectionMode::Heading, None) => {
+            return Err(Error::Usage(
+                "--sections heading needs --heading REGEX".into(),
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Error::Usage(
+                "--heading goes with --sections heading".into(),
+            ))
+        }
+        (SectionMode::Auto, None) => Mode::Auto,
+        (SectionMode::Paragraphs, None) => Mode::Paragraphs,
+        (SectionMode::Lines, None) => Mode::Lines,
+        (SectionMode::None, None) => Mode::None,
+    })
+}
+
+/// `--themes`: the built-in codebook, none, or one read from a file (its
+/// warnings said unless `--quiet`).
+fn codebook(args: &AnalyzeArgs) -> Result<Codebook> {
+    Ok(match args.themes.as_deref() {
+        None => Codebook::default_codebook(),
+        Some("none") => Codebook::default(),
+        Some(path) => {
+            let imported = import::read(path)?;
+            if !args.quiet {
+                for w in &imported.warnings {
+                    eprintln!("themata: warning: {w}");
+                }
+            }
+            imported.codebook
+        }
+    })
+}
+
+/// `--xlsx FILE`: not an input, not a folder, and in the output folder
+/// only as `*.xlsx` (directly, not in a subfolder); elsewhere it must not
+/// replace a file themata did not write.
+fn check_xlsx(path: &Path, output: &Path, inputs: &[String]) -> Result<()> {
+    // A workbook directly in the output folder is replaced with the
+    // folder (which holds only themata's files, see write::folder).
+    let in_output = path.parent() == Some(output) || same_folder(path.parent(), output);
+    check_file_target(path, "--xlsx", inputs)?;
+    let xlsx_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if in_output && !xlsx_name {
+        return Err(Error::output(
+            path,
+            "--xlsx: a workbook in the output folder must end in .xlsx (its other files are the tables)",
+        ));
+    }
+    if !in_output && below(path, output) {
+        return Err(Error::output(
+            path,
+            "--xlsx: inside a subfolder of the output folder; put it in the output folder itself or outside it",
+        ));
+    }
+    if !in_output {
+        check_not_foreign(path, "--xlsx", crate::write::xlsx::is_themata_workbook)?;
+    }
+    Ok(())
+}
+
+/// The options as recorded in manifest.json (`tables`: as the user chose
+/// them).
+fn parameters(
+    args: &AnalyzeArgs,
+    mode: &Mode,
+    analyzer: &Analyzer,
+    codebook: &Codebook,
+    tables: &[&str],
+) -> serde_json::Value {
+    let parameters = serde_json::json!({
+        "sections": match mode {
+            Mode::Auto => "auto".to_string(),
+            Mode::Paragraphs => "paragraphs".into(),
+            Mode::Lines => "lines".into(),
+            Mode::None => "none".into(),
+            Mode::Heading(re) => format!("heading:{}", re.as_str()),
+        },
+        "lang": analyzer.language,
+        "stopwords": args.stopwords,
+        "n_stopwords": analyzer.n_stopwords,
+        "stem": analyzer.is_stemming(),
+        "keep_possessives": args.keep_possessives,
+        "keep_numbers": args.keep_numbers,
+        "hyphens": args.hyphens,
+        "ngrams": args.ngrams,
+        "themes": if codebook.themes.is_empty() && args.themes.is_some() { "none".to_string() } else { args.themes.clone().unwrap_or_else(|| codebook::DEFAULT_PATH.to_string()) },
+        "n_themes": codebook.themes.len(),
+        "tables": tables,
+        "ext": args.ext,
+        "follow": args.follow,
+        "excel": args.excel,
+        "format": args.format,
+        "strict": args.strict,
+        "charts": args.charts,
+        "xlsx": args.xlsx.as_ref().map(|p| p.display().to_string()),
+        "kwic": args.kwic,
+        "window": args.window,
+        "meta_pattern": args.meta_pattern,
+        "meta": args.meta,
+    });
+    let mut parameters = parameters;
+    // Recorded only when given, so the manifests of other runs stay as they were.
+    for (key, value) in [
+        ("text_column", &args.text_column),
+        ("id_column", &args.id_column),
+    ] {
+        if let Some(value) = value {
+            parameters[key] = value.as_str().into();
+        }
+    }
+    parameters
+}
+
+/// `--text-column` and `--id-column`: named, and not the same column.
+fn table_columns(args: &AnalyzeArgs) -> Result<crate::input::table::Columns> {
+    let columns = crate::input::table::Columns {
+        text: args.text_column.clone().unwrap_or_else(|| "text".into()),
+        id: args.id_column.clone(),
+    };
+    if columns.text.is_empty() || columns.id.as_deref() == Some("") {
+        return Err(Error::Usage(
+            "--text-column and --id-column need a column name".into(),
+        ));
+    }
+    if columns.id.as_deref() == Some(columns.text.as_str()) {
+        return Err(Error::Usage(
+            "--text-column and --id-column name the same column".into(),
+        ));
+    }
+    Ok(columns)
 }
 
 /// Most worker threads per core that `--jobs` may start.

@@ -229,8 +229,40 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         columns: filter.columns.clone(),
         shard: filter.shard,
     };
+    // (source, path relative to its named folder), in input order.
+    let mut pending: Vec<(Source, String)> = Vec::new();
+    let found = walk_inputs(inputs, &filter, &mut pending, &mut d)?;
+    list_found(found, &filter, &mut pending, &mut d)?;
+    // A shard is chosen by the name before doc_ids are made unique.
+    let names: Vec<u64> = match filter.shard {
+        Some(shard) => (pending.iter())
+            .map(|(s, _)| crate::input::shard::of(&s.doc_id, shard.n))
+            .collect(),
+        None => Vec::new(),
+    };
+    assign_doc_ids(&mut pending, &mut d.warnings);
+    d.sources = pending.into_iter().map(|(s, _)| s).collect();
+    d.listed = d.sources.len();
+    if let Some(shard) = filter.shard {
+        let mut names = names.into_iter();
+        d.sources.retain(|_| names.next() == Some(shard.k));
+    }
+    d.sources.shrink_to_fit();
+    Ok(d)
+}
+
+/// Walks each input in turn: standard input (`-`, read now, into
+/// `pending`), a file or folder, or a glob pattern (its matches sorted).
+/// Returns the files found, in input order, a path found twice listed
+/// twice.
+fn walk_inputs(
+    inputs: &[String],
+    filter: &Filter,
+    pending: &mut Vec<(Source, String)>,
+    d: &mut Discovery,
+) -> Result<Vec<Found>> {
     let mut walk = Walk {
-        filter: &filter,
+        filter,
         folders: HashMap::new(),
         files: HashMap::new(),
         ancestors: Vec::new(),
@@ -238,31 +270,15 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         input: 0,
         globbed: false,
     };
-    let mut pending: Vec<(Source, String)> = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         (walk.input, walk.globbed) = (index as u32, false);
         if input == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::input("-", format!("cannot read standard input: {e}")))?;
-            pending.push((
-                Source {
-                    doc_id: "stdin".into(),
-                    source: "-".into(),
-                    folder: "".into(),
-                    origin: Origin::Bytes(std::sync::Arc::new(bytes)),
-                    order: filter
-                        .shard
-                        .map(|_| Box::new(Order(index as u32, Vec::new(), 0))),
-                },
-                String::new(),
-            ));
+            pending.push((stdin_source(index as u32, filter)?, String::new()));
             continue;
         }
         let path = Path::new(input);
         if fs::symlink_metadata(path).is_ok() {
-            walk.collect(path, &mut d)?;
+            walk.collect(path, d)?;
         } else if input.contains(['*', '?', '[']) {
             let paths = glob::glob(input)
                 .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?;
@@ -273,13 +289,38 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
             matched.sort();
             walk.globbed = true;
             for p in matched {
-                walk.collect(&p, &mut d)?;
+                walk.collect(&p, d)?;
             }
         } else {
             return Err(Error::input(input, "no such file or folder"));
         }
     }
-    let found = walk.found;
+    Ok(walk.found)
+}
+
+/// Standard input, read whole, as the `index`th input.
+fn stdin_source(index: u32, filter: &Filter) -> Result<Source> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::input("-", format!("cannot read standard input: {e}")))?;
+    Ok(Source {
+        doc_id: "stdin".into(),
+        source: "-".into(),
+        folder: "".into(),
+        origin: Origin::Bytes(std::sync::Arc::new(bytes)),
+        order: filter.shard.map(|_| Box::new(Order(index, Vec::new(), 0))),
+    })
+}
+
+/// The files found, each path once (its first finding), into `pending`:
+/// a file as one source, a table as one source per row.
+fn list_found(
+    found: Vec<Found>,
+    filter: &Filter,
+    pending: &mut Vec<(Source, String)>,
+    d: &mut Discovery,
+) -> Result<()> {
     // The first of each path is kept (marked without copying the paths).
     let mut seen: HashSet<&Path> = HashSet::new();
     let first: Vec<bool> = found.iter().map(|f| seen.insert(&f.path)).collect();
@@ -292,14 +333,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         let order = filter.shard.map(|_| Box::new(f.order()));
         if f.table {
             let order = order.map(|o| *o);
-            list_table(
-                &f.path,
-                f.folder,
-                &filter.columns,
-                order,
-                &mut pending,
-                &mut d,
-            )?;
+            list_table(&f.path, f.folder, &filter.columns, order, pending, d)?;
             continue;
         }
         let doc_id = file_stem(&f.path);
@@ -320,22 +354,7 @@ pub fn discover(inputs: &[String], filter: &Filter) -> Result<Discovery> {
         };
         pending.push((source, f.relative));
     }
-    // A shard is chosen by the name before doc_ids are made unique.
-    let names: Vec<u64> = match filter.shard {
-        Some(shard) => (pending.iter())
-            .map(|(s, _)| crate::input::shard::of(&s.doc_id, shard.n))
-            .collect(),
-        None => Vec::new(),
-    };
-    assign_doc_ids(&mut pending, &mut d.warnings);
-    d.sources = pending.into_iter().map(|(s, _)| s).collect();
-    d.listed = d.sources.len();
-    if let Some(shard) = filter.shard {
-        let mut names = names.into_iter();
-        d.sources.retain(|_| names.next() == Some(shard.k));
-    }
-    d.sources.shrink_to_fit();
-    Ok(d)
+    Ok(())
 }
 
 /// Keeps the sources of `shard` (for the built-in statement; [`discover`]

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -139,6 +139,8 @@ struct Input<'a> {
 /// a time: memory stays flat however many documents.
 pub struct Inputs {
     file: BufWriter<File>,
+    /// The manifest's path, for errors.
+    target: PathBuf,
     n: usize,
     /// Reused for each line.
     line: Vec<u8>,
@@ -157,6 +159,7 @@ impl Inputs {
         })?;
         Ok(Inputs {
             file: BufWriter::with_capacity(1 << 16, file),
+            target: dir.join("manifest.json"),
             n: 0,
             line: Vec::new(),
         })
@@ -183,23 +186,22 @@ impl Inputs {
             warning: doc.warning.as_deref(),
         };
         self.line.clear();
-        serde_json::to_writer(&mut self.line, &input).map_err(Inputs::fail)?;
+        let fail = |e: &dyn std::fmt::Display| Inputs::fail(&self.target, e);
+        serde_json::to_writer(&mut self.line, &input).map_err(|e| fail(&e))?;
         self.line.push(b'\n');
         self.n += 1;
-        self.file.write_all(&self.line).map_err(Inputs::fail)
+        self.file.write_all(&self.line).map_err(|e| fail(&e))
     }
 
     /// The spooled entries, ready to serialize.
     pub fn finish(self) -> Result<SpooledInputs> {
-        let file = self
-            .file
-            .into_inner()
-            .map_err(|e| Inputs::fail(e.error()))?;
+        let target = self.target;
+        let file = (self.file.into_inner()).map_err(|e| Inputs::fail(&target, e.error()))?;
         Ok(SpooledInputs(file))
     }
 
-    fn fail(e: impl std::fmt::Display) -> Error {
-        Error::output("manifest.json", format!("cannot spool the inputs: {e}"))
+    fn fail(target: &Path, e: &dyn std::fmt::Display) -> Error {
+        Error::output(target, format!("cannot spool the inputs: {e}"))
     }
 }
 

@@ -225,7 +225,11 @@ mod tests {
         for threads in [1, 2, 3] {
             let pool = pool(threads).unwrap();
             let mut got = Vec::new();
-            in_order(&pool, 500, |i| i * 2, |x| Ok(got.push(x))).unwrap();
+            let push = |x| {
+                got.push(x);
+                Ok(())
+            };
+            in_order(&pool, 500, |i| i * 2, push).unwrap();
             assert_eq!(got, (0..500).map(|i| i * 2).collect::<Vec<_>>());
             let mut seen = 0;
             let stopped = in_order(

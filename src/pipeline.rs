@@ -104,72 +104,33 @@ enum Outcome {
     Skipped(Skipped),
 }
 
-/// Runs `analyze`.
+/// Runs `analyze`: discover → count and render every document (workers)
+/// while the writer appends their rows in input order → corpus-level
+/// tables and charts → manifest → workbook → commit.
 pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     out.set_format(cfg.format);
     let progress = Progress::new(cfg.quiet, cfg.verbose);
-    let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
-    cfg.meta.set_table_fields(&discovery.fields)?;
-    let kinds: Vec<(String, crate::table::Kind)> = discovery
-        .fields
-        .iter()
-        .cloned()
-        .zip(discovery.kinds.clone())
-        .collect();
-    out.set_meta_kinds(kinds.clone());
-    progress.stage("discover");
-    for s in &discovery.ignored {
-        progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
-    }
     let say = |line: String| progress.say(&one_line(&line));
-    for w in &discovery.warnings {
-        say(format!("warning: {w}"));
-    }
-    let mut skipped = discovery.skipped.clone();
-    for s in &skipped {
-        say(format!("skipped: {}: {}", s.path, s.reason));
-    }
-    if cfg.strict {
-        if let Some(s) = skipped.first() {
-            return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
-        }
-    }
+    let (discovery, kinds) = discover(cfg, &mut out, &progress, &say)?;
     let (threads, note) = cfg.threads(discovery.sources.len());
     if let Some(note) = note {
         say(note);
     }
     let pool = crate::parallel::pool(threads)?;
-
-    let write_matrix = cfg.wants("term_matrix")
-        && (discovery.sources.len() <= MATRIX_MAX_DOCS || cfg.tables_named);
     let mut sinks = Sinks::open(&mut out, cfg)?;
-    let mut matrix = Matrix::default();
-    // The manifest's inputs, spooled as each document is written.
-    let mut inputs = manifest::Inputs::new(out.dir())?;
-    // Document ids, kept only for the term matrix.
-    let mut matrix_ids: Vec<String> = Vec::new();
-    let mut summary = Summary::default();
-    // A shard draws per-document charts as the whole corpus would.
-    let mut charts = crate::chart::Collector::new(cfg.charts, discovery.listed);
-    // The writer needs a document's terms only for the term matrix and the
-    // per-document charts; otherwise they are dropped on the worker that
-    // made them (cheaper than on the writer thread).
-    let writer_needs_terms = write_matrix || cfg.charts.per_document(discovery.sources.len());
+    let mut run = Run::new(cfg, &discovery, &out, &say)?;
     progress.start(discovery.sources.len());
     let bar = progress.handle();
-
-    // Workers count and render documents while a writer thread appends
-    // the finished ones' rows in input order, so the output is
-    // the same for any number of workers.
     let table_names = sinks.names();
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-    // With --shard: (place in `skipped`, order key) of each file skipped
-    // while loading.
-    let mut skipped_orders: Vec<(usize, input::Order)> = Vec::new();
+    // Workers count and render documents while the writer appends the
+    // finished ones' rows in input order, so the output is the same for
+    // any number of workers.
+    let writer_needs_terms = run.writer_needs_terms;
     let work = |i: usize| {
         let outcome = match load_and_count(cfg, &discovery.sources[i]) {
             Ok((mut doc, mut counts)) => {
@@ -191,118 +152,265 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut sources = discovery.sources.iter();
     crate::parallel::in_order(&pool, discovery.sources.len(), work, |outcome| {
         let key = sources.next().and_then(|s| s.order.as_deref());
-        match outcome {
-            Outcome::Skipped(s) => {
-                skip(cfg, s, &say, &mut skipped)?;
-                if let Some(key) = key {
-                    skipped_orders.push((skipped.len() - 1, key.clone()));
-                }
-            }
-            Outcome::Done(boxed) => {
-                let (doc, counts, mut rows) = *boxed;
-                if let Some(w) = &doc.warning {
-                    say(format!("warning: {}: {w}", doc.source));
-                }
-                let spent = sinks.append(&mut rows)?;
-                for (path, svg) in charts.document(&doc.doc_id, &counts, cfg.matcher.keys()) {
-                    out.file(&path, svg.as_bytes())?;
-                    summary.charts += 1;
-                }
-                if let Ok(mut pool) = buffers.lock() {
-                    let room = POOL_BUFFERS.saturating_sub(pool.len());
-                    pool.extend(
-                        spent
-                            .into_iter()
-                            .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
-                            .take(room),
-                    );
-                }
-                if write_matrix {
-                    matrix.add(matrix_ids.len() as u32, &counts);
-                    matrix_ids.push(doc.doc_id.clone());
-                }
-                summary.documents += 1;
-                summary.sections += counts.sections.len() as u64;
-                summary.tokens += counts.n_tokens;
-                summary.terms += counts.n_terms;
-                inputs.push(&doc, key)?;
-            }
-        }
+        let spent = run.document(outcome, key, &mut sinks, &mut out)?;
+        recycle(&buffers, spent);
         Ok(())
     })?;
-    if summary.documents == 0 && cfg.shard.is_none() {
+    run.any_document()?;
+    progress.finish();
+    progress.stage("analyze");
+    sinks.finish(&mut out)?;
+    let mut summary = run.finish(out, &discovery, &kinds, threads, &progress)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Discovers the inputs (the documents, and the files ignored or skipped,
+/// said), fixes the metadata columns, and returns the discovery with the
+/// metadata columns' types. With `--strict`, a file skipped is an error.
+fn discover(
+    cfg: &AnalyzeConfig,
+    out: &mut Output,
+    progress: &Progress,
+    say: &dyn Fn(String),
+) -> Result<(input::Discovery, Vec<(String, crate::table::Kind)>)> {
+    let discovery = input::discover(&cfg.inputs, &cfg.filter)?;
+    cfg.meta.set_table_fields(&discovery.fields)?;
+    let kinds: Vec<(String, crate::table::Kind)> = discovery
+        .fields
+        .iter()
+        .cloned()
+        .zip(discovery.kinds.clone())
+        .collect();
+    out.set_meta_kinds(kinds.clone());
+    progress.stage("discover");
+    for s in &discovery.ignored {
+        progress.detail(&format!("ignored: {}: {}", s.path, s.reason));
+    }
+    for w in &discovery.warnings {
+        say(format!("warning: {w}"));
+    }
+    for s in &discovery.skipped {
+        say(format!("skipped: {}: {}", s.path, s.reason));
+    }
+    if cfg.strict {
+        if let Some(s) = discovery.skipped.first() {
+            return Err(Error::input(&s.path, format!("{} (--strict)", s.reason)));
+        }
+    }
+    Ok((discovery, kinds))
+}
+
+/// Gives the row buffers the writer has written back to the workers
+/// (a few, and only small ones: the pool must not grow with the corpus).
+fn recycle(buffers: &std::sync::Mutex<Vec<Vec<u8>>>, spent: Vec<Vec<u8>>) {
+    if let Ok(mut pool) = buffers.lock() {
+        let room = POOL_BUFFERS.saturating_sub(pool.len());
+        pool.extend(
+            spent
+                .into_iter()
+                .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
+                .take(room),
+        );
+    }
+}
+
+/// What the writer keeps from document to document, then writes after
+/// the last: the term matrix, the charts, the manifest's inputs and
+/// skipped files, and the summary.
+struct Run<'a> {
+    cfg: &'a AnalyzeConfig,
+    say: &'a (dyn Fn(String) + Sync),
+    write_matrix: bool,
+    /// The writer needs a document's terms only for the term matrix and
+    /// the per-document charts; otherwise the workers drop them (cheaper
+    /// than on the writer thread).
+    writer_needs_terms: bool,
+    matrix: Matrix,
+    /// Document ids, kept only for the term matrix.
+    matrix_ids: Vec<String>,
+    charts: crate::chart::Collector,
+    /// The manifest's inputs, spooled as each document is written.
+    inputs: manifest::Inputs,
+    skipped: Vec<Skipped>,
+    /// With --shard: (place in `skipped`, order key) of each file skipped
+    /// while loading.
+    skipped_orders: Vec<(usize, input::Order)>,
+    summary: Summary,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        cfg: &'a AnalyzeConfig,
+        discovery: &input::Discovery,
+        out: &Output,
+        say: &'a (dyn Fn(String) + Sync),
+    ) -> Result<Run<'a>> {
+        let n_docs = discovery.sources.len();
+        let write_matrix =
+            cfg.wants("term_matrix") && (n_docs <= MATRIX_MAX_DOCS || cfg.tables_named);
+        Ok(Run {
+            cfg,
+            say,
+            write_matrix,
+            writer_needs_terms: write_matrix || cfg.charts.per_document(n_docs),
+            matrix: Matrix::default(),
+            matrix_ids: Vec::new(),
+            // A shard draws per-document charts as the whole corpus would.
+            charts: crate::chart::Collector::new(cfg.charts, discovery.listed),
+            inputs: manifest::Inputs::new(out.dir())?,
+            skipped: discovery.skipped.clone(),
+            skipped_orders: Vec::new(),
+            summary: Summary::default(),
+        })
+    }
+
+    /// Writes one document's outcome (`key`: its order key under
+    /// `--shard`): its rows, charts and manifest entry, or the file
+    /// skipped. Returns the row buffers written, for reuse.
+    fn document(
+        &mut self,
+        outcome: Outcome,
+        key: Option<&input::Order>,
+        sinks: &mut Sinks,
+        out: &mut Output,
+    ) -> Result<Vec<Vec<u8>>> {
+        let (cfg, say) = (self.cfg, self.say);
+        let (doc, counts, mut rows) = match outcome {
+            Outcome::Done(boxed) => *boxed,
+            Outcome::Skipped(s) => {
+                skip(cfg, s, say, &mut self.skipped)?;
+                if let Some(key) = key {
+                    (self.skipped_orders).push((self.skipped.len() - 1, key.clone()));
+                }
+                return Ok(Vec::new());
+            }
+        };
+        if let Some(w) = &doc.warning {
+            say(format!("warning: {}: {w}", doc.source));
+        }
+        let spent = sinks.append(&mut rows)?;
+        for (path, svg) in self
+            .charts
+            .document(&doc.doc_id, &counts, cfg.matcher.keys())
+        {
+            out.file(&path, svg.as_bytes())?;
+            self.summary.charts += 1;
+        }
+        if self.write_matrix {
+            self.matrix.add(self.matrix_ids.len() as u32, &counts);
+            self.matrix_ids.push(doc.doc_id.clone());
+        }
+        let summary = &mut self.summary;
+        summary.documents += 1;
+        summary.sections += counts.sections.len() as u64;
+        summary.tokens += counts.n_tokens;
+        summary.terms += counts.n_terms;
+        self.inputs.push(&doc, key)?;
+        Ok(spent)
+    }
+
+    /// None is an error, except in a shard (which may hold none).
+    fn any_document(&self) -> Result<()> {
+        let cfg = self.cfg;
+        if self.summary.documents > 0 || cfg.shard.is_some() {
+            return Ok(());
+        }
         let what = if cfg.inputs.is_empty() {
             "-".to_string()
         } else {
             cfg.inputs.join(" ")
         };
-        return Err(Error::input(what, "no document with text to analyze"));
+        Err(Error::input(what, "no document with text to analyze"))
     }
-    progress.finish();
-    progress.stage("analyze");
-    sinks.finish(&mut out)?;
-    if write_matrix {
-        let ids: Vec<&str> = matrix_ids.iter().map(String::as_str).collect();
-        matrix.write(&mut out, &ids)?;
-    } else if cfg.wants("term_matrix") {
-        say(format!(
-            "note: term_matrix.csv not written: {} documents would make as many columns; ask for it with --tables term_matrix",
-            summary.documents
-        ));
+
+    /// After the last document: the corpus-level tables and charts, the
+    /// tables in the other formats, the manifest, the workbook; then the
+    /// commit. Returns the summary (but for the time taken).
+    fn finish(
+        mut self,
+        mut out: Output,
+        discovery: &input::Discovery,
+        kinds: &[(String, crate::table::Kind)],
+        threads: usize,
+        progress: &Progress,
+    ) -> Result<Summary> {
+        let (cfg, say) = (self.cfg, self.say);
+        self.term_matrix(&mut out)?;
+        progress.stage("corpus tables");
+        let (chart_files, chart_notes) = self.charts.finish(cfg.matcher.keys());
+        for (path, svg) in chart_files {
+            out.file(&path, svg.as_bytes())?;
+            self.summary.charts += 1;
+        }
+        for note in chart_notes {
+            say(format!("note: {note}"));
+        }
+        progress.stage("charts");
+        if cfg.format != crate::write::Format::Csv {
+            out.finish_formats(threads)?;
+            progress.stage("parquet");
+        }
+        let skipped = (&self.skipped[..], &self.skipped_orders[..]);
+        write_manifest(cfg, discovery, kinds, self.inputs, skipped, &mut out)?;
+        let mut summary = self.summary;
+        summary.output = out.dir().display().to_string();
+        summary.tables = out.staged_tables().len();
+        summary.format = cfg.format;
+        if let Some(path) = &cfg.xlsx {
+            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+            for note in notes {
+                say(format!("note: {}: {note}", path.display()));
+            }
+            summary.xlsx = Some(path.display().to_string());
+            out.workbook(path, &bytes)?;
+            progress.stage("xlsx");
+        }
+        out.commit()?;
+        progress.stage("commit");
+        summary.skipped = self.skipped.len();
+        summary.ignored = discovery.ignored.len();
+        Ok(summary)
     }
-    progress.stage("corpus tables");
-    let (chart_files, chart_notes) = charts.finish(cfg.matcher.keys());
-    for (path, svg) in chart_files {
-        out.file(&path, svg.as_bytes())?;
-        summary.charts += 1;
+
+    /// term_matrix.csv, if it is written (else a note when it was asked for).
+    fn term_matrix(&mut self, out: &mut Output) -> Result<()> {
+        if self.write_matrix {
+            let ids: Vec<&str> = self.matrix_ids.iter().map(String::as_str).collect();
+            std::mem::take(&mut self.matrix).write(out, &ids)?;
+        } else if self.cfg.wants("term_matrix") {
+            (self.say)(format!(
+                "note: term_matrix.csv not written: {} documents would make as many columns; ask for it with --tables term_matrix",
+                self.summary.documents
+            ));
+        }
+        Ok(())
     }
-    for note in chart_notes {
-        say(format!("note: {note}"));
-    }
-    progress.stage("charts");
-    if cfg.format != crate::write::Format::Csv {
-        out.finish_formats(threads)?;
-        progress.stage("parquet");
-    }
-    let mut manifest = Manifest::new(
-        "analyze",
-        cfg.parameters.clone(),
-        inputs.finish()?,
-        &out,
-        cfg.xlsx.as_deref(),
-    );
+}
+
+/// manifest.json of an analyze run: its settings, themes, inputs, the
+/// files skipped (`skipped`: each with its place and order key under
+/// `--shard`) and ignored, the tables and files written, and under
+/// `--shard` what merge needs.
+fn write_manifest(
+    cfg: &AnalyzeConfig,
+    discovery: &input::Discovery,
+    kinds: &[(String, crate::table::Kind)],
+    inputs: manifest::Inputs,
+    (skipped, skipped_orders): (&[Skipped], &[(usize, input::Order)]),
+    out: &mut Output,
+) -> Result<()> {
+    let (parameters, xlsx) = (cfg.parameters.clone(), cfg.xlsx.as_deref());
+    let mut manifest = Manifest::new("analyze", parameters, inputs.finish()?, out, xlsx);
     manifest.themes = Some(themes_entry(&cfg.codebook));
-    manifest.skipped = skipped_entries(&skipped, &skipped_orders);
+    manifest.skipped = skipped_entries(skipped, skipped_orders);
     manifest.ignored = Some(ignored_entries(&discovery.ignored));
     if let Some(shard) = cfg.shard {
         let (named, listed) = (cfg.tables_named, discovery.listed);
-        manifest.shard = Some(shard_entry(
-            shard,
-            (named, listed),
-            &cfg.inputs,
-            &cfg.codebook,
-            &kinds,
-        ));
+        let entry = shard_entry(shard, (named, listed), &cfg.inputs, &cfg.codebook, kinds);
+        manifest.shard = Some(entry);
     }
-    manifest.write(&mut out)?;
-    summary.output = out.dir().display().to_string();
-    summary.tables = out.staged_tables().len();
-    summary.format = cfg.format;
-    if let Some(path) = &cfg.xlsx {
-        let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
-        for note in notes {
-            say(format!("note: {}: {note}", path.display()));
-        }
-        summary.xlsx = Some(path.display().to_string());
-        out.workbook(path, &bytes)?;
-        progress.stage("xlsx");
-    }
-    out.commit()?;
-    progress.stage("commit");
-    summary.skipped = skipped.len();
-    summary.ignored = discovery.ignored.len();
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+    manifest.write(out)
 }
 
 /// The manifest's `skipped`: path and reason, and under `--shard` the

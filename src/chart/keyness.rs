@@ -25,6 +25,8 @@ const TARGET: &str = "#0072B2";
 const REFERENCE: &str = "#D55E00";
 const ROW: f64 = 18.0;
 const LABEL_MAX: f64 = 150.0;
+/// Width of each side's half of the plot.
+const HALF: f64 = 300.0;
 
 /// The chart. `target` and `reference` are (term, score); each side is
 /// drawn largest magnitude first, at most [`TOP`] bars, and a negative
@@ -56,7 +58,7 @@ pub fn keyness(
         .fold(0.0, f64::max);
     let ticks = ticks(max, 4);
     let scale_max = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
-    let half = 300.0;
+    let half = HALF;
     // Room for the score printed beyond the longest bar.
     let left = 64.0;
     let zero = left + half;
@@ -77,6 +79,21 @@ pub fn keyness(
         &title(target_name, reference_name, fields),
         &format!("Bar length: {score}. Right: more frequent in {target_name}; left: in {reference_name}."),
     );
+    legend(&mut svg, target_name, reference_name);
+    for &t in &ticks {
+        for x in [zero + t / scale_max * half, zero - t / scale_max * half] {
+            svg.x_tick(x, top, top + plot_h, t);
+        }
+    }
+    svg.text(zero, top + plot_h + 32.0, 11.0, "middle", "#333", score, "");
+    let y = bars(&mut svg, target, Side::Target, top, zero, &dx);
+    bars(&mut svg, reference, Side::Reference, y + gap, zero, &dx);
+    svg.line(zero, top, zero, top + plot_h, "#555", 1.0);
+    svg.finish()
+}
+
+/// The legend: a swatch and the name of each side.
+fn legend(svg: &mut Svg, target_name: &str, reference_name: &str) {
     let legend_y = 64.0;
     svg.rect("", 16.0, legend_y - 9.0, 12.0, 10.0, TARGET, "");
     let t_label = truncate(target_name, 220.0, 11.0);
@@ -92,79 +109,49 @@ pub fn keyness(
         &truncate(reference_name, 220.0, 11.0),
         "",
     );
+}
 
-    for &t in &ticks {
-        for x in [zero + t / scale_max * half, zero - t / scale_max * half] {
-            svg.x_tick(x, top, top + plot_h, t);
-        }
-    }
-    svg.text(zero, top + plot_h + 32.0, 11.0, "middle", "#333", score, "");
-    let mut y = top;
-    for (term, v) in target {
+/// The side a bar is drawn on.
+#[derive(Clone, Copy)]
+enum Side {
+    /// Right of the zero line, the term left of it.
+    Target,
+    /// Left of the zero line, the term right of it.
+    Reference,
+}
+
+/// One side's bars from `y` down, each with its term by the zero line and
+/// its score at the bar's end; returns the `y` below the last.
+fn bars(
+    svg: &mut Svg,
+    side_bars: &[(String, f64)],
+    side: Side,
+    mut y: f64,
+    zero: f64,
+    dx: &dyn Fn(f64) -> f64,
+) -> f64 {
+    for (term, v) in side_bars {
         let w = dx(*v);
-        svg.rect(
-            "bar",
-            zero,
-            y + 2.0,
-            w,
-            ROW - 4.0,
-            TARGET,
-            &format!("{term}: {v:.2}"),
-        );
-        let label = truncate(term, LABEL_MAX.min(half - 8.0), 11.0);
-        svg.text(
-            zero - 6.0,
-            y + ROW / 2.0 + 4.0,
-            11.0,
-            "end",
-            "#222",
-            &label,
-            "",
-        );
-        svg.text(
-            zero + w + 4.0,
-            y + ROW / 2.0 + 4.0,
-            10.0,
-            "start",
-            "#444",
-            &format!("{v:.1}"),
-            "",
-        );
+        // (bar's left edge, colour, term's x and anchor, score's x and anchor)
+        let (x, colour, term_x, term_anchor, score_x, score_anchor) = match side {
+            Side::Target => (zero, TARGET, zero - 6.0, "end", zero + w + 4.0, "start"),
+            Side::Reference => (
+                zero - w,
+                REFERENCE,
+                zero + 6.0,
+                "start",
+                zero - w - 4.0,
+                "end",
+            ),
+        };
+        let tip = format!("{term}: {v:.2}");
+        svg.rect("bar", x, y + 2.0, w, ROW - 4.0, colour, &tip);
+        let label = truncate(term, LABEL_MAX.min(HALF - 8.0), 11.0);
+        let text_y = y + ROW / 2.0 + 4.0;
+        svg.text(term_x, text_y, 11.0, term_anchor, "#222", &label, "");
+        let score = format!("{v:.1}");
+        svg.text(score_x, text_y, 10.0, score_anchor, "#444", &score, "");
         y += ROW;
     }
-    y += gap;
-    for (term, v) in reference {
-        let w = dx(*v);
-        svg.rect(
-            "bar",
-            zero - w,
-            y + 2.0,
-            w,
-            ROW - 4.0,
-            REFERENCE,
-            &format!("{term}: {v:.2}"),
-        );
-        let label = truncate(term, LABEL_MAX.min(half - 8.0), 11.0);
-        svg.text(
-            zero + 6.0,
-            y + ROW / 2.0 + 4.0,
-            11.0,
-            "start",
-            "#222",
-            &label,
-            "",
-        );
-        svg.text(
-            zero - w - 4.0,
-            y + ROW / 2.0 + 4.0,
-            10.0,
-            "end",
-            "#444",
-            &format!("{v:.1}"),
-            "",
-        );
-        y += ROW;
-    }
-    svg.line(zero, top, zero, top + plot_h, "#555", 1.0);
-    svg.finish()
+    y
 }
