@@ -30,6 +30,7 @@ pub mod words;
 pub mod count;
 pub mod kwic;
 pub mod chart;
+pub mod render;
 pub mod write;
 
 // Compare works on counts only (no texts, flags or pipeline).

@@ -586,6 +586,12 @@ fn push_text(prefix: &[u8], field: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+impl crate::table::RowSink for CsvRows {
+    fn row(&mut self, cells: &[Cell]) {
+        CsvRows::row(self, cells);
+    }
+}
+
 impl CsvRows {
     /// Rows rendered into `buffer` (cleared), reusing its capacity.
     pub fn with_buffer(mut buffer: Vec<u8>) -> CsvRows {
