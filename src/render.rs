@@ -28,11 +28,12 @@ pub struct Doc<'a> {
 /// Renders the rows of `tables` for one document, table `i` into
 /// `sinks[i]` (on a worker thread; the writer appends them in input order).
 pub fn document<S: RowSink>(d: &Doc, tables: &[Table], sinks: &mut [S]) {
-    let terms = tables
-        .iter()
-        .any(|t| matches!(t, Table::TermsBySection | Table::TermsByDocument))
-        .then(|| TermTexts::new(d.counts))
-        .unwrap_or_default();
+    let wants_terms =
+        (tables.iter()).any(|t| matches!(t, Table::TermsBySection | Table::TermsByDocument));
+    let terms = match wants_terms {
+        true => TermTexts::new(d.counts),
+        false => TermTexts::default(),
+    };
     for (&table, sink) in tables.iter().zip(sinks) {
         match table {
             Table::Documents => documents(d, sink),
@@ -216,7 +217,12 @@ fn term_forms(d: &Doc, sink: &mut impl RowSink) {
     });
     for (stem, term, count) in rows {
         let count = Cell::Int(u64::from(count));
-        sink.row(&[Cell::Str(&d.doc.doc_id), Cell::Str(stem), Cell::Str(term), count]);
+        sink.row(&[
+            Cell::Str(&d.doc.doc_id),
+            Cell::Str(stem),
+            Cell::Str(term),
+            count,
+        ]);
     }
 }
 
