@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::input::shard::Shard;
 use crate::input::Filter;
 use crate::section::Mode;
-use crate::table::catalog;
+use crate::table::{catalog, Table};
 use crate::theme::{codebook, import, Codebook, Matcher};
 
 /// Everything `analyze` needs, loaded and checked.
@@ -27,8 +27,8 @@ pub struct AnalyzeConfig {
     /// What the counting stage counts: only what the tables, charts and
     /// KWIC asked for need (see [`counting`]).
     pub counting: Counting,
-    /// Names of the tables to write, in contract order.
-    pub tables: Vec<&'static str>,
+    /// The tables to write, in contract order.
+    pub tables: Vec<Table>,
     /// The user named the tables with `--tables`.
     pub tables_named: bool,
     pub excel: bool,
@@ -117,7 +117,7 @@ impl AnalyzeConfig {
         })
     }
 
-    pub fn wants(&self, table: &str) -> bool {
+    pub fn wants(&self, table: Table) -> bool {
         self.tables.contains(&table)
     }
 
@@ -217,7 +217,7 @@ fn parameters(
     mode: &Mode,
     analyzer: &Analyzer,
     codebook: &Codebook,
-    tables: &[&str],
+    tables: &[Table],
 ) -> serde_json::Value {
     let parameters = serde_json::json!({
         "sections": match mode {
@@ -379,10 +379,10 @@ fn input_paths(inputs: &[String]) -> Vec<PathBuf> {
 
 /// `tables` and the tables every shard writes ([`crate::input::shard::SHARD_TABLES`]),
 /// in contract order.
-fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
-    (catalog::ANALYZE.iter().chain(catalog::INTERCHANGE))
-        .map(|t| t.name)
-        .filter(|n| tables.contains(n) || crate::input::shard::SHARD_TABLES.contains(n))
+fn with_shard_tables(tables: &[Table]) -> Vec<Table> {
+    (Table::ALL.into_iter())
+        .filter(|t| *t != Table::Kwic)
+        .filter(|t| tables.contains(t) || crate::input::shard::SHARD_TABLES.contains(&t.name()))
         .collect()
 }
 
@@ -391,56 +391,54 @@ fn with_shard_tables(tables: &[&'static str]) -> Vec<&'static str> {
 /// only for `ngram_forms` (else the most frequent one); themes only for a
 /// table with theme counts or coverage, charts (theme rates, heatmaps) or
 /// KWIC; theme evidence only for `theme_matches`.
-fn counting(tables: &[&str], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
-    let wants = |names: &[&str]| tables.iter().any(|t| names.contains(t));
+fn counting(tables: &[Table], max_ngram: usize, args: &AnalyzeArgs) -> Counting {
+    let wants = |these: &[Table]| tables.iter().any(|t| these.contains(t));
     Counting {
-        max_ngram: match wants(&["ngrams_by_document", "ngram_forms"]) {
+        max_ngram: match wants(&[Table::NgramsByDocument, Table::NgramForms]) {
             true => max_ngram,
             false => 0,
         },
-        all_sequences: wants(&["ngram_forms"]),
+        all_sequences: wants(&[Table::NgramForms]),
         themes: args.kwic
             || args.charts.summary()
             || wants(&[
-                "documents",
-                "sections",
-                "themes_by_section",
-                "themes_by_document",
-                "theme_matches",
+                Table::Documents,
+                Table::Sections,
+                Table::ThemesBySection,
+                Table::ThemesByDocument,
+                Table::ThemeMatches,
             ]),
-        match_rows: wants(&["theme_matches"]),
+        match_rows: wants(&[Table::ThemeMatches]),
         kwic: args.kwic.then_some(args.window),
     }
 }
 
 /// The tables `--tables` names, in contract order (the default set, then
 /// the interchange tables); with none named, the default set.
-fn select_tables(requested: &[String]) -> Result<Vec<&'static str>> {
+fn select_tables(requested: &[String]) -> Result<Vec<Table>> {
+    let default = |t: &Table| catalog::ANALYZE.iter().any(|d| d.name == t.name());
     if requested.is_empty() {
-        return Ok(catalog::ANALYZE.iter().map(|t| t.name).collect());
+        return Ok(Table::ALL.into_iter().filter(default).collect());
     }
-    let all: Vec<&'static str> = catalog::ANALYZE
-        .iter()
-        .chain(catalog::INTERCHANGE)
-        .map(|t| t.name)
+    // The tables `--tables` may name: analyze's and the interchange tables.
+    let all: Vec<Table> = Table::ALL
+        .into_iter()
+        .filter(|t| *t != Table::Kwic)
         .collect();
+    let mut asked = Vec::new();
     for r in requested {
-        let name = r.trim().trim_end_matches(".csv");
-        if !all.contains(&name) {
-            return Err(Error::Usage(format!(
-                "--tables: unknown table `{r}` (one of: {})",
-                all.join(", ")
-            )));
+        match Table::named(r.trim().trim_end_matches(".csv")) {
+            Some(t) if all.contains(&t) => asked.push(t),
+            _ => {
+                let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
+                return Err(Error::Usage(format!(
+                    "--tables: unknown table `{r}` (one of: {})",
+                    names.join(", ")
+                )));
+            }
         }
     }
-    Ok(all
-        .into_iter()
-        .filter(|a| {
-            requested
-                .iter()
-                .any(|r| r.trim().trim_end_matches(".csv") == *a)
-        })
-        .collect())
+    Ok(all.into_iter().filter(|t| asked.contains(t)).collect())
 }
 
 #[cfg(test)]

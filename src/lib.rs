@@ -31,6 +31,7 @@ pub mod words;
 pub mod count;
 pub mod kwic;
 pub mod chart;
+pub mod render;
 pub mod write;
 pub mod manifest;
 

@@ -16,18 +16,14 @@ use std::time::Instant;
 use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
-use crate::count::KwicSpan;
-use crate::count::{self, DocCounts, StemCache};
+use crate::count::{self, DocCounts, KwicSpan, StemCache};
 use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
-use crate::kwic;
 use crate::manifest::{self, Manifest};
 use crate::progress::Progress;
-use crate::table::{columns, per_1000, share, Cell};
-use crate::write::{
-    fixed6, is_formula_start, needs_quotes, push_int_cell, push_text_bytes_cell, push_text_cell,
-    put, CsvRows, CsvSink, Output,
-};
+use crate::render;
+use crate::table::{Cell, Table};
+use crate::write::{CsvRows, CsvSink, Output};
 
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
@@ -123,7 +119,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut run = Run::new(cfg, &discovery, &out, &say)?;
     progress.start(discovery.sources.len());
     let bar = progress.handle();
-    let table_names = sinks.names();
+    let tables = sinks.tables();
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
@@ -135,7 +131,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         let outcome = match load_and_count(cfg, &discovery.sources[i]) {
             Ok((mut doc, mut counts)) => {
                 let kwic = std::mem::take(&mut counts.kwic);
-                let rows = render_document(cfg, &table_names, &doc, &counts, &kwic, &buffers);
+                let rows = render_rows(cfg, &tables, (&doc, &counts, &kwic), &buffers);
                 doc.text = String::new();
                 if !writer_needs_terms {
                     counts.drop_terms();
@@ -248,7 +244,7 @@ impl<'a> Run<'a> {
     ) -> Result<Run<'a>> {
         let n_docs = discovery.sources.len();
         let write_matrix =
-            cfg.wants("term_matrix") && (n_docs <= MATRIX_MAX_DOCS || cfg.tables_named);
+            cfg.wants(Table::TermMatrix) && (n_docs <= MATRIX_MAX_DOCS || cfg.tables_named);
         Ok(Run {
             cfg,
             say,
@@ -378,7 +374,7 @@ impl<'a> Run<'a> {
         if self.write_matrix {
             let ids: Vec<&str> = self.matrix_ids.iter().map(String::as_str).collect();
             std::mem::take(&mut self.matrix).write(out, &ids)?;
-        } else if self.cfg.wants("term_matrix") {
+        } else if self.cfg.wants(Table::TermMatrix) {
             (self.say)(format!(
                 "note: term_matrix.csv not written: {} documents would make as many columns; ask for it with --tables term_matrix",
                 self.summary.documents
@@ -444,30 +440,29 @@ fn themes_entry(codebook: &crate::theme::Codebook) -> serde_json::Value {
 
 /// The open per-document tables.
 struct Sinks {
-    tables: Vec<(&'static str, CsvSink)>,
+    tables: Vec<(Table, CsvSink)>,
 }
 
 impl Sinks {
     fn open(out: &mut Output, cfg: &AnalyzeConfig) -> Result<Sinks> {
         let mut tables = Vec::new();
-        for &name in &cfg.tables {
-            if name == "documents" && cfg.meta.is_given() {
-                let mut header = columns(name).to_vec();
-                let extra = cfg.meta.fields();
-                header.extend(extra[1..].iter().map(String::as_str));
-                tables.push((name, out.csv(name, &header)?));
-            } else if name != "term_matrix" {
-                tables.push((name, out.csv(name, columns(name))?));
+        let kwic = cfg.kwic.then_some(Table::Kwic);
+        let fields = cfg.meta.fields();
+        for table in cfg.tables.iter().copied().chain(kwic) {
+            if table == Table::TermMatrix {
+                continue; // corpus level: [`Matrix`]
             }
-        }
-        if cfg.kwic {
-            tables.push(("kwic", out.csv("kwic", kwic::COLUMNS)?));
+            let mut header = table.columns().to_vec();
+            if table == Table::Documents && cfg.meta.is_given() {
+                header.extend(fields[1..].iter().map(String::as_str));
+            }
+            tables.push((table, out.csv(table.name(), &header)?));
         }
         Ok(Sinks { tables })
     }
 
-    fn names(&self) -> Vec<&'static str> {
-        self.tables.iter().map(|(name, _)| *name).collect()
+    fn tables(&self) -> Vec<Table> {
+        self.tables.iter().map(|(table, _)| *table).collect()
     }
 
     /// Appends one document's rows (one [`CsvRows`] per table, in order)
@@ -491,346 +486,31 @@ impl Sinks {
     }
 }
 
-/// Renders one document's rows for the tables `names`, one [`CsvRows`] each
-/// (on a worker thread; [`Sinks::append`] writes them in input order).
-fn render_document(
+/// Renders one document's rows of `tables`, one [`CsvRows`] each, in
+/// buffers taken back from the writer (on a worker thread;
+/// [`Sinks::append`] writes them in input order).
+fn render_rows(
     cfg: &AnalyzeConfig,
-    names: &[&'static str],
-    doc: &Document,
-    c: &DocCounts,
-    kwic: &[KwicSpan],
+    tables: &[Table],
+    (doc, counts, kwic): (&Document, &DocCounts, &[KwicSpan]),
     buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
 ) -> Vec<CsvRows> {
-    let id = doc.doc_id.as_str();
-    let keys = cfg.matcher.keys();
-    // Fields repeated on many rows, rendered once: "doc_id," and each
-    // stem's "stem,term".
-    let mut id_comma = Vec::new();
-    push_text_cell(id, &mut id_comma);
-    id_comma.push(b',');
-    let wants_terms = names
-        .iter()
-        .any(|n| matches!(*n, "terms_by_section" | "terms_by_document"));
-    let mut stem_term: Vec<u8> = Vec::new();
-    let mut stem_at: Vec<usize> = vec![0];
-    if wants_terms {
-        // A text known to be a cell as it is is copied without a scan.
-        let push = |cell: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>| match cell {
-            Some(cell) => put(out, cell),
-            None => push_text_bytes_cell(text, out),
-        };
-        for stem in 0..c.stems.len() as u32 {
-            push(c.stem_cell(stem), c.stem_bytes(stem), &mut stem_term);
-            stem_term.push(b',');
-            push(c.surface_cell(stem), c.surface_bytes(stem), &mut stem_term);
-            stem_at.push(stem_term.len());
-        }
-    }
-    let stem_term = |stem: u32| &stem_term[stem_at[stem as usize]..stem_at[stem as usize + 1]];
-    let mut tails = CountTails::default();
-    // "doc_id,section_id," of a section.
-    let section_prefix = |s: &count::SectionCounts, out: &mut Vec<u8>| {
-        out.clear();
-        put(out, &id_comma);
-        push_int_cell(u64::from(s.section.id), out);
-        out.push(b',');
-    };
-    let mut tables: Vec<CsvRows> = match buffers.lock() {
-        Ok(mut pool) => names
-            .iter()
+    let mut rows: Vec<CsvRows> = match buffers.lock() {
+        Ok(mut pool) => (tables.iter())
             .map(|_| CsvRows::with_buffer(pool.pop().unwrap_or_default()))
             .collect(),
-        Err(_) => names.iter().map(|_| CsvRows::default()).collect(),
+        Err(_) => tables.iter().map(|_| CsvRows::default()).collect(),
     };
-    for (name, sink) in names.iter().zip(&mut tables) {
-        match *name {
-            "documents" => {
-                let title = c.title.as_str();
-                let (meta, _) = cfg.meta.values(doc);
-                let mut cells = vec![
-                    Cell::Str(id),
-                    Cell::Str(&doc.source),
-                    Cell::Str(title),
-                    Cell::Int(c.sections.len() as u64),
-                    Cell::Int(c.n_tokens),
-                    Cell::Int(c.n_terms),
-                    Cell::Int(c.n_types()),
-                    Cell::Float(share(c.n_covered(), c.n_terms)),
-                    Cell::Str(doc.encoding),
-                    Cell::Int(doc.bytes),
-                ];
-                if cfg.meta.is_given() {
-                    cells.extend(meta[1..].iter().map(|v| Cell::Str(v)));
-                }
-                sink.row(&cells);
-            }
-            "sections" => {
-                for s in &c.sections {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Int(u64::from(s.section.id)),
-                        Cell::Str(s.section.kind),
-                        Cell::Str(&s.section.label),
-                        Cell::Int(s.n_tokens),
-                        Cell::Int(s.n_terms),
-                        Cell::Int(s.n_types),
-                        Cell::Float(share(s.n_covered, s.n_terms)),
-                        Cell::Int(s.section.range.start as u64),
-                        Cell::Int(s.section.range.end as u64),
-                    ]);
-                }
-            }
-            // The same cells as `sink.row(&[Cell::Str(id),
-            // Cell::Int(section_id), Cell::Str(stem), Cell::Str(term),
-            // Cell::Int(count), Cell::Float(per_1000)])`, from fields
-            // rendered once per document.
-            "terms_by_section" => {
-                let mut section = Vec::new();
-                for s in &c.sections {
-                    section_prefix(s, &mut section);
-                    tails.reset(s.n_terms);
-                    for &(stem, count) in &s.terms {
-                        sink.pieces_row(&[&section, stem_term(stem), tails.tail(count)]);
-                    }
-                }
-            }
-            "terms_by_document" => {
-                tails.reset(c.n_terms);
-                let mut digits = itoa::Buffer::new();
-                for &(stem, count, n_sections) in &c.terms {
-                    let n_sections = digits.format(n_sections).as_bytes();
-                    sink.pieces_row(&[
-                        &id_comma,
-                        stem_term(stem),
-                        tails.tail(count),
-                        b",",
-                        n_sections,
-                    ]);
-                }
-            }
-            "themes_by_section" => {
-                let mut section = Vec::new();
-                let mut key_cells: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
-                for key in keys {
-                    let mut cell = Vec::new();
-                    push_text_cell(key, &mut cell);
-                    key_cells.push(cell);
-                }
-                for s in &c.sections {
-                    section_prefix(s, &mut section);
-                    tails.reset(s.n_terms);
-                    for (t, key) in key_cells.iter().enumerate() {
-                        sink.pieces_row(&[&section, key, tails.tail(s.themes[t])]);
-                    }
-                }
-            }
-            "themes_by_document" => {
-                for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Str(key),
-                        Cell::Int(u64::from(count)),
-                        Cell::Float(per_1000(u64::from(count), c.n_terms)),
-                        Cell::Int(u64::from(n_sections)),
-                    ]);
-                }
-            }
-            "theme_matches" => {
-                for m in &c.matches {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Int(u64::from(m.section_id)),
-                        Cell::Str(&keys[m.theme as usize]),
-                        Cell::Str(cfg.matcher.pattern_text(m.pattern)),
-                        Cell::Str(&m.matched),
-                        Cell::Int(u64::from(m.count)),
-                        Cell::Str(if m.excluded { "true" } else { "false" }),
-                    ]);
-                }
-            }
-            "ngrams_by_document" => {
-                // As `sink.row(&[Cell::Str(id), Cell::Int(n), Cell::Str(text),
-                // Cell::Int(count), Cell::Float(per_1000)])`, the text being
-                // the n-gram's most frequent exact sequence of display forms.
-                // When no form needs quoting, the text is the forms copied in
-                // place (the formula guard looks at the first byte only).
-                let mut forms: Vec<u8> = Vec::new();
-                let mut form_at: Vec<usize> = vec![0];
-                let mut plain = true;
-                for i in 0..c.ngram_forms.len() as u32 {
-                    let form = c.ngram_form_bytes(i);
-                    plain &= c.ngram_form_cell(i).is_some() || !needs_quotes(form);
-                    forms.extend_from_slice(form);
-                    form_at.push(forms.len());
-                }
-                let form = |s: u32| &forms[form_at[s as usize]..form_at[s as usize + 1]];
-                let mut text = String::new();
-                tails.reset(c.n_terms);
-                // "doc_id,n," for the current n.
-                let mut id_n: Vec<u8> = Vec::new();
-                let mut n = None;
-                for g in &c.ngrams {
-                    if n != Some(g.n) {
-                        n = Some(g.n);
-                        id_n.clear();
-                        id_n.extend_from_slice(&id_comma);
-                        push_int_cell(u64::from(g.n), &mut id_n);
-                        id_n.push(b',');
-                    }
-                    let sequence = &c.ngram_surfaces(g)[0].0[..g.n as usize];
-                    let guarded = is_formula_start(form(sequence[0]).first());
-                    if plain && !guarded {
-                        // id_n, the forms with a space between, the tail.
-                        let mut pieces: [&[u8]; 2 * count::MAX_NGRAM + 1] =
-                            [&[]; 2 * count::MAX_NGRAM + 1];
-                        pieces[0] = &id_n;
-                        let mut k = 1;
-                        for (i, &s) in sequence.iter().enumerate() {
-                            if i > 0 {
-                                pieces[k] = b" ";
-                                k += 1;
-                            }
-                            pieces[k] = form(s);
-                            k += 1;
-                        }
-                        pieces[k] = tails.tail(g.count);
-                        sink.pieces_row(&pieces[..=k]);
-                    } else {
-                        sink.raw_row(|out| {
-                            put(out, &id_n);
-                            text.clear();
-                            c.push_ngram_text(g, &mut text);
-                            push_text_cell(&text, out);
-                            tails.push(g.count, out);
-                        });
-                    }
-                }
-            }
-            "term_forms" => {
-                for (stem, term, count) in term_forms(c) {
-                    let count = Cell::Int(u64::from(count));
-                    sink.row(&[Cell::Str(id), Cell::Str(stem), Cell::Str(term), count]);
-                }
-            }
-            "ngram_forms" => {
-                for (n, stems, ngram, count) in ngram_forms(c) {
-                    sink.row(&[
-                        Cell::Str(id),
-                        Cell::Int(u64::from(n)),
-                        Cell::Str(&stems),
-                        Cell::Str(&ngram),
-                        Cell::Int(u64::from(count)),
-                    ]);
-                }
-            }
-            "kwic" => {
-                for s in kwic {
-                    sink.row(&kwic::cells(&doc.text, s, id, keys));
-                }
-            }
-            _ => {}
-        }
-    }
-    tables
-}
-
-/// The rows of `term_forms.csv` for one document: (stem, display form,
-/// count), by stem, then form (byte order). Forms of one text are added up.
-fn term_forms(c: &DocCounts) -> Vec<(&str, &str, u32)> {
-    let mut rows: Vec<(&str, &str, u32)> = c
-        .surfaces()
-        .map(|(stem, form, count)| (c.stem(stem), form, count))
-        .collect();
-    rows.sort_unstable();
-    rows.dedup_by(|b, a| {
-        let same = (a.0, a.1) == (b.0, b.1);
-        if same {
-            a.2 += b.2;
-        }
-        same
-    });
+    let meta = cfg.meta.is_given().then(|| cfg.meta.values(doc).0);
+    let d = render::Doc {
+        doc,
+        counts,
+        kwic,
+        matcher: &cfg.matcher,
+        meta: meta.as_deref().map(|m| &m[1..]),
+    };
+    render::document(&d, tables, &mut rows);
     rows
-}
-
-/// The rows of `ngram_forms.csv` for one document: (n, stems joined by a
-/// space, exact sequence of display forms, count), by n, stems, then
-/// sequence (byte order). Sequences of one text are added up.
-fn ngram_forms(c: &DocCounts) -> Vec<(u32, String, String, u32)> {
-    let mut rows = Vec::new();
-    for g in &c.ngrams {
-        let stems: Vec<&str> = g.stems().iter().map(|&s| c.stem(s)).collect();
-        let stems = stems.join(" ");
-        for (ngram, count) in c.ngram_sequences(g) {
-            rows.push((g.n, stems.clone(), ngram, count));
-        }
-    }
-    rows.sort_unstable();
-    rows.dedup_by(|b, a| {
-        let same = (a.0, &a.1, &a.2) == (b.0, &b.1, &b.2);
-        if same {
-            a.3 += b.3;
-        }
-        same
-    });
-    rows
-}
-
-/// The cells `,count,per_1000` for one total, rendered once per small count
-/// (most rows of a section or a document have a count below 16).
-struct CountTails {
-    total: u64,
-    /// By count; empty until first used.
-    tails: Vec<Vec<u8>>,
-    /// The cells of a count without a place in `tails`.
-    other: Vec<u8>,
-}
-
-impl Default for CountTails {
-    fn default() -> Self {
-        CountTails {
-            total: u64::MAX,
-            tails: vec![Vec::new(); 16],
-            other: Vec::new(),
-        }
-    }
-}
-
-impl CountTails {
-    /// Makes the cells valid for `total` (kept when it is the same).
-    fn reset(&mut self, total: u64) {
-        if total != self.total {
-            self.total = total;
-            self.tails.iter_mut().for_each(Vec::clear);
-        }
-    }
-
-    /// The cells `,count,per_1000` of `count`.
-    fn tail(&mut self, count: u32) -> &[u8] {
-        let total = self.total;
-        let render = |out: &mut Vec<u8>| {
-            out.push(b',');
-            push_int_cell(u64::from(count), out);
-            out.push(b',');
-            fixed6(per_1000(u64::from(count), total), out);
-        };
-        match self.tails.get_mut(count as usize) {
-            Some(tail) => {
-                if tail.is_empty() {
-                    render(tail);
-                }
-                tail
-            }
-            None => {
-                self.other.clear();
-                render(&mut self.other);
-                &self.other
-            }
-        }
-    }
-
-    fn push(&mut self, count: u32, out: &mut Vec<u8>) {
-        put(out, self.tail(count));
-    }
 }
 
 /// Corpus-level term counts for the wide term matrix.
@@ -882,9 +562,9 @@ impl Matrix {
     /// Rows by total count descending, then stem; the term is the corpus's
     /// most frequent surface form (ties: the smallest).
     pub(crate) fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
-        let mut header: Vec<&str> = columns("term_matrix").to_vec();
+        let mut header: Vec<&str> = Table::TermMatrix.columns().to_vec();
         header.extend_from_slice(doc_ids);
-        let mut sink = out.csv("term_matrix", &header)?;
+        let mut sink = out.csv(Table::TermMatrix.name(), &header)?;
         let mut rows: Vec<(String, MatrixRow)> = self.rows.into_iter().collect();
         rows.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(&b.0)));
         let mut dense = vec![0u64; doc_ids.len()];

@@ -33,6 +33,93 @@ pub mod catalog;
 
 use catalog::TableDef;
 
+/// Every table a run of `analyze` (or `themata kwic -o`) writes, one value
+/// each: the render stage and the writers pick a table by this, never by
+/// its name. [`Table::def`] ties each to its catalogue entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Table {
+    Documents,
+    Sections,
+    TermsBySection,
+    TermsByDocument,
+    ThemesBySection,
+    ThemesByDocument,
+    ThemeMatches,
+    NgramsByDocument,
+    TermMatrix,
+    TermForms,
+    NgramForms,
+    Kwic,
+}
+
+impl Table {
+    /// Every table, in catalogue order (analyze's, the interchange tables,
+    /// kwic).
+    pub const ALL: [Table; 12] = [
+        Table::Documents,
+        Table::Sections,
+        Table::TermsBySection,
+        Table::TermsByDocument,
+        Table::ThemesBySection,
+        Table::ThemesByDocument,
+        Table::ThemeMatches,
+        Table::NgramsByDocument,
+        Table::TermMatrix,
+        Table::TermForms,
+        Table::NgramForms,
+        Table::Kwic,
+    ];
+
+    /// The table's catalogue entry (`table_enum_follows_the_catalogue`
+    /// checks that the places agree).
+    pub fn def(self) -> &'static TableDef {
+        use catalog::{ANALYZE, INTERCHANGE, KWIC};
+        match self {
+            Table::Documents => &ANALYZE[0],
+            Table::Sections => &ANALYZE[1],
+            Table::TermsBySection => &ANALYZE[2],
+            Table::TermsByDocument => &ANALYZE[3],
+            Table::ThemesBySection => &ANALYZE[4],
+            Table::ThemesByDocument => &ANALYZE[5],
+            Table::ThemeMatches => &ANALYZE[6],
+            Table::NgramsByDocument => &ANALYZE[7],
+            Table::TermMatrix => &ANALYZE[8],
+            Table::TermForms => &INTERCHANGE[0],
+            Table::NgramForms => &INTERCHANGE[1],
+            Table::Kwic => &KWIC,
+        }
+    }
+
+    /// The file name without its extension (`terms_by_section`).
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// The fixed columns.
+    pub fn columns(self) -> &'static [&'static str] {
+        self.def().columns
+    }
+
+    /// The table named `name` (as `--tables` and the files name it).
+    pub fn named(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// A table serializes (in the manifest's parameters) as its name.
+impl serde::Serialize for Table {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Where the render stage puts a table's rows: a writer's per-document
+/// buffer (CSV bytes today). Cells are format-agnostic; quoting, number
+/// formats and the formula guard are the writer's business.
+pub trait RowSink {
+    fn row(&mut self, cells: &[Cell]);
+}
+
 /// The definition of table `name` (analyze's, the interchange tables, kwic).
 pub fn definition(name: &str) -> Option<&'static TableDef> {
     catalog::ANALYZE
@@ -193,6 +280,24 @@ mod tests {
         assert_eq!(Cell::Float(f64::INFINITY).render(), "");
         assert_eq!(per_1000(3, 0), 0.0);
         assert_eq!(per_1000(3, 12), 250.0);
+    }
+
+    /// Each `Table` names its own catalogue entry, every catalogue table
+    /// has one, and names parse back.
+    #[test]
+    fn table_enum_follows_the_catalogue() {
+        let names: Vec<&str> = (catalog::ANALYZE.iter())
+            .chain(catalog::INTERCHANGE)
+            .chain([&catalog::KWIC])
+            .map(|t| t.name)
+            .collect();
+        let ours: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+        assert_eq!(ours, names);
+        for t in Table::ALL {
+            assert_eq!(Table::named(t.name()), Some(t));
+            assert_eq!(definition(t.name()).map(|d| d.columns), Some(t.columns()));
+        }
+        assert_eq!(Table::named("nope"), None);
     }
 
     #[test]
