@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
 use crate::count::KwicSpan;
-use crate::count::{self, DocCounts, StemCache};
+use crate::count::{self, DocCounts, Vocabulary};
 use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
 use crate::kwic;
@@ -62,7 +62,7 @@ pub struct Summary {
 }
 
 thread_local! {
-    static CACHE: RefCell<StemCache> = RefCell::new(StemCache::default());
+    static CACHE: RefCell<Vocabulary> = RefCell::new(Vocabulary::default());
 }
 
 /// Loads one document and counts it on the calling thread, with that
