@@ -648,15 +648,10 @@ fn render_document(
     let mut stem_term: Vec<u8> = Vec::new();
     let mut stem_at: Vec<usize> = vec![0];
     if wants_terms {
-        // A text known to be a cell as it is is copied without a scan.
-        let push = |cell: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>| match cell {
-            Some(cell) => put(out, cell),
-            None => push_text_bytes_cell(text, out),
-        };
         for stem in 0..c.stems.len() as u32 {
-            push(c.stem_cell(stem), c.stem_bytes(stem), &mut stem_term);
+            push_text_bytes_cell(c.stem_bytes(stem), &mut stem_term);
             stem_term.push(b',');
-            push(c.surface_cell(stem), c.surface_bytes(stem), &mut stem_term);
+            push_text_bytes_cell(c.surface_bytes(stem), &mut stem_term);
             stem_at.push(stem_term.len());
         }
     }
@@ -793,7 +788,7 @@ fn render_document(
                 let mut plain = true;
                 for i in 0..c.ngram_forms.len() as u32 {
                     let form = c.ngram_form_bytes(i);
-                    plain &= c.ngram_form_cell(i).is_some() || !needs_quotes(form);
+                    plain &= !needs_quotes(form);
                     forms.extend_from_slice(form);
                     form_at.push(forms.len());
                 }

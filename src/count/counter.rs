@@ -252,7 +252,12 @@ impl Terms {
 
     /// The document's (stem, count, sections), by count descending, then
     /// by the stems' `rank`; `keys` is scratch space.
-    fn doc_terms(&self, rank: &[u32], by_rank: &[u32], keys: &mut Vec<u64>) -> Vec<(u32, u32, u32)> {
+    fn doc_terms(
+        &self,
+        rank: &[u32],
+        by_rank: &[u32],
+        keys: &mut Vec<u64>,
+    ) -> Vec<(u32, u32, u32)> {
         keys.clear();
         keys.extend(
             self.doc
@@ -492,8 +497,13 @@ impl<'a> Counter<'a> {
         self.count_matches(section_id);
         let t = &mut self.themes;
         let tokens = &self.buffer.tokens;
-        t.kwic
-            .add(tokens, &t.matches, section_id, last_round, &mut self.doc.kwic);
+        t.kwic.add(
+            tokens,
+            &t.matches,
+            section_id,
+            last_round,
+            &mut self.doc.kwic,
+        );
     }
 
     fn find_matches(&mut self, end: usize) {
@@ -531,7 +541,10 @@ impl<'a> Counter<'a> {
             t.covered.resize(tokens.len(), false);
         }
         let mut cover = |m: &Match| t.covered[m.first..=m.last].fill(true);
-        t.carried.iter().filter(|m| !m.excluded).for_each(&mut cover);
+        t.carried
+            .iter()
+            .filter(|m| !m.excluded)
+            .for_each(&mut cover);
         for m in &t.matches {
             if !m.excluded {
                 self.open.themes[m.theme as usize] += 1;
@@ -638,9 +651,13 @@ impl<'a> Counter<'a> {
         doc.stems = locals.global.iter().map(|&g| vocab.stem_text(g)).collect();
         // Rows sort by stem text; ranking the document's stems once lets
         // every sort below compare integers instead of strings.
-        let stem_keys: Vec<u128> = doc.stems.iter().map(|&id| vocab.texts.prefix_of(id)).collect();
+        let stem_keys: Vec<u128> = doc
+            .stems
+            .iter()
+            .map(|&id| vocab.texts.prefix_of(id))
+            .collect();
         let rank = vocab.texts.ranks_by(&doc.stems, &stem_keys, false);
-        doc.stem_keys = vocab.texts.doc_keys(&doc.stems, &stem_keys);
+        doc.stem_keys = rank::doc_keys(&stem_keys);
         let by_rank = rank::invert(&rank);
         let mut keys: Vec<u64> = Vec::new();
         for s in &mut doc.sections {
@@ -653,8 +670,12 @@ impl<'a> Counter<'a> {
         if !sequences.is_empty() {
             ngrams::finish_ngrams(&vocab.texts, &sequences, counting.all_sequences, &mut doc);
         }
-        let surface_keys: Vec<u128> = doc.surface.iter().map(|&id| vocab.texts.prefix_of(id)).collect();
-        doc.surface_keys = vocab.texts.doc_keys(&doc.surface, &surface_keys);
+        let surface_keys: Vec<u128> = doc
+            .surface
+            .iter()
+            .map(|&id| vocab.texts.prefix_of(id))
+            .collect();
+        doc.surface_keys = rank::doc_keys(&surface_keys);
         doc.matches = themes.evidence.rows();
         vocab.spare.stem_locals = locals.of_global;
         vocab.spare.form_counts = terms.form_counts;

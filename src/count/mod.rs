@@ -1,6 +1,7 @@
 //! Count: runs one document through sections → tokens → forms → terms →
 //! theme matches, and counts terms, n-grams and themes per section and per
-//! document. Pure: text in, [`DocCounts`] out; nothing is written here.
+//! document. Pure: text in, [`DocCounts`] out; nothing is written here,
+//! and no file format is known here.
 //!
 //! Two parts: a [`Vocabulary`] that lives as long as the worker thread
 //! (forms keyed by the raw token text, so a repeated word costs one hash
@@ -43,7 +44,7 @@ use crate::theme::Matcher;
 use crate::token;
 use counter::Counter;
 use ngrams::push_sequence_text;
-use rank::{key_cell, key_text};
+use rank::key_text;
 pub use vocabulary::Vocabulary;
 
 /// The string id of no text, and the local id of no stem.
@@ -137,11 +138,10 @@ pub struct DocCounts {
     /// Every (stem, surface form as a string id, count), for merging across
     /// documents; see [`DocCounts::surfaces`].
     pub surfaces: Vec<(u32, u32, u32)>,
-    /// The [`prefix`] of each of `stems` and `surface`, as bytes (may be
-    /// empty): a text shorter than 15 bytes is read from here instead of
-    /// from `strings`, where each text is a cache miss away. The last
-    /// byte's top bit says that the text is a CSV cell as it is (see
-    /// [`doc_key`]).
+    /// The sort key of each of `stems` and `surface` (its first bytes and
+    /// length), as bytes (may be empty): a text shorter than 15 bytes is
+    /// read from here instead of from `strings`, where each text is a cache
+    /// miss away.
     pub stem_keys: Vec<[u8; 16]>,
     pub surface_keys: Vec<[u8; 16]>,
     /// (stem id, count, sections containing it), by count descending, then stem.
@@ -149,8 +149,8 @@ pub struct DocCounts {
     /// By n, count descending, text, then stem ids.
     pub ngrams: Vec<NgramCount>,
     /// The distinct display texts of the document's term forms (string ids)
-    /// in text order, which the n-grams' sequences index, and their
-    /// [`prefix`]es as in `stem_keys`.
+    /// in text order, which the n-grams' sequences index, and their sort
+    /// keys as in `stem_keys`.
     pub ngram_forms: Vec<u32>,
     pub ngram_form_keys: Vec<[u8; 16]>,
     /// The most frequent exact sequence of each n-gram (every one with
@@ -221,17 +221,6 @@ impl DocCounts {
     pub fn surface_bytes(&self, stem: u32) -> &[u8] {
         key_text(self.surface_keys.get(stem as usize))
             .unwrap_or_else(|| self.surface(stem).as_bytes())
-    }
-
-    /// [`DocCounts::stem_bytes`] when they are a CSV cell as they are (no
-    /// quotes, no formula guard) and known to be without reading them.
-    pub fn stem_cell(&self, stem: u32) -> Option<&[u8]> {
-        key_cell(self.stem_keys.get(stem as usize))
-    }
-
-    /// [`DocCounts::surface_bytes`] as [`DocCounts::stem_cell`].
-    pub fn surface_cell(&self, stem: u32) -> Option<&[u8]> {
-        key_cell(self.surface_keys.get(stem as usize))
     }
 
     /// Every (stem, surface form, count).
@@ -311,11 +300,6 @@ impl DocCounts {
     pub fn ngram_form_bytes(&self, i: u32) -> &[u8] {
         key_text(self.ngram_form_keys.get(i as usize))
             .unwrap_or_else(|| self.ngram_form(i).as_bytes())
-    }
-
-    /// [`DocCounts::ngram_form_bytes`] as [`DocCounts::stem_cell`].
-    pub fn ngram_form_cell(&self, i: u32) -> Option<&[u8]> {
-        key_cell(self.ngram_form_keys.get(i as usize))
     }
 
     /// Matches per theme in the whole document, and sections with a match.
@@ -453,7 +437,10 @@ mod tests {
     use crate::analyze::Hyphens;
 
     /// The default analyzer with `hyphens`, and `codebook`'s matcher.
-    pub(super) fn analyzer_and_matcher(hyphens: Hyphens, codebook: &Codebook) -> (Analyzer, Matcher) {
+    pub(super) fn analyzer_and_matcher(
+        hyphens: Hyphens,
+        codebook: &Codebook,
+    ) -> (Analyzer, Matcher) {
         let options = AnalyzerOptions {
             hyphens,
             ..AnalyzerOptions::default()
@@ -648,9 +635,8 @@ mod tests {
     /// The bytes read from the sort keys are the texts themselves, for
     /// stems and surface forms of 13 to 17 bytes (the key holds a text of up
     /// to 14 bytes whole; longer ones come from the store) and for a stem
-    /// without a surface form of its own (only counted inside compounds);
-    /// a text is given as a ready CSV cell exactly when it is short and
-    /// `push_text_cell` would write it unchanged.
+    /// without a surface form of its own (only counted inside compounds),
+    /// and likewise for the n-grams' display forms.
     #[test]
     fn text_bytes_from_keys_equal_the_texts() {
         let analyzer = Analyzer::new(&AnalyzerOptions {
@@ -674,23 +660,16 @@ mod tests {
         let lengths: Vec<usize> = (0..c.stems.len() as u32).map(|s| c.stem(s).len()).collect();
         assert!(lengths.iter().any(|&n| n < 15) && lengths.iter().any(|&n| n >= 15));
         assert!((0..c.stems.len() as u32).any(|s| c.surface(s).is_empty()));
-        // A cell as it is: written by `put` exactly as `push_text_cell`
-        // writes it; "1,000" needs quotes.
-        let as_cell = |text: &str, cell: Option<&[u8]>| {
-            let mut rendered = Vec::new();
-            crate::write::push_text_cell(text, &mut rendered);
-            if text.len() < 15 && rendered == text.as_bytes() {
-                assert_eq!(cell, Some(text.as_bytes()), "{text}");
-            } else {
-                assert_eq!(cell, None, "{text}");
-            }
-        };
-        assert!((0..c.stems.len() as u32).any(|s| c.stem(s) == "1,000"));
         for s in 0..c.stems.len() as u32 {
             assert_eq!(c.stem_bytes(s), c.stem(s).as_bytes());
             assert_eq!(c.surface_bytes(s), c.surface(s).as_bytes());
-            as_cell(c.stem(s), c.stem_cell(s));
-            as_cell(c.surface(s), c.surface_cell(s));
+        }
+        let forms: Vec<&str> = (0..c.ngram_forms.len() as u32)
+            .map(|i| c.ngram_form(i))
+            .collect();
+        assert!(forms.iter().any(|f| f.len() < 15) && forms.iter().any(|f| f.len() >= 15));
+        for i in 0..c.ngram_forms.len() as u32 {
+            assert_eq!(c.ngram_form_bytes(i), c.ngram_form(i).as_bytes());
         }
     }
 

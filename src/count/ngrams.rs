@@ -5,6 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::rank;
 use super::vocabulary::{Spare, Texts};
 use super::{DocCounts, NgramCount, Sequence, MAX_NGRAM, NONE};
 
@@ -54,6 +55,7 @@ impl Runs {
     /// round) ends; with `goes_on` (the round ends the run, which goes on
     /// in the next round) its last `max_ngram - 1` terms are kept, and
     /// their n-grams not counted again.
+    #[inline]
     pub(super) fn end_run(&mut self, goes_on: bool) {
         let seen = |n: usize| self.counted.saturating_sub(n - 1);
         for pair in self.run.windows(2).skip(seen(2)) {
@@ -143,9 +145,16 @@ pub(super) fn finish_ngrams(
     }
     let plain = forms.iter().all(|&id| texts.is_plain(id));
     let text = |i: u32| texts.get(forms[i as usize]);
-    group_sequences(&mut shared, all_sequences, plain, text, &mut ngrams, &mut surfaces);
+    group_sequences(
+        &mut shared,
+        all_sequences,
+        plain,
+        text,
+        &mut ngrams,
+        &mut surfaces,
+    );
     let (ngrams, surfaces) = sort_ngrams(&ngrams, &surfaces, plain, text);
-    doc.ngram_form_keys = texts.doc_keys(&forms, &form_prefixes);
+    doc.ngram_form_keys = rank::doc_keys(&form_prefixes);
     doc.ngram_forms = forms;
     doc.ngram_surfaces = surfaces;
     doc.ngrams = ngrams;

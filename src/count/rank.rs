@@ -23,25 +23,17 @@ pub(super) fn prefix_is_whole(p: u128) -> bool {
     (p as u8) < 15
 }
 
-/// A document's copy of a text's [`prefix`], as big-endian bytes, with the
-/// top bit of the length byte set when the text is a CSV cell as it is.
-pub(super) fn doc_key(prefix: u128, as_cell: bool) -> [u8; 16] {
-    let mut key = prefix.to_be_bytes();
-    key[15] |= u8::from(as_cell) << 7;
-    key
+/// A document's copies of texts' [`prefix`]es, as big-endian bytes (see
+/// [`key_text`]).
+pub(super) fn doc_keys(prefixes: &[u128]) -> Vec<[u8; 16]> {
+    prefixes.iter().map(|p| p.to_be_bytes()).collect()
 }
 
-/// The whole text a [`doc_key`] holds, if it holds it.
+/// The whole text that a [`doc_keys`] key holds, if it holds it.
 pub(super) fn key_text(key: Option<&[u8; 16]>) -> Option<&[u8]> {
     let key = key?;
-    let len = (key[15] & 0x0f) as usize;
+    let len = key[15] as usize;
     (len < 15).then(|| &key[..len])
-}
-
-/// [`key_text`] when the text is a CSV cell as it is.
-pub(super) fn key_cell(key: Option<&[u8; 16]>) -> Option<&[u8]> {
-    key.filter(|k| k[15] & 0x80 != 0)
-        .and_then(|k| key_text(Some(k)))
 }
 
 /// A sort key: count descending, then `rank` ascending.
@@ -87,6 +79,7 @@ pub(super) fn invert(rank: &[u32]) -> Vec<u32> {
 /// ranks (by index), or with `dense` the same rank. `prefixes[i]` is
 /// [`prefix`]`(texts(i))`; the texts are read only when prefixes are equal
 /// and do not hold the whole texts.
+#[inline]
 pub(super) fn ranks<'a>(
     n: usize,
     prefixes: &[u128],
