@@ -686,10 +686,6 @@ impl<'a> Counter<'a> {
 /// Appends the matched source text, lowercased, with runs of white space
 /// as one space.
 fn push_matched_text(source: &str, out: &mut String) {
-    if source.is_ascii() && !source.bytes().any(|b| (b as char).is_whitespace()) {
-        out.extend(source.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        return;
-    }
     let collapsed = source.split_whitespace().collect::<Vec<_>>().join(" ");
     out.push_str(&collapsed.to_lowercase());
 }

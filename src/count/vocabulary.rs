@@ -326,8 +326,7 @@ pub(super) struct Spare {
     pub(super) stem_locals: Vec<u32>,
     /// Each form's count as a term unit, and its local id.
     pub(super) form_counts: Vec<(u32, u32)>,
-    /// Bigram and longer sequence counts (see `ngrams::Runs`).
-    pub(super) bigrams: FxHashMap<u64, u32>,
+    /// Counts of n-grams as exact sequences (see `ngrams::Runs`).
     pub(super) ngrams: FxHashMap<[u32; MAX_NGRAM], u32>,
 }
 
