@@ -315,7 +315,7 @@ mod tests {
         let mut vocab = super::super::Vocabulary::default();
         let mode = crate::section::Mode::Auto;
         let c = crate::count::count_document(text, &mode, &analyzer, &matcher, 2, &mut vocab);
-        let got: Vec<(String, u32, Vec<(String, u32)>)> = c
+        let got: Vec<_> = c
             .ngrams
             .iter()
             .map(|g| (c.ngram_text(g), g.count, c.ngram_sequences(g).collect()))
