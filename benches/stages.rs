@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use themata::analyze::{Analyzer, AnalyzerOptions, Role};
-use themata::count::{count_document, StemCache};
+use themata::count::{count_document, Vocabulary};
 use themata::section::Mode;
 use themata::theme::{Codebook, Matcher, Word};
 use themata::token::{tokenize, Token};
@@ -80,7 +80,7 @@ fn stages(c: &mut Criterion) {
         // The whole per-document work with a warm per-worker cache, as in a
         // long run.
         group.bench_function("count_document", |b| {
-            let mut cache = StemCache::default();
+            let mut cache = Vocabulary::default();
             b.iter(|| {
                 let counts = count_document(
                     black_box(&text),

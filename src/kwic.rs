@@ -15,7 +15,7 @@
 //! once), which keeps only byte offsets of each match and its context.
 
 use crate::analyze::Analyzer;
-use crate::count::{self, KwicSpan, StemCache};
+use crate::count::{self, KwicSpan, Vocabulary};
 use crate::section::Mode;
 use crate::table::Cell;
 use crate::theme::Matcher;
@@ -71,8 +71,8 @@ pub fn find(
     if matcher.is_empty() {
         return Vec::new();
     }
-    let mut cache = StemCache::default();
-    let counts = count::count_with_kwic(text, mode, analyzer, matcher, 1, window, &mut cache);
+    let mut vocab = Vocabulary::default();
+    let counts = count::count_with_kwic(text, mode, analyzer, matcher, 1, window, &mut vocab);
     rows(text, &counts.kwic)
 }
 

@@ -16,7 +16,7 @@ use std::time::Instant;
 use rustc_hash::FxHashMap;
 
 use crate::config::AnalyzeConfig;
-use crate::count::{self, DocCounts, KwicSpan, StemCache};
+use crate::count::{self, DocCounts, KwicSpan, Vocabulary};
 use crate::error::{one_line, Error, Result};
 use crate::input::{self, Document, Skipped};
 use crate::manifest::{self, Manifest};
@@ -55,7 +55,7 @@ pub struct Summary {
 }
 
 thread_local! {
-    static CACHE: RefCell<StemCache> = RefCell::new(StemCache::default());
+    static CACHE: RefCell<Vocabulary> = RefCell::new(Vocabulary::default());
 }
 
 /// Loads one document and counts it on the calling thread, with that

@@ -1136,7 +1136,7 @@ fn un_corpus_with_injected_junk() {
 mod properties {
     use proptest::prelude::*;
     use themata::analyze::{Analyzer, AnalyzerOptions};
-    use themata::count::{count_document, StemCache};
+    use themata::count::{count_document, Vocabulary};
     use themata::section::{split, Mode};
     use themata::theme::{Codebook, Matcher};
     use themata::token::tokenize;
@@ -1217,7 +1217,7 @@ mod properties {
             let analyzer = Analyzer::new(&AnalyzerOptions::default()).unwrap();
             let codebook = Codebook::default_codebook();
             let matcher = Matcher::new(&codebook, &analyzer).unwrap();
-            let mut cache = StemCache::default();
+            let mut cache = Vocabulary::default();
             for mode in modes() {
                 let c = count_document(&t, &mode, &analyzer, &matcher, 3, &mut cache);
                 let tokens: u64 = c.sections.iter().map(|s| s.n_tokens).sum();
