@@ -80,10 +80,74 @@ pub fn summary_paragraph(s: &pipeline::Summary) -> String {
 
 /// `themata kwic`: one pattern, compiled as a one-theme codebook.
 fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
+    use crate::table::Cell;
+    let (mode, analyzer, matcher) = kwic_matcher(args)?;
+    let out = match &args.output {
+        Some(dir) => Some(crate::write::Output::create(dir, args.excel)?),
+        None => None,
+    };
+    let filter = crate::input::Filter::new(args.output.clone(), &args.ext, args.follow);
+    let discovery = crate::input::discover(&args.inputs, &filter)?;
+    let say = |line: String| {
+        if !args.quiet {
+            eprintln!("{line}");
+        }
+    };
+    for s in &discovery.skipped {
+        say(format!("skipped: {}: {}", s.path, s.reason));
+    }
+    let mut found: Vec<(String, Vec<crate::kwic::KwicRow>)> = Vec::new();
+    for source in &discovery.sources {
+        match crate::input::load(source) {
+            Ok(doc) => {
+                let rows = crate::kwic::find(&doc.text, &mode, &analyzer, &matcher, args.window);
+                found.push((doc.doc_id, rows));
+            }
+            Err(reason) => say(format!("skipped: {}: {reason}", source.source)),
+        }
+    }
+    let keys = matcher.keys();
+    let rows: Vec<Vec<Cell>> = found
+        .iter()
+        .flat_map(|(id, rows)| rows.iter().map(move |r| r.cells(id, keys).to_vec()))
+        .collect();
+    match out {
+        Some(out) => {
+            let dir = kwic_folder(args, out, &rows)?;
+            say(format!(
+                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "es" },
+                args.pattern,
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
+                dir.trim_end_matches('/'),
+                match args.format {
+                    Format::Csv => "csv",
+                    Format::Parquet => "parquet",
+                    Format::Both => "csv and kwic.parquet",
+                },
+            ));
+            Ok(())
+        }
+        None => {
+            let bytes = crate::write::csv_bytes(crate::kwic::COLUMNS, &rows, args.excel);
+            print(&String::from_utf8_lossy(&bytes))
+        }
+    }
+}
+
+/// The sectioning, analyzer and one-theme matcher of `themata kwic`.
+fn kwic_matcher(
+    args: &crate::cli::KwicArgs,
+) -> Result<(
+    crate::section::Mode,
+    crate::analyze::Analyzer,
+    crate::theme::Matcher,
+)> {
     use crate::analyze::{Analyzer, AnalyzerOptions, Stopwords};
     use crate::cli::SectionMode;
     use crate::section::Mode;
-    use crate::table::Cell;
     use crate::theme::{codebook::PatternDef, Matcher, Theme};
 
     codebook::check_pattern(&args.pattern)
@@ -124,80 +188,39 @@ fn kwic(args: &crate::cli::KwicArgs) -> Result<()> {
         }],
     };
     let matcher = Matcher::new(&codebook, &analyzer)?;
-    let mut out = match &args.output {
-        Some(dir) => Some(crate::write::Output::create(dir, args.excel)?),
-        None => None,
-    };
-    let filter = crate::input::Filter::new(args.output.clone(), &args.ext, args.follow);
-    let discovery = crate::input::discover(&args.inputs, &filter)?;
-    let say = |line: String| {
-        if !args.quiet {
-            eprintln!("{line}");
-        }
-    };
-    for s in &discovery.skipped {
-        say(format!("skipped: {}: {}", s.path, s.reason));
+    Ok((mode, analyzer, matcher))
+}
+
+/// Writes `kwic -o DIR`: the table (and its Parquet file), a manifest so a
+/// later run knows the folder as themata's, then the commit. Returns the
+/// folder's path.
+fn kwic_folder(
+    args: &crate::cli::KwicArgs,
+    mut out: crate::write::Output,
+    rows: &[Vec<crate::table::Cell>],
+) -> Result<String> {
+    let mut sink = out.csv("kwic", crate::kwic::COLUMNS)?;
+    for row in rows {
+        sink.row(row)?;
     }
-    let mut found: Vec<(String, Vec<crate::kwic::KwicRow>)> = Vec::new();
-    for source in &discovery.sources {
-        match crate::input::load(source) {
-            Ok(doc) => {
-                let rows = crate::kwic::find(&doc.text, &mode, &analyzer, &matcher, args.window);
-                found.push((doc.doc_id, rows));
-            }
-            Err(reason) => say(format!("skipped: {}: {reason}", source.source)),
-        }
-    }
-    let keys = matcher.keys();
-    let rows: Vec<Vec<Cell>> = found
-        .iter()
-        .flat_map(|(id, rows)| rows.iter().map(move |r| r.cells(id, keys).to_vec()))
-        .collect();
-    match out.take() {
-        Some(mut out) => {
-            let mut sink = out.csv("kwic", crate::kwic::COLUMNS)?;
-            for row in &rows {
-                sink.row(row)?;
-            }
-            out.finish(sink)?;
-            out.set_format(args.format);
-            out.finish_formats(1)?;
-            // A manifest too, so that a later run knows the folder as themata's.
-            let manifest = serde_json::json!({
-                "tool": "themata",
-                "version": env!("CARGO_PKG_VERSION"),
-                "command": "kwic",
-                "pattern": args.pattern,
-                "window": args.window,
-                "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
-                "files": out.manifest_files(None),
-            });
-            let json = serde_json::to_string_pretty(&manifest)
-                .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
-            out.file("manifest.json", format!("{json}\n").as_bytes())?;
-            let dir = out.dir().display().to_string();
-            out.commit()?;
-            say(format!(
-                "themata: {} match{} of `{}` in {} document{}; written to {}/kwic.{}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "es" },
-                args.pattern,
-                found.len(),
-                if found.len() == 1 { "" } else { "s" },
-                dir.trim_end_matches('/'),
-                match args.format {
-                    Format::Csv => "csv",
-                    Format::Parquet => "parquet",
-                    Format::Both => "csv and kwic.parquet",
-                },
-            ));
-            Ok(())
-        }
-        None => {
-            let bytes = crate::write::csv_bytes(crate::kwic::COLUMNS, &rows, args.excel);
-            print(&String::from_utf8_lossy(&bytes))
-        }
-    }
+    out.finish(sink)?;
+    out.set_format(args.format);
+    out.finish_formats(1)?;
+    let manifest = serde_json::json!({
+        "tool": "themata",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": "kwic",
+        "pattern": args.pattern,
+        "window": args.window,
+        "tables": out.row_counts().into_iter().map(|(n, r)| (n, serde_json::Value::from(r))).collect::<serde_json::Map<_, _>>(),
+        "files": out.manifest_files(None),
+    });
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::output(out.dir().join("manifest.json"), e))?;
+    out.file("manifest.json", format!("{json}\n").as_bytes())?;
+    let dir = out.dir().display().to_string();
+    out.commit()?;
+    Ok(dir)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.

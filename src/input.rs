@@ -683,7 +683,7 @@ impl Walk<'_> {
     fn entry(&mut self, root: &Path, p: PathBuf, folder: &std::sync::Arc<str>, d: &mut Discovery) {
         if is_hidden(&p) {
             // A run's staging folder (beside its output folder) is not input.
-            if !crate::write::folder::is_staging(&p) {
+            if !crate::staging::is_staging(&p) {
                 skip(&mut d.ignored, &p, "hidden file or folder".into());
             }
             return;

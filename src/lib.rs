@@ -3,9 +3,9 @@
 //! Data flows one way; each stage is one module, declared here in flow order:
 //!
 //! ```text
-//! input ─► section ─► token ─► analyze ─► theme ─► count ─► table ─► write
-//! (files,   (title,    (UAX#29,  (lowercase, (codebook,  (per section,  (rows)   (CSV, atomic,
-//!  decode)   list…)     offsets)  stopwords,  matcher)    per document)           formula guard)
+//! input ─► section ─► token ─► analyze ─► theme ─► count ─► render ─► write
+//! (files,   (title,    (UAX#29,  (lowercase, (codebook,  (per section,  (rows of   (CSV, Parquet,
+//!  decode)   list…)     offsets)  stopwords,  matcher)    per document)  a Table)   XLSX; atomic)
 //!                                 stems)
 //! ```
 //!
@@ -15,10 +15,12 @@
 //! through the pipeline, or reads them from an analyze output folder.
 
 // Foundations every stage may use: errors, the ordered parallel map and
-// thread pools, progress, the table catalogue and cells (no file format).
+// thread pools, progress, the staging folders' name, the table catalogue
+// and cells (no file format).
 pub mod error;
 pub mod parallel;
 pub mod progress;
+pub mod staging;
 pub mod table;
 
 // The stages, in flow order.

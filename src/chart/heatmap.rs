@@ -105,47 +105,45 @@ pub fn heatmap(
                 .and_then(|r| r.get(t))
                 .copied()
                 .unwrap_or((0, 0.0));
-            let x = left + COLUMN * t as f64;
-            let fill = if count == 0 {
-                NO_MATCH.to_string()
-            } else {
-                viridis(shade(rate))
-            };
             let tip = format!(
                 "{} · {theme}: {count} match{}, {:.1} per 1,000 terms",
                 sections[s],
                 if count == 1 { "" } else { "es" },
                 rate
             );
-            svg.rect(
-                "cell",
-                x + 0.5,
-                y + 0.5,
-                COLUMN - 1.0,
-                row - 1.0,
-                &fill,
-                &tip,
-            );
-            if count > 0 {
-                let ink = if viridis_dark(shade(rate)) {
-                    "#ffffff"
-                } else {
-                    "#222222"
-                };
-                svg.text(
-                    x + COLUMN / 2.0,
-                    y + row / 2.0 + font * 0.35,
-                    font,
-                    "middle",
-                    ink,
-                    &count.to_string(),
-                    "",
-                );
-            }
+            let at = (left + COLUMN * t as f64, y, row, font);
+            cell(&mut svg, at, (count, shade(rate)), &tip);
         }
     }
     legend(&mut svg, legend_x, top, max);
     svg.finish()
+}
+
+/// One cell of the grid at `(x, y)`, `row` high, with its number in `font`
+/// size: grey without matches, else coloured by `shade` (0 dark … 1 light).
+fn cell(svg: &mut Svg, (x, y, row, font): (f64, f64, f64, f64), value: Value, tip: &str) {
+    let (count, shade) = value;
+    let fill = match count {
+        0 => NO_MATCH.to_string(),
+        _ => viridis(shade),
+    };
+    svg.rect(
+        "cell",
+        x + 0.5,
+        y + 0.5,
+        COLUMN - 1.0,
+        row - 1.0,
+        &fill,
+        tip,
+    );
+    if count > 0 {
+        let ink = match viridis_dark(shade) {
+            true => "#ffffff",
+            false => "#222222",
+        };
+        let (cx, cy) = (x + COLUMN / 2.0, y + row / 2.0 + font * 0.35);
+        svg.text(cx, cy, font, "middle", ink, &count.to_string(), "");
+    }
 }
 
 /// A vertical colour bar: per_1000 from 0 (bottom) to `max` (top).

@@ -35,14 +35,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Prefix of staging folders in the output folder's parent.
-const STAGING_PREFIX: &str = ".themata-staging.";
-
-/// Whether `path` names a staging folder (or the old tree after a switch).
-pub fn is_staging(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with(STAGING_PREFIX))
-}
+use crate::staging::PREFIX as STAGING_PREFIX;
 
 /// The output folder, locked, with its staging folder beside it.
 pub struct Folder {
@@ -338,6 +331,7 @@ fn legacy_ours(target: &Path, rel: &str, is_dir: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::staging::is_staging;
 
     /// Both ways of switching leave the new tree at the target and the
     /// old one where they say.
