@@ -225,7 +225,9 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
 pub fn needs_quotes(field: &[u8]) -> bool {
     let n = field.len();
     match n {
-        0..4 => field.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')),
+        0..4 => field
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')),
         // Two overlapping 4-byte halves.
         4..=8 => {
             let (lo, hi) = (word4(&field[..4]), word4(&field[n - 4..]));
@@ -343,11 +345,13 @@ pub fn sci6(f: f64, out: &mut Vec<u8>) {
     out.extend_from_slice(Cell::Sci(f).render().as_bytes());
 }
 
-
 /// `.` and the six digits of `fraction` (below 10^6), written at once.
 fn decimals(fraction: u64) -> [u8; 7] {
     let mut out = [b'.'; 7];
-    for (digit, div) in out[1..].iter_mut().zip([100_000, 10_000, 1_000, 100, 10, 1]) {
+    for (digit, div) in out[1..]
+        .iter_mut()
+        .zip([100_000, 10_000, 1_000, 100, 10, 1])
+    {
         *digit = b'0' + (fraction / div % 10) as u8;
     }
     out
