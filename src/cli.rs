@@ -93,11 +93,7 @@ Examples:
 /// ([`crate::table::catalog`]), then charts and examples.
 fn analyze_help() -> String {
     use crate::table::catalog;
-    let tables: Vec<&catalog::TableDef> = catalog::ANALYZE
-        .iter()
-        .chain(catalog::INTERCHANGE)
-        .chain([&catalog::KWIC])
-        .collect();
+    let tables: Vec<&catalog::TableDef> = catalog::tables().collect();
     format!(
         "Tables written to the output folder (CSV, one header row, long format):\n{}{ANALYZE_HELP_REST}",
         crate::table::help(&tables)

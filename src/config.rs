@@ -407,6 +407,7 @@ fn counting(tables: &[Table], max_ngram: usize, args: &AnalyzeArgs) -> Counting 
                 Table::ThemesBySection,
                 Table::ThemesByDocument,
                 Table::ThemeMatches,
+                Table::ThemeSpread,
             ]),
         match_rows: wants(&[Table::ThemeMatches]),
         kwic: args.kwic.then_some(args.window),

@@ -43,6 +43,7 @@ pub fn document<S: RowSink>(d: &Doc, tables: &[Table], sinks: &mut [S]) {
             Table::ThemesBySection => themes_by_section(d, sink),
             Table::ThemesByDocument => themes_by_document(d, sink),
             Table::ThemeMatches => theme_matches(d, sink),
+            Table::ThemeSpread => theme_spread(d, sink),
             Table::NgramsByDocument => ngrams_by_document(d, sink),
             Table::TermForms => term_forms(d, sink),
             Table::NgramForms => ngram_forms(d, sink),
@@ -163,6 +164,22 @@ fn themes_by_document(d: &Doc, sink: &mut impl RowSink) {
             Cell::Int(u64::from(count)),
             Cell::Float(per_1000(u64::from(count), c.n_terms)),
             Cell::Int(u64::from(n_sections)),
+        ]);
+    }
+}
+
+/// Each theme that occurs: in how many sections, the first and the last.
+fn theme_spread(d: &Doc, sink: &mut impl RowSink) {
+    for (t, key) in d.matcher.keys().iter().enumerate() {
+        let mut with = d.counts.sections.iter().filter(|s| s.themes[t] > 0);
+        let Some(first) = with.next() else { continue };
+        let (n, last) = with.fold((1, first), |(n, _), s| (n + 1, s));
+        sink.row(&[
+            Cell::Str(&d.doc.doc_id),
+            Cell::Str(key),
+            Cell::Int(n),
+            Cell::Int(u64::from(first.section.id)),
+            Cell::Int(u64::from(last.section.id)),
         ]);
     }
 }

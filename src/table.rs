@@ -47,6 +47,7 @@ pub enum Table {
     ThemeMatches,
     NgramsByDocument,
     TermMatrix,
+    ThemeSpread,
     TermForms,
     NgramForms,
     Kwic,
@@ -55,7 +56,7 @@ pub enum Table {
 impl Table {
     /// Every table, in catalogue order (analyze's, the interchange tables,
     /// kwic).
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Documents,
         Table::Sections,
         Table::TermsBySection,
@@ -65,6 +66,7 @@ impl Table {
         Table::ThemeMatches,
         Table::NgramsByDocument,
         Table::TermMatrix,
+        Table::ThemeSpread,
         Table::TermForms,
         Table::NgramForms,
         Table::Kwic,
@@ -73,7 +75,7 @@ impl Table {
     /// The table's catalogue entry (`table_enum_follows_the_catalogue`
     /// checks that the places agree).
     pub fn def(self) -> &'static TableDef {
-        use catalog::{ANALYZE, INTERCHANGE, KWIC};
+        use catalog::{ANALYZE, EXTRA, INTERCHANGE, KWIC};
         match self {
             Table::Documents => &ANALYZE[0],
             Table::Sections => &ANALYZE[1],
@@ -84,6 +86,7 @@ impl Table {
             Table::ThemeMatches => &ANALYZE[6],
             Table::NgramsByDocument => &ANALYZE[7],
             Table::TermMatrix => &ANALYZE[8],
+            Table::ThemeSpread => &EXTRA[0],
             Table::TermForms => &INTERCHANGE[0],
             Table::NgramForms => &INTERCHANGE[1],
             Table::Kwic => &KWIC,
@@ -120,13 +123,10 @@ pub trait RowSink {
     fn row(&mut self, cells: &[Cell]);
 }
 
-/// The definition of table `name` (analyze's, the interchange tables, kwic).
+/// The definition of table `name` (analyze's, the extra and interchange
+/// tables, kwic).
 pub fn definition(name: &str) -> Option<&'static TableDef> {
-    catalog::ANALYZE
-        .iter()
-        .chain(catalog::INTERCHANGE)
-        .chain([&catalog::KWIC])
-        .find(|t| t.name == name)
+    catalog::tables().find(|t| t.name == name)
 }
 
 /// Fixed columns of an analyze table (none for an unknown name).
@@ -286,11 +286,7 @@ mod tests {
     /// has one, and names parse back.
     #[test]
     fn table_enum_follows_the_catalogue() {
-        let names: Vec<&str> = (catalog::ANALYZE.iter())
-            .chain(catalog::INTERCHANGE)
-            .chain([&catalog::KWIC])
-            .map(|t| t.name)
-            .collect();
+        let names: Vec<&str> = catalog::tables().map(|t| t.name).collect();
         let ours: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
         assert_eq!(ours, names);
         for t in Table::ALL {

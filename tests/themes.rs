@@ -480,3 +480,94 @@ fn a_hostile_glob_on_a_long_word_finishes() {
     // The second pattern matches the word once; the first never does.
     assert_eq!(counts[&("t".into(), "x".into())], 1);
 }
+
+/// `theme_spread` (asked for with `--tables`): one row per theme that occurs,
+/// with the number of sections holding it and the first and last of them.
+/// Hand count on four paragraphs: `apple*` in paragraphs 1 and 3, `pear*`
+/// in 3 and 4, `plum*` nowhere (no row). The statement's rows are checked
+/// against its own themes_by_section (the documented formula: sections
+/// with count > 0, their number, minimum and maximum section_id).
+#[test]
+fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
+    let dir = tempdir();
+    fs::write(
+        dir.path().join("fruit.txt"),
+        "Apples grow here.\n\nNothing about fruit.\n\nAn apple and a pear.\n\nPears only.\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("book.toml"),
+        "[[theme]]\nkey = \"apple\"\npatterns = [\"apple*\"]\n\n[[theme]]\nkey = \"pear\"\npatterns = [\"pear*\"]\n\n[[theme]]\nkey = \"plum\"\npatterns = [\"plum*\"]\n",
+    )
+    .unwrap();
+    themata(dir.path())
+        .args([
+            "analyze",
+            "fruit.txt",
+            "--themes",
+            "book.toml",
+            "-q",
+            "-o",
+            "out",
+        ])
+        .args(["--tables", "sections,theme_spread"])
+        .assert()
+        .success();
+    let sections = Table::read(&dir.path().join("out/sections.csv"));
+    assert_eq!(sections.records().len(), 4, "one section per paragraph");
+    let spread = Table::read(&dir.path().join("out/theme_spread.csv"));
+    assert_eq!(
+        spread.header,
+        [
+            "doc_id",
+            "theme",
+            "n_sections",
+            "first_section_id",
+            "last_section_id"
+        ]
+    );
+    let rows: Vec<Vec<&str>> = spread
+        .rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["fruit", "apple", "2", "1", "3"],
+            ["fruit", "pear", "2", "3", "4"]
+        ]
+    );
+
+    let dir = analyze(&[
+        "--tables",
+        "themes_by_section,themes_by_document,theme_spread",
+    ]);
+    let mut expected: HashMap<String, (u32, u32, u32)> = HashMap::new();
+    for ((section, theme), count) in theme_counts(&dir) {
+        if count > 0 {
+            let e = expected.entry(theme).or_insert((0, u32::MAX, 0));
+            *e = (e.0 + 1, e.1.min(section), e.2.max(section));
+        }
+    }
+    let spread = Table::read(&dir.path().join("out/theme_spread.csv"));
+    let got: HashMap<String, (u32, u32, u32)> = spread
+        .records()
+        .iter()
+        .map(|r| {
+            let n = |c: &str| r[c].parse::<u32>().unwrap();
+            let cells = (n("n_sections"), n("first_section_id"), n("last_section_id"));
+            (r["theme"].to_string(), cells)
+        })
+        .collect();
+    assert_eq!(got, expected);
+    // Hand count (tests/fixtures/themes_hand_counts.md): the terrorism
+    // theme occurs in section 10 only.
+    assert_eq!(got["transnational_threats.terrorism"], (1, 10, 10));
+    // n_sections agrees with themes_by_document's.
+    let by_doc = Table::read(&dir.path().join("out/themes_by_document.csv"));
+    for r in by_doc.records() {
+        let n: u32 = r["n_sections"].parse().unwrap();
+        assert_eq!(got.get(r["theme"]).map_or(0, |g| g.0), n, "{}", r["theme"]);
+    }
+}

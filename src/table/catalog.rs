@@ -115,6 +115,26 @@ pub const INTERCHANGE: &[TableDef] = &[
     },
 ];
 
+/// Tables `analyze` writes only when `--tables` names them, for analysis
+/// (not part of the default set, so the default output stays as it is).
+pub const EXTRA: &[TableDef] = &[TableDef {
+    name: "theme_spread",
+    columns: &["doc_id", "theme", "n_sections", "first_section_id", "last_section_id"],
+    more: None,
+    when: Some("only when --tables names it"),
+    about: "One row per document × theme that occurs in it: in how many sections, and the first and last of them.",
+}];
+
+/// Every table `analyze` can write, in contract order: the default set,
+/// the extra tables, the interchange tables, kwic.
+pub fn tables() -> impl Iterator<Item = &'static TableDef> {
+    ANALYZE
+        .iter()
+        .chain(EXTRA)
+        .chain(INTERCHANGE)
+        .chain([&KWIC])
+}
+
 /// `kwic.csv`: `analyze --kwic` and `themata kwic -o DIR`.
 pub const KWIC: TableDef = TableDef {
     name: "kwic",
@@ -250,6 +270,16 @@ pub const COLUMNS: &[ColumnDef] = &[
         name: "per_1000",
         kind: Kind::Float,
         meaning: "count × 1000 / n_terms of the same document or section.",
+    },
+    ColumnDef {
+        name: "first_section_id",
+        kind: Kind::Int,
+        meaning: "The first section (section_id) in which the theme occurs.",
+    },
+    ColumnDef {
+        name: "last_section_id",
+        kind: Kind::Int,
+        meaning: "The last section (section_id) in which the theme occurs.",
     },
     ColumnDef {
         name: "theme",
