@@ -8,8 +8,9 @@
 //! the bytes already written in one piece, and so is a repeated float, see
 //! [`CsvRows::row`]) and word-at-a-time checks. They do not yet win back
 //! the cost of going through cells: callgrind on the UN corpus (`analyze
-//! --jobs 1 --charts none`) counts 10.93 G instructions against 9.28 G with
-//! the per-table pre-rendered pieces this replaced.
+//! --jobs 1 --charts none`) counts 11.04 G instructions on main after the
+//! merge against 9.28 G with the per-table pre-rendered pieces this
+//! replaced (docs/PERFORMANCE.md, "One pipeline"; issue #17 stays open for it).
 
 use crate::table::{Cell, RowSink};
 
