@@ -30,7 +30,7 @@ pub mod parquet;
 mod rows;
 pub mod xlsx;
 
-pub use rows::{fixed6, is_formula_start, needs_quotes, push_text_cell, sci6, CsvRows};
+pub use rows::{fixed6, is_formula_start, sci6, CsvRows};
 
 /// The formats the tables are written in (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]

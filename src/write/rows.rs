@@ -218,7 +218,7 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
 /// Whether a CSV field must be quoted (it holds `,`, `"`, CR or LF),
 /// checked eight bytes at a time.
 #[inline]
-pub fn needs_quotes(field: &[u8]) -> bool {
+fn needs_quotes(field: &[u8]) -> bool {
     let n = field.len();
     match n {
         0..4 => field
@@ -261,12 +261,6 @@ fn special(x: u64) -> bool {
         y.wrapping_sub(ONES) & !y & HIGH
     };
     (zero(b',') | zero(b'"') | zero(b'\r') | zero(b'\n')) != 0
-}
-
-/// Appends a text cell as [`CsvRows::row`] writes it (formula guard,
-/// quoting).
-pub fn push_text_cell(s: &str, out: &mut Vec<u8>) {
-    push_text(s.as_bytes(), out);
 }
 
 /// Appends a text field, prefixed with the formula guard `'` if it needs
