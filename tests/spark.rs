@@ -6,8 +6,9 @@
 //!
 //! Needs Java 17+ and the pyspark pinned in tools/requirements-spark.txt in
 //! `target/spark-venv` (`.ci/run` installs both; the venv is made on first
-//! use here). Without them the tests fail, unless `THEMATA_SKIP_SPARK=1`,
-//! which makes them say so loudly and return (CI never sets it).
+//! use here). Without them the tests fail; a developer without Java leaves
+//! them out with cargo's own filter, `cargo test -- --skip spark::`, so no
+//! test here can pass without running.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,18 +22,13 @@ static SPARK: Mutex<()> = Mutex::new(());
 /// One test makes the venv; the others wait and find it made.
 static VENV: Mutex<()> = Mutex::new(());
 
-/// `target/spark-venv` with the pinned pyspark, made on first use; None
-/// when THEMATA_SKIP_SPARK=1.
-fn spark_venv() -> Option<PathBuf> {
-    if std::env::var_os("THEMATA_SKIP_SPARK").is_some_and(|v| v == "1") {
-        eprintln!("\n!!!!!!!! Spark test NOT RUN: THEMATA_SKIP_SPARK=1 is set !!!!!!!!\n");
-        return None;
-    }
+/// `target/spark-venv` with the pinned pyspark, made on first use.
+fn spark_venv() -> PathBuf {
     let java = Command::new("java").arg("-version").output();
     assert!(
         java.is_ok_and(|o| o.status.success()),
         "java is not installed: the Spark test needs Java 17+ \
-         (apt-get install openjdk-17-jre-headless), or set THEMATA_SKIP_SPARK=1"
+         (apt-get install openjdk-17-jre-headless), or leave these tests out: cargo test -- --skip spark::"
     );
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -62,12 +58,12 @@ fn spark_venv() -> Option<PathBuf> {
                 .is_ok_and(|s| s.success());
         assert!(
             made && ready(),
-            "could not install {} into {} (or set THEMATA_SKIP_SPARK=1)",
+            "could not install {} into {}",
             pinned.trim(),
             venv.display()
         );
     }
-    Some(venv)
+    venv
 }
 
 /// `spark-submit --master MASTER` run from `dir` with the venv first on
@@ -118,10 +114,10 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// output folder holds exactly the files of `cd corpora && themata analyze
 /// ungdc FLAGS`, byte for byte (manifest.json: but for the two fields
 /// README names, `command` is `merge` and `shards` is added); returns
-/// spark-submit's stderr (None when THEMATA_SKIP_SPARK=1).
-fn spark_equals_one_run(master: &str, fail: &str, flags: &[&str]) -> Option<String> {
+/// spark-submit's stderr.
+fn spark_equals_one_run(master: &str, fail: &str, flags: &[&str]) -> String {
     let ungdc = corpus("ungdc");
-    let venv = spark_venv()?;
+    let venv = spark_venv();
     let corpora = ungdc.parent().unwrap();
     let dir = tempdir();
     themata(corpora)
@@ -171,7 +167,7 @@ fn spark_equals_one_run(master: &str, fail: &str, flags: &[&str]) -> Option<Stri
     merged["command"] = "analyze".into();
     merged.as_object_mut().unwrap().remove("shards");
     assert!(merged == manifest(&local), "manifest.json differs");
-    Some(stderr)
+    stderr
 }
 
 #[test]
@@ -184,9 +180,7 @@ fn spark_local_2_gives_the_tables_and_charts_of_one_run() {
 fn spark_retried_task_counts_no_document_twice() {
     // local[2,3]: a task may fail 3 times; shard 2's first attempt fails
     // after its analysis ran, so its result would be there to double.
-    let Some(stderr) = spark_equals_one_run("local[2,3]", "2", &[]) else {
-        return;
-    };
+    let stderr = spark_equals_one_run("local[2,3]", "2", &[]);
     assert!(
         stderr.contains("themata_spark: shard 2: first attempt failed on purpose"),
         "the injected failure did not happen:\n{stderr}"
@@ -210,7 +204,7 @@ fn fails_with(run: std::process::Output, line: &str) {
 
 #[test]
 fn spark_job_refuses_a_missing_binary_and_differing_versions() {
-    let Some(venv) = spark_venv() else { return };
+    let venv = spark_venv();
     let dir = tempdir();
     std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
     std::fs::write(dir.path().join("corpus/a.txt"), "Peace and security.").unwrap();
