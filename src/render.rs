@@ -112,11 +112,10 @@ fn sections(d: &Doc, sink: &mut impl RowSink) {
 
 fn terms_by_section(d: &Doc, terms: &TermTexts, sink: &mut impl RowSink) {
     for s in &d.counts.sections {
+        sink.lead(&[Cell::Str(&d.doc.doc_id), Cell::Int(u64::from(s.section.id))]);
         for &(stem, count) in &s.terms {
             let (stem, term) = terms.get(stem);
             sink.row(&[
-                Cell::Str(&d.doc.doc_id),
-                Cell::Int(u64::from(s.section.id)),
                 Cell::Str(stem),
                 Cell::Str(term),
                 Cell::Int(u64::from(count)),
@@ -124,14 +123,15 @@ fn terms_by_section(d: &Doc, terms: &TermTexts, sink: &mut impl RowSink) {
             ]);
         }
     }
+    sink.lead(&[]);
 }
 
 fn terms_by_document(d: &Doc, terms: &TermTexts, sink: &mut impl RowSink) {
     let c = d.counts;
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for &(stem, count, n_sections) in &c.terms {
         let (stem, term) = terms.get(stem);
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Str(stem),
             Cell::Str(term),
             Cell::Int(u64::from(count)),
@@ -139,33 +139,35 @@ fn terms_by_document(d: &Doc, terms: &TermTexts, sink: &mut impl RowSink) {
             Cell::Int(u64::from(n_sections)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 fn themes_by_section(d: &Doc, sink: &mut impl RowSink) {
     for s in &d.counts.sections {
+        sink.lead(&[Cell::Str(&d.doc.doc_id), Cell::Int(u64::from(s.section.id))]);
         for (key, &count) in d.matcher.keys().iter().zip(&s.themes) {
             sink.row(&[
-                Cell::Str(&d.doc.doc_id),
-                Cell::Int(u64::from(s.section.id)),
                 Cell::Str(key),
                 Cell::Int(u64::from(count)),
                 Cell::Float(per_1000(u64::from(count), s.n_terms)),
             ]);
         }
     }
+    sink.lead(&[]);
 }
 
 fn themes_by_document(d: &Doc, sink: &mut impl RowSink) {
     let (c, keys) = (d.counts, d.matcher.keys());
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for (key, (count, n_sections)) in keys.iter().zip(c.theme_totals(keys.len())) {
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Str(key),
             Cell::Int(u64::from(count)),
             Cell::Float(per_1000(u64::from(count), c.n_terms)),
             Cell::Int(u64::from(n_sections)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 /// Each theme that occurs: in how many sections, the first and the last.
@@ -203,17 +205,18 @@ fn theme_matches(d: &Doc, sink: &mut impl RowSink) {
 fn ngrams_by_document(d: &Doc, sink: &mut impl RowSink) {
     let c = d.counts;
     let mut text = String::new();
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for g in &c.ngrams {
         text.clear();
         c.push_ngram_text(g, &mut text);
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Int(u64::from(g.n)),
             Cell::Str(&text),
             Cell::Int(u64::from(g.count)),
             Cell::Float(per_1000(u64::from(g.count), c.n_terms)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 /// (stem, display form, count), by stem, then form (byte order); forms of
@@ -232,15 +235,15 @@ fn term_forms(d: &Doc, sink: &mut impl RowSink) {
         }
         same
     });
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for (stem, term, count) in rows {
-        let count = Cell::Int(u64::from(count));
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Str(stem),
             Cell::Str(term),
-            count,
+            Cell::Int(u64::from(count)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 /// (n, stems joined by a space, exact sequence of display forms, count),
@@ -264,15 +267,16 @@ fn ngram_forms(d: &Doc, sink: &mut impl RowSink) {
         }
         same
     });
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for (n, stems, ngram, count) in rows {
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Int(u64::from(n)),
             Cell::Str(&stems),
             Cell::Str(&ngram),
             Cell::Int(u64::from(count)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 fn kwic_rows(d: &Doc, sink: &mut impl RowSink) {

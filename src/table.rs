@@ -120,6 +120,12 @@ impl serde::Serialize for Table {
 /// buffer (CSV bytes today). Cells are format-agnostic; quoting, number
 /// formats and the formula guard are the writer's business.
 pub trait RowSink {
+    /// Sets the cells that begin every row that follows, until the next
+    /// call (`lead(&[])` for none): the key of a group of rows, such as a
+    /// section's `doc_id, section_id`, which a writer may render once.
+    fn lead(&mut self, cells: &[Cell]);
+
+    /// Appends one row: the lead's cells, then `cells`.
     fn row(&mut self, cells: &[Cell]);
 }
 

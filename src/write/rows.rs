@@ -3,14 +3,10 @@
 //! [`CsvRows`] renders rows of [`Cell`]s exactly as [`super::CsvSink::row`]
 //! writes them (same quoting, terminator, number formats and formula
 //! guard), so that worker threads format rows in parallel and the sink only
-//! appends bytes. It knows no table; its shortcuts are generic: a memo of
-//! the last row (the leading cells equal to the ones above are copied from
-//! the bytes already written in one piece, and so is a repeated float, see
-//! [`CsvRows::row`]) and word-at-a-time checks. They do not yet win back
-//! the cost of going through cells: callgrind on the UN corpus (`analyze
-//! --jobs 1 --charts none`) counts 11.04 G instructions on main after the
-//! merge against 9.28 G with the per-table pre-rendered pieces this
-//! replaced (docs/PERFORMANCE.md, "One pipeline"; issue #17 stays open for it).
+//! appends bytes. It knows no table. What makes it fast is generic: a
+//! group's leading cells ([`RowSink::lead`]) rendered once, a float equal
+//! to the last one copied, and word-at-a-time checks of texts
+//! (docs/PERFORMANCE.md, "One pipeline", has the figures).
 
 use crate::table::{Cell, RowSink};
 
@@ -21,48 +17,40 @@ use crate::table::{Cell, RowSink};
 /// row of one empty field is `""`), written by hand because this is the
 /// hottest loop of a large run; `csv_rows_equal_csv_crate` checks it
 /// against `csv::Writer` on random fields.
-#[derive(Default)]
 pub struct CsvRows {
     bytes: Vec<u8>,
     rows: u64,
-    /// The cells of the last row: what each held and where its bytes are,
-    /// from the start of the row (empty after [`CsvRows::take`]).
-    last: Vec<Column>,
-    /// Where the last row starts in `bytes`.
-    last_row: usize,
+    /// The cells [`RowSink::lead`] set, rendered once, each followed by
+    /// a comma.
+    lead: Vec<u8>,
+    /// How many cells the lead has.
+    lead_cells: usize,
+    /// The bits of the last float written and its bytes' span in `bytes`.
+    float: (u64, usize, usize),
 }
 
-/// One cell of the last row written: what it held, as far as the memo can
-/// reuse it (`was`, with the number's or float's bits in `bits`), and its
-/// bytes' span from the start of its row.
-#[derive(Clone, Copy)]
-struct Column {
-    was: u8,
-    bits: u64,
-    start: usize,
-    end: usize,
-}
-
-/// Values of [`Column::was`]. Plain integers rather than an enum with
-/// data: the derived comparison of such an enum cost 81 M instructions on
-/// the UN corpus.
-const NOTHING: u8 = 0;
-/// A text written as it is: its bytes are the column's span.
-const RAW: u8 = 1;
-const INT: u8 = 2;
-const FLOAT: u8 = 3;
-const SCI: u8 = 4;
-
-impl Column {
-    const NONE: Column = Column {
-        was: NOTHING,
-        bits: 0,
-        start: 0,
-        end: 0,
-    };
+impl Default for CsvRows {
+    fn default() -> Self {
+        CsvRows {
+            bytes: Vec::new(),
+            rows: 0,
+            lead: Vec::new(),
+            lead_cells: 0,
+            float: NO_FLOAT,
+        }
+    }
 }
 
 impl RowSink for CsvRows {
+    fn lead(&mut self, cells: &[Cell]) {
+        self.lead.clear();
+        self.lead_cells = cells.len();
+        for cell in cells {
+            write_cell(cell, &mut self.lead);
+            self.lead.push(b',');
+        }
+    }
+
     fn row(&mut self, cells: &[Cell]) {
         CsvRows::row(self, cells);
     }
@@ -74,69 +62,40 @@ impl CsvRows {
         buffer.clear();
         CsvRows {
             bytes: buffer,
-            rows: 0,
-            last: Vec::new(),
-            last_row: 0,
+            ..CsvRows::default()
         }
     }
 
-    /// Appends one row. The leading cells equal to the cells above them
-    /// (the same text, number or float bits in the same column of the last
-    /// row) are not rendered again but copied, with their commas, from the
-    /// last row's bytes in one piece; so is any later float equal to the
-    /// one above it. Tidy tables repeat their key columns first and, rows
-    /// being sorted by count, their rates on most rows.
-    ///
-    /// Measured with callgrind on the UN corpus (`analyze --jobs 1 --charts
-    /// none`): this form of the memo (leading run, then floats; integer
-    /// tags instead of an enum with data) counts 10.93 G instructions in
-    /// all against 11.36 G for the memo of every run of repeated cells it
-    /// replaced. Tried and dropped, each below 1 % of the total: comparing
-    /// short texts word-wise instead of `memcmp` (−0.06 G) and copying
-    /// texts of up to 16 bytes through a fixed block instead of `memcpy`
-    /// (+0.09 G, a loss).
+    /// Appends one row: the lead's bytes, then `cells`. A float equal to
+    /// the last one written is copied from that one's bytes (rows sorted
+    /// by count repeat their rates).
     pub fn row(&mut self, cells: &[Cell]) {
         self.rows += 1;
-        if let [Cell::Str("")] = cells {
-            self.bytes.extend_from_slice(b"\"\"\r\n");
-            self.last.clear();
-            return;
-        }
-        if self.last.len() != cells.len() {
-            self.last.clear();
-            self.last.resize(cells.len(), Column::NONE);
-        }
-        let (out, last, prev) = (&mut self.bytes, &mut self.last[..], self.last_row);
-        let row_start = out.len();
-        let same = (cells.iter().zip(&*last))
-            .take_while(|(cell, column)| repeats(cell, column, out, prev))
-            .count();
-        // The copied cells keep their spans: they start where they did.
-        if let Some(column) = same.checked_sub(1).map(|i| last[i]) {
-            out.extend_from_within(prev..prev + column.end);
-        }
-        for (i, cell) in cells.iter().enumerate().skip(same) {
-            if i > 0 {
-                out.push(b',');
-            }
-            let start = out.len() - row_start;
-            let column = &mut last[i];
-            let (was, bits) = match *cell {
-                Cell::Float(f) if column.was == FLOAT && column.bits == f.to_bits() => {
-                    out.extend_from_within(prev + column.start..prev + column.end);
-                    (FLOAT, column.bits)
+        let out = &mut self.bytes;
+        let start = out.len();
+        out.extend_from_slice(&self.lead);
+        let last = &mut self.float;
+        for cell in cells {
+            match *cell {
+                Cell::Float(f) if last.0 == f.to_bits() => out.extend_from_within(last.1..last.2),
+                Cell::Float(f) => {
+                    let at = out.len();
+                    fixed6(f, out);
+                    *last = (f.to_bits(), at, out.len());
                 }
                 _ => write_cell(cell, out),
-            };
-            *column = Column {
-                was,
-                bits,
-                start,
-                end: out.len() - row_start,
-            };
+            }
+            out.push(b',');
+        }
+        // The last comma becomes the line end.
+        if out.len() > start {
+            out.pop();
+        }
+        if out.len() == start && self.lead_cells + cells.len() == 1 {
+            // A row of one empty field.
+            out.extend_from_slice(b"\"\"");
         }
         out.extend_from_slice(b"\r\n");
-        self.last_row = row_start;
     }
 
     /// Bytes rendered so far.
@@ -148,10 +107,12 @@ impl CsvRows {
         self.rows == 0
     }
 
-    /// The rendered bytes and the number of rows, leaving `self` empty.
+    /// The rendered bytes and the number of rows, leaving `self` empty
+    /// (no lead).
     pub fn take(&mut self) -> (Vec<u8>, u64) {
-        self.last.clear();
-        self.last_row = 0;
+        self.lead.clear();
+        self.lead_cells = 0;
+        self.float = NO_FLOAT;
         (
             std::mem::take(&mut self.bytes),
             std::mem::take(&mut self.rows),
@@ -159,54 +120,28 @@ impl CsvRows {
     }
 }
 
-/// Whether `cell` renders as `last` of the last row did (its span is
-/// relative to `last_row`, where that row starts in `out`).
-#[inline(always)]
-fn repeats(cell: &Cell, last: &Column, out: &[u8], last_row: usize) -> bool {
-    match *cell {
-        Cell::Str(s) => {
-            last.was == RAW
-                && s.len() == last.end - last.start
-                && out.get(last_row + last.start..last_row + last.end) == Some(s.as_bytes())
-        }
-        Cell::Int(n) => last.was == INT && last.bits == n,
-        Cell::Float(f) => last.was == FLOAT && last.bits == f.to_bits(),
-        Cell::Sci(f) => last.was == SCI && last.bits == f.to_bits(),
-    }
-}
+/// No float yet: a NaN's bits, which would render as the empty span the
+/// memo starts with.
+const NO_FLOAT: (u64, usize, usize) = (u64::MAX, 0, 0);
 
-/// Appends one cell and says what the memo may reuse of it.
+/// Appends one cell.
 #[inline(always)]
-fn write_cell(cell: &Cell, out: &mut Vec<u8>) -> (u8, u64) {
+fn write_cell(cell: &Cell, out: &mut Vec<u8>) {
     match *cell {
-        Cell::Str(s) => {
-            let s = s.as_bytes();
-            if is_formula_start(s.first()) || needs_quotes(s) {
-                push_text(s, out);
-                (NOTHING, 0)
-            } else {
-                out.extend_from_slice(s);
-                (RAW, 0)
-            }
-        }
-        Cell::Int(n) => {
-            push_u64(n, out);
-            (INT, n)
-        }
-        Cell::Float(f) => {
-            fixed6(f, out);
-            (FLOAT, f.to_bits())
-        }
-        Cell::Sci(f) => {
-            sci6(f, out);
-            (SCI, f.to_bits())
-        }
+        Cell::Str(s) => push_text(s.as_bytes(), out),
+        Cell::Int(n) => push_u64(n, out),
+        Cell::Float(f) => fixed6(f, out),
+        Cell::Sci(f) => sci6(f, out),
     }
 }
 
 /// Appends the decimal digits of `n` (as `n.to_string()`).
 fn push_u64(n: u64, out: &mut Vec<u8>) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    match n {
+        // Most counts are one digit.
+        0..10 => out.push(b'0' + n as u8),
+        _ => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+    }
 }
 
 /// Whether a spreadsheet would run text that starts with `first` as a
@@ -217,7 +152,7 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
 
 /// Whether a CSV field must be quoted (it holds `,`, `"`, CR or LF),
 /// checked eight bytes at a time.
-#[inline]
+#[inline(always)]
 fn needs_quotes(field: &[u8]) -> bool {
     let n = field.len();
     match n {
@@ -256,6 +191,12 @@ fn word8(b: &[u8]) -> u64 {
 fn special(x: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The four bytes are below `-` (0x2D); letters, digits and UTF-8 are
+    // not, so most words need only this test (any byte below n: the
+    // classic `(x - n·0x01…) & !x & 0x80…`).
+    if x.wrapping_sub(ONES * 0x2D) & !x & HIGH == 0 {
+        return false;
+    }
     let zero = |c: u8| {
         let y = x ^ (ONES * u64::from(c));
         y.wrapping_sub(ONES) & !y & HIGH
@@ -265,8 +206,14 @@ fn special(x: u64) -> bool {
 
 /// Appends a text field, prefixed with the formula guard `'` if it needs
 /// one and quoted if it must be (the guard inside the quotes).
+#[inline(always)]
 fn push_text(field: &[u8], out: &mut Vec<u8>) {
-    let prefix: &[u8] = match is_formula_start(field.first()) {
+    let guard = is_formula_start(field.first());
+    if !guard && !needs_quotes(field) {
+        out.extend_from_slice(field);
+        return;
+    }
+    let prefix: &[u8] = match guard {
         true => b"'",
         false => b"",
     };
@@ -442,7 +389,13 @@ mod tests {
             (0u32..3).prop_map(|n| Made::Float(f64::from(n) / 3.0)),
             (0u32..3).prop_map(|n| Made::Sci(f64::from(n) / 7.0)),
         ];
-        let row = proptest::collection::vec(cell, 1..5);
+        // Each row with how many of its cells go into a lead (the cells
+        // of a lead are the same on several rows, like a section's key).
+        let row = (
+            proptest::collection::vec(cell, 1..5),
+            0usize..3,
+            any::<bool>(),
+        );
         let rows = proptest::collection::vec(row, 1..8);
         proptest!(ProptestConfig::with_cases(5000), |(rows in rows)| {
             let mut reference = csv::WriterBuilder::new()
@@ -450,25 +403,32 @@ mod tests {
                 .flexible(true)
                 .from_writer(Vec::new());
             let mut ours = CsvRows::default();
-            for row in &rows {
-                let cells: Vec<Cell> = row
-                    .iter()
+            fn cells(made: &[Made]) -> Vec<Cell<'_>> {
+                made.iter()
                     .map(|c| match c {
                         Made::Text(s) => Cell::Str(s),
                         Made::Int(n) => Cell::Int(*n),
                         Made::Float(f) => Cell::Float(*f),
                         Made::Sci(f) => Cell::Sci(*f),
                     })
-                    .collect();
-                let strings: Vec<String> = cells
-                    .iter()
+                    .collect()
+            }
+            let mut lead: Vec<Made> = Vec::new();
+            for (made, k, new_lead) in &rows {
+                let k = (*k).min(made.len() - 1);
+                if *new_lead {
+                    lead = made[..k].to_vec();
+                    ours.lead(&cells(&lead));
+                }
+                let row = cells(&made[k..]);
+                let strings: Vec<String> = (cells(&lead).iter().chain(&row))
                     .map(|c| match c {
                         Cell::Str(s) => guard_formula(s),
                         other => other.render(),
                     })
                     .collect();
                 reference.write_record(&strings).unwrap();
-                ours.row(&cells);
+                ours.row(&row);
             }
             let reference = reference.into_inner().unwrap();
             prop_assert_eq!(ours.take().0, reference);
