@@ -267,8 +267,19 @@ impl DocCounts {
 
     /// Appends [`DocCounts::ngram_text`] to `out`.
     pub fn push_ngram_text(&self, g: &NgramCount, out: &mut String) {
+        self.push_ngram_text_with(g, |i| self.ngram_form(i), out);
+    }
+
+    /// [`DocCounts::push_ngram_text`] with the text of display form `i`
+    /// given by `form` (for a renderer that keeps its own copy).
+    pub fn push_ngram_text_with<'a>(
+        &self,
+        g: &NgramCount,
+        form: impl Fn(u32) -> &'a str,
+        out: &mut String,
+    ) {
         if let Some((forms, _)) = self.ngram_surfaces(g).first() {
-            push_sequence_text(forms, |i| self.ngram_form(i), out);
+            push_sequence_text(forms, form, out);
         }
     }
 
