@@ -150,11 +150,12 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
 /// Whether a CSV field must be quoted (it holds `,`, `"`, CR or LF),
 /// checked eight bytes at a time, most words with one test ([`special`]).
 ///
-/// Hand-written because it is measured: against the plain byte loop
-/// (`field.iter().any(..)`), the default UN run (`analyze --jobs 1
-/// --charts none`) takes 4.2 % fewer instructions (callgrind: 9.96 G
-/// against 10.39 G) and, run side by side with the pre-#17 binary (21
-/// rounds, `benches/pair.sh`), about 6 % less user CPU. The test
+/// Hand-written because it is measured, on the default UN run (`analyze
+/// --jobs 1 --charts none`): the plain byte loop (`field.iter().any(..)`)
+/// takes 2.6 % more instructions in all (callgrind: 10.39 G against
+/// 10.12 G) and, side by side with the word-wise check without the filter
+/// (`benches/pair.sh`, 15 rounds), 5.8 % more user CPU (median; rounds
+/// 0.96–1.21, so at the 5 % bar within this machine's noise). The test
 /// `needs_quotes_equals_the_byte_loop` holds it to that definition.
 #[inline(always)]
 fn needs_quotes(field: &[u8]) -> bool {
@@ -198,8 +199,8 @@ fn special(x: u64) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The four bytes are below `-` (0x2D); letters, digits and UTF-8 are
     // not, so most words need only this test (any byte below n: the
-    // classic `(x - n·0x01…) & !x & 0x80…`). Without it the check costs
-    // 2.6 % more instructions in all (10.12 G).
+    // classic `(x - n·0x01…) & !x & 0x80…`). Without it the run takes
+    // 1.3 % more instructions (10.25 G).
     if x.wrapping_sub(ONES * 0x2D) & !x & HIGH == 0 {
         return false;
     }
