@@ -135,9 +135,9 @@ fn documents(d: &Doc, sink: &mut impl RowSink) {
 }
 
 fn sections(d: &Doc, sink: &mut impl RowSink) {
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for s in &d.counts.sections {
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Int(u64::from(s.section.id)),
             Cell::Str(s.section.kind),
             Cell::Str(&s.section.label),
@@ -149,6 +149,7 @@ fn sections(d: &Doc, sink: &mut impl RowSink) {
             Cell::Int(s.section.range.end as u64),
         ]);
     }
+    sink.lead(&[]);
 }
 
 fn terms_by_section(d: &Doc, terms: &TermTexts, sink: &mut impl RowSink) {
@@ -213,24 +214,25 @@ fn themes_by_document(d: &Doc, sink: &mut impl RowSink) {
 
 /// Each theme that occurs: in how many sections, the first and the last.
 fn theme_spread(d: &Doc, sink: &mut impl RowSink) {
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for (t, key) in d.matcher.keys().iter().enumerate() {
         let mut with = d.counts.sections.iter().filter(|s| s.themes[t] > 0);
         let Some(first) = with.next() else { continue };
         let (n, last) = with.fold((1, first), |(n, _), s| (n + 1, s));
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Str(key),
             Cell::Int(n),
             Cell::Int(u64::from(first.section.id)),
             Cell::Int(u64::from(last.section.id)),
         ]);
     }
+    sink.lead(&[]);
 }
 
 fn theme_matches(d: &Doc, sink: &mut impl RowSink) {
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
     for m in &d.counts.matches {
         sink.row(&[
-            Cell::Str(&d.doc.doc_id),
             Cell::Int(u64::from(m.section_id)),
             Cell::Str(&d.matcher.keys()[m.theme as usize]),
             Cell::Str(d.matcher.pattern_text(m.pattern)),
@@ -239,6 +241,7 @@ fn theme_matches(d: &Doc, sink: &mut impl RowSink) {
             Cell::Str(if m.excluded { "true" } else { "false" }),
         ]);
     }
+    sink.lead(&[]);
 }
 
 /// The text of an n-gram is its most frequent exact sequence of display

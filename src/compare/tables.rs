@@ -8,7 +8,7 @@ use super::plan::Plan;
 use super::score::{group_bag, score, Keep};
 use super::{similarity, tfidf, Corpus, Doc, Settings};
 use crate::error::Result;
-use crate::table::{per_1000, Cell};
+use crate::table::{per_1000, Cell, RowSink};
 use crate::write::{CsvRows, Output};
 
 const KEYNESS_COLUMNS: &[&str] = &[
@@ -94,9 +94,9 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
                 .then_with(|| corpus.keys[x.0 as usize].cmp(&corpus.keys[y.0 as usize]))
         });
         let mut csv = CsvRows::default();
+        csv.lead(&[Cell::Str(&d.doc_id)]);
         for (k, n, (tf, idf, x)) in rows {
             csv.row(&[
-                Cell::Str(&d.doc_id),
                 Cell::Str(&corpus.keys[k as usize]),
                 Cell::Str(&corpus.terms[k as usize]),
                 Cell::Int(n),

@@ -389,9 +389,9 @@ mod tests {
     /// The hand-written writer against the reference, `csv::Writer` (CRLF,
     /// default quoting) fed the guarded and rendered strings, on random rows
     /// mixing the bytes that matter (`,` `"` CR LF, formula starts, spaces,
-    /// non-ASCII, texts longer than a word) with numbers, and rows that
-    /// repeat cells of the row above (few distinct values), which the memo
-    /// copies.
+    /// non-ASCII, texts longer than a word) with numbers and repeated
+    /// floats (which the memo copies), some rows' first cells given as a
+    /// lead that later rows share.
     #[test]
     fn csv_rows_equal_csv_crate() {
         use proptest::prelude::*;
