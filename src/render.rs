@@ -59,9 +59,9 @@ pub fn document<S: RowSink>(d: &Doc, tables: &[Table], sinks: &mut [S]) {
 /// Each is copied from the document's sort keys when they hold it (a text
 /// of under 15 bytes: [`DocCounts::stem_bytes`]), which counting has just
 /// used, rather than from the vocabulary, where each text is a cache miss
-/// away: read row by row from there, the texts' first bytes took a third
-/// of the CSV writer's time (`perf annotate`), and the n-grams' texts as
-/// much again.
+/// away: read row by row from there, the stems' and terms' first bytes
+/// took a third of the CSV writer's time (`perf annotate`), and joining
+/// the n-grams' forms was the largest caller of `memcpy` (`perf report`).
 #[derive(Default)]
 struct Gathered {
     texts: String,
