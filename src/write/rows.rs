@@ -148,15 +148,17 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
 }
 
 /// Whether a CSV field must be quoted (it holds `,`, `"`, CR or LF),
-/// checked eight bytes at a time, most words with one test ([`special`]).
+/// checked eight bytes at a time.
 ///
 /// Hand-written because it is measured, on the default UN run (`analyze
 /// --jobs 1 --charts none`): the plain byte loop (`field.iter().any(..)`)
-/// takes 2.6 % more instructions in all (callgrind: 10.39 G against
-/// 10.12 G) and, side by side with the word-wise check without the filter
-/// (`benches/pair.sh`, 15 rounds), 5.8 % more user CPU (median; rounds
-/// 0.96–1.21, so at the 5 % bar within this machine's noise). The test
-/// `needs_quotes_equals_the_byte_loop` holds it to that definition.
+/// takes 1.4 % more instructions in all (callgrind: 10.39 G against
+/// 10.25 G) and, side by side with this check (`benches/pair.sh`, 15
+/// rounds), 5.8 % more user CPU (median; rounds 0.96–1.21, so at the 5 %
+/// bar within this machine's noise). A first test that no byte is below
+/// `-` saved another 1.3 % of instructions and no measurable time, and was
+/// taken out. The test `needs_quotes_equals_the_byte_loop` holds this
+/// check to its definition.
 #[inline(always)]
 fn needs_quotes(field: &[u8]) -> bool {
     let n = field.len();
@@ -191,19 +193,11 @@ fn word8(b: &[u8]) -> u64 {
 }
 
 /// Whether any byte of `x` is `,`, `"`, CR or LF (a byte of `x ^ c·0x01…`
-/// is zero where `x` has `c`: the classic exact zero-byte test), after one
-/// test that no byte is below `-`, which settles most words.
+/// is zero where `x` has `c`: the classic exact zero-byte test).
 #[inline]
 fn special(x: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The four bytes are below `-` (0x2D); letters, digits and UTF-8 are
-    // not, so most words need only this test (any byte below n: the
-    // classic `(x - n·0x01…) & !x & 0x80…`). Without it the run takes
-    // 1.3 % more instructions (10.25 G).
-    if x.wrapping_sub(ONES * 0x2D) & !x & HIGH == 0 {
-        return false;
-    }
     let zero = |c: u8| {
         let y = x ^ (ONES * u64::from(c));
         y.wrapping_sub(ONES) & !y & HIGH
