@@ -199,13 +199,12 @@ fn kwic_folder(
     mut out: crate::write::Output,
     rows: &[Vec<crate::table::Cell>],
 ) -> Result<String> {
-    let mut sink = out.csv("kwic", crate::kwic::COLUMNS)?;
+    out.set_format(args.format);
+    let mut sink = out.table("kwic", crate::kwic::COLUMNS)?;
     for row in rows {
         sink.row(row)?;
     }
     out.finish(sink)?;
-    out.set_format(args.format);
-    out.finish_formats(1)?;
     let manifest = serde_json::json!({
         "tool": "themata",
         "version": env!("CARGO_PKG_VERSION"),

@@ -113,10 +113,6 @@ pub fn command(args: &MergeArgs) -> Result<()> {
     for note in notes {
         say(format!("note: {note}"));
     }
-    if args.format != Format::Csv {
-        let jobs = std::thread::available_parallelism().map_or(1, usize::from);
-        out.finish_formats(jobs)?;
-    }
     run.manifest(&out, args.format).write(&mut out)?;
     let dir = out.commit()?;
     say(format!(
@@ -409,9 +405,9 @@ impl<'a> Run<'a> {
         for name in names {
             let mut readers = self.open(name)?;
             let header: Vec<&str> = readers[0].header.iter().map(String::as_str).collect();
-            let mut sink = out.csv(name, &header)?;
+            let mut sink = out.table(name, &header)?;
             self.walk(&mut readers, |_, records, raw| {
-                sink.append(raw, records.len() as u64)
+                sink.append_csv(raw, records)
             })?;
             out.finish(sink)?;
         }

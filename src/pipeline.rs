@@ -23,7 +23,7 @@ use crate::manifest::{self, Manifest};
 use crate::progress::Progress;
 use crate::render;
 use crate::table::{Cell, Table};
-use crate::write::{CsvRows, CsvSink, Output};
+use crate::write::{Output, Rows, Shape, TableSink};
 
 /// Row buffers kept for reuse, and the largest one kept: the pool must not
 /// grow with the corpus (a buffer keeps the capacity of the largest table it
@@ -95,8 +95,8 @@ pub fn skip(
 
 /// One document's outcome.
 enum Outcome {
-    /// The document, its counts and its rows, one [`CsvRows`] per open table.
-    Done(Box<(Document, DocCounts, Vec<CsvRows>)>),
+    /// The document, its counts and its rows, one [`Rows`] per open table.
+    Done(Box<(Document, DocCounts, Vec<Rows>)>),
     Skipped(Skipped),
 }
 
@@ -107,6 +107,9 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     out.set_format(cfg.format);
+    if cfg.xlsx.is_some() {
+        out.start_workbook()?;
+    }
     let progress = Progress::new(cfg.quiet, cfg.verbose);
     let say = |line: String| progress.say(&one_line(&line));
     let (discovery, kinds) = discover(cfg, &mut out, &progress, &say)?;
@@ -120,6 +123,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     progress.start(discovery.sources.len());
     let bar = progress.handle();
     let tables = sinks.tables();
+    let shape = out.shape();
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
     let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
@@ -131,7 +135,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
         let outcome = match load_and_count(cfg, &discovery.sources[i]) {
             Ok((mut doc, mut counts)) => {
                 let kwic = std::mem::take(&mut counts.kwic);
-                let rows = render_rows(cfg, &tables, (&doc, &counts, &kwic), &buffers);
+                let rows = render_rows(cfg, (&tables, shape), (&doc, &counts, &kwic), &buffers);
                 doc.text = String::new();
                 if !writer_needs_terms {
                     counts.drop_terms();
@@ -156,7 +160,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     progress.finish();
     progress.stage("analyze");
     sinks.finish(&mut out)?;
-    let mut summary = run.finish(out, &discovery, &kinds, threads, &progress)?;
+    let mut summary = run.finish(out, &discovery, &kinds, &progress)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -321,14 +325,12 @@ impl<'a> Run<'a> {
     }
 
     /// After the last document: the corpus-level tables and charts, the
-    /// tables in the other formats, the manifest, the workbook; then the
-    /// commit. Returns the summary (but for the time taken).
+    /// manifest, the workbook; then the commit. Returns the summary (but for the time taken).
     fn finish(
         mut self,
         mut out: Output,
         discovery: &input::Discovery,
         kinds: &[(String, crate::table::Kind)],
-        threads: usize,
         progress: &Progress,
     ) -> Result<Summary> {
         let (cfg, say) = (self.cfg, self.say);
@@ -343,18 +345,13 @@ impl<'a> Run<'a> {
             say(format!("note: {note}"));
         }
         progress.stage("charts");
-        if cfg.format != crate::write::Format::Csv {
-            out.finish_formats(threads)?;
-            progress.stage("parquet");
-        }
         let skipped = (&self.skipped[..], &self.skipped_orders[..]);
         write_manifest(cfg, discovery, kinds, self.inputs, skipped, &mut out)?;
         let mut summary = self.summary;
         summary.output = out.dir().display().to_string();
-        summary.tables = out.staged_tables().len();
+        summary.tables = out.tables();
         summary.format = cfg.format;
-        if let Some(path) = &cfg.xlsx {
-            let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+        if let (Some(path), Some((bytes, notes))) = (&cfg.xlsx, out.take_workbook()?) {
             for note in notes {
                 say(format!("note: {}: {note}", path.display()));
             }
@@ -440,7 +437,7 @@ fn themes_entry(codebook: &crate::theme::Codebook) -> serde_json::Value {
 
 /// The open per-document tables.
 struct Sinks {
-    tables: Vec<(Table, CsvSink)>,
+    tables: Vec<(Table, TableSink)>,
 }
 
 impl Sinks {
@@ -456,7 +453,7 @@ impl Sinks {
             if table == Table::Documents && cfg.meta.is_given() {
                 header.extend(fields[1..].iter().map(String::as_str));
             }
-            tables.push((table, out.csv(table.name(), &header)?));
+            tables.push((table, out.table(table.name(), &header)?));
         }
         Ok(Sinks { tables })
     }
@@ -465,14 +462,13 @@ impl Sinks {
         self.tables.iter().map(|(table, _)| *table).collect()
     }
 
-    /// Appends one document's rows (one [`CsvRows`] per table, in order)
-    /// and returns the buffers written by now, emptied (a table may hold a
-    /// buffer until its next write).
-    fn append(&mut self, rows: &mut [CsvRows]) -> Result<Vec<Vec<u8>>> {
+    /// Appends one document's rows (one [`Rows`] per table, in order)
+    /// and returns the CSV buffers written by now, emptied (a table may
+    /// hold a buffer until its next write).
+    fn append(&mut self, rows: &mut [Rows]) -> Result<Vec<Vec<u8>>> {
         let mut spent = Vec::new();
         for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
-            let (bytes, n) = rows.take();
-            sink.append_owned(bytes, n)?;
+            sink.append_rows(rows)?;
             spent.append(&mut sink.take_spent());
         }
         Ok(spent)
@@ -486,20 +482,20 @@ impl Sinks {
     }
 }
 
-/// Renders one document's rows of `tables`, one [`CsvRows`] each, in
-/// buffers taken back from the writer (on a worker thread;
-/// [`Sinks::append`] writes them in input order).
+/// Renders one document's rows of `tables`, one [`Rows`] each of the
+/// run's `shape`, the CSV bytes in buffers taken back from the writer (on
+/// a worker thread; [`Sinks::append`] writes them in input order).
 fn render_rows(
     cfg: &AnalyzeConfig,
-    tables: &[Table],
+    (tables, shape): (&[Table], Shape),
     (doc, counts, kwic): (&Document, &DocCounts, &[KwicSpan]),
     buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
-) -> Vec<CsvRows> {
-    let mut rows: Vec<CsvRows> = match buffers.lock() {
+) -> Vec<Rows> {
+    let mut rows: Vec<Rows> = match buffers.lock() {
         Ok(mut pool) => (tables.iter())
-            .map(|_| CsvRows::with_buffer(pool.pop().unwrap_or_default()))
+            .map(|_| shape.rows(pool.pop().unwrap_or_default()))
             .collect(),
-        Err(_) => tables.iter().map(|_| CsvRows::default()).collect(),
+        Err(_) => tables.iter().map(|_| shape.rows(Vec::new())).collect(),
     };
     let meta = cfg.meta.is_given().then(|| cfg.meta.values(doc).0);
     let d = render::Doc {
@@ -564,7 +560,7 @@ impl Matrix {
     pub(crate) fn write(self, out: &mut Output, doc_ids: &[&str]) -> Result<()> {
         let mut header: Vec<&str> = Table::TermMatrix.columns().to_vec();
         header.extend_from_slice(doc_ids);
-        let mut sink = out.csv(Table::TermMatrix.name(), &header)?;
+        let mut sink = out.table(Table::TermMatrix.name(), &header)?;
         let mut rows: Vec<(String, MatrixRow)> = self.rows.into_iter().collect();
         rows.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(&b.0)));
         let mut dense = vec![0u64; doc_ids.len()];

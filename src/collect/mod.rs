@@ -59,6 +59,9 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     // Before reading, so that a folder that cannot be written fails first.
     let mut out = Output::create(&cfg.output, cfg.excel)?;
     out.set_format(cfg.format);
+    if cfg.xlsx.is_some() {
+        out.start_workbook()?;
+    }
     let (corpus, settings) = match &from {
         None => {
             let corpus = texts::corpus(&cfg, args.unit)?;
@@ -84,8 +87,7 @@ pub fn command(args: &CompareArgs) -> Result<()> {
         }
     };
     let report = compare::run(&mut out, &settings, &corpus)?;
-    if let Some(path) = &cfg.xlsx {
-        let (bytes, notes) = crate::write::xlsx::workbook(&out.staged_tables())?;
+    if let (Some(path), Some((bytes, notes))) = (&cfg.xlsx, out.take_workbook()?) {
         for note in notes {
             say(format!("note: {}: {note}", path.display()));
         }

@@ -134,7 +134,6 @@ pub fn run(out: &mut Output, s: &Settings, corpus: &Corpus) -> Result<Report> {
     tables::themes(out, corpus, &plan)?;
     // Charts before the manifest, which lists every file.
     let chart_notes = charts::write(out, s, corpus, &plan)?;
-    out.finish_formats(s.jobs)?;
     manifest::write(out, s, corpus, &plan, &similarity)?;
     Ok(Report {
         comparisons: plan.comparisons.len(),

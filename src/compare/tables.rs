@@ -9,7 +9,7 @@ use super::score::{group_bag, score, Keep};
 use super::{similarity, tfidf, Corpus, Doc, Settings};
 use crate::error::Result;
 use crate::table::{per_1000, Cell, RowSink};
-use crate::write::{CsvRows, Output};
+use crate::write::Output;
 
 const KEYNESS_COLUMNS: &[&str] = &[
     "target_field",
@@ -34,7 +34,7 @@ const KEYNESS_COLUMNS: &[&str] = &[
 
 /// keyness.csv: the kept rows of every comparison; returns their number.
 pub fn keyness(out: &mut Output, args: &Settings, corpus: &Corpus, plan: &Plan) -> Result<u64> {
-    let mut sink = out.csv("keyness", KEYNESS_COLUMNS)?;
+    let mut sink = out.table("keyness", KEYNESS_COLUMNS)?;
     let mut n = 0;
     for (t, r) in &plan.comparisons {
         let (rows, nt, nr) = score(corpus, t, r, Keep::table(args));
@@ -78,10 +78,11 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
         }
     }
     let n_docs = corpus.docs.len() as u64;
-    let mut sink = out.csv(
+    let mut sink = out.table(
         "tfidf",
         &["doc_id", "stem", "term", "count", "tf", "idf", "tf_idf"],
     )?;
+    let shape = out.shape();
     let render = |d: &Doc| {
         let mut rows: Vec<(u32, u64, (f64, f64, f64))> = d
             .bag
@@ -93,10 +94,10 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
                 .total_cmp(&x.2 .2)
                 .then_with(|| corpus.keys[x.0 as usize].cmp(&corpus.keys[y.0 as usize]))
         });
-        let mut csv = CsvRows::default();
-        csv.lead(&[Cell::Str(&d.doc_id)]);
+        let mut out = shape.rows(Vec::new());
+        out.lead(&[Cell::Str(&d.doc_id)]);
         for (k, n, (tf, idf, x)) in rows {
-            csv.row(&[
+            out.row(&[
                 Cell::Str(&corpus.keys[k as usize]),
                 Cell::Str(&corpus.terms[k as usize]),
                 Cell::Int(n),
@@ -105,14 +106,14 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
                 Cell::Sci(x),
             ]);
         }
-        csv.take()
+        out
     };
     let docs = &corpus.docs;
     crate::parallel::in_order(
         pool,
         docs.len(),
         |i| render(&docs[i]),
-        |(bytes, n)| sink.append(&bytes, n),
+        |mut rows| sink.append_rows(&mut rows),
     )?;
     out.finish(sink)
 }
@@ -182,7 +183,7 @@ pub fn similarity(
             .cmp(&sides[y.0].0)
             .then_with(|| sides[x.1].0.cmp(&sides[y.1].0))
     });
-    let mut sink = out.csv("similarity", &["field", "doc_a", "doc_b", "cosine"])?;
+    let mut sink = out.table("similarity", &["field", "doc_a", "doc_b", "cosine"])?;
     for (a, b, c) in rows {
         sink.row(&[
             Cell::Str(field),
@@ -197,7 +198,7 @@ pub fn similarity(
 
 /// Theme counts and rates per group, every theme in every group.
 pub fn themes(out: &mut Output, corpus: &Corpus, plan: &Plan) -> Result<()> {
-    let mut sink = out.csv(
+    let mut sink = out.table(
         "themes_by_group",
         &["field", "group", "theme", "count", "n_terms", "per_1000"],
     )?;

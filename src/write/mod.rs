@@ -12,7 +12,7 @@
 //! A workbook outside the folder (`--xlsx`) is written to a temporary file
 //! beside its target and renamed in the same step.
 //!
-//! [`CsvSink`] writes one RFC 4180 table: UTF-8 (with a BOM under
+//! [`TableSink`] writes one RFC 4180 table: UTF-8 (with a BOM under
 //! `--excel`), a header row, fixed float precision, and text cells that a
 //! spreadsheet would execute as a formula (starting with `=`, `+`, `-`, `@`,
 //! tab or CR) prefixed with `'` (OWASP's CSV-injection advice).
@@ -21,15 +21,19 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::{Error, Result};
 use crate::table::Cell;
 
+mod cells;
 pub mod folder;
 pub mod interrupt;
 pub mod parquet;
 mod rows;
 pub mod xlsx;
 
+pub use cells::{Rows, Shape};
 pub use rows::{fixed6, is_formula_start, sci6, CsvRows};
 
 /// The formats the tables are written in (`--format`).
@@ -62,11 +66,12 @@ pub struct Output {
     /// removed again (when empty) if the run does not commit.
     created: Option<PathBuf>,
     format: Format,
-    /// CSV tables staged only to make the Parquet files (and a workbook)
-    /// from: not listed in the manifest, removed before the commit.
-    scratch: Vec<String>,
     /// The types of the metadata columns of `documents` (Parquet).
     meta: Vec<(String, crate::table::Kind)>,
+    /// The workbook (`--xlsx`), which every table adds a sheet to.
+    book: Option<Arc<Mutex<xlsx::Book>>>,
+    /// Tables finished, by name.
+    tables: Vec<String>,
 }
 
 /// The first ancestor of `dir` (or `dir` itself) that does not exist yet.
@@ -108,12 +113,13 @@ impl Output {
             beside: Vec::new(),
             created,
             format: Format::Csv,
-            scratch: Vec::new(),
             meta: Vec::new(),
+            book: None,
+            tables: Vec::new(),
         })
     }
 
-    /// Sets the formats of the tables ([`Output::finish_formats`]).
+    /// Sets the formats of the tables started from now on.
     pub fn set_format(&mut self, format: Format) {
         self.format = format;
     }
@@ -124,39 +130,33 @@ impl Output {
         self.meta = meta;
     }
 
-    /// After the last table: writes each CSV table staged so far as
-    /// `name.parquet` too (for `--format parquet|both`), `jobs` tables at a
-    /// time, and under `--format parquet` keeps the CSV tables out of the
-    /// manifest and the output folder (they stay in staging for a workbook
-    /// until the commit).
-    pub fn finish_formats(&mut self, jobs: usize) -> Result<()> {
-        use rayon::prelude::*;
-        if self.format == Format::Csv {
-            return Ok(());
-        }
-        let tables = self.staged_tables();
-        let pool = crate::parallel::pool(jobs)?;
-        let rows: Vec<u64> = pool.install(|| {
-            (tables.par_iter())
-                .map(|(table, csv)| {
-                    let name = format!("{table}.parquet");
-                    let (staged, target) = (self.staging_path(&name), self.dir.join(&name));
-                    parquet::convert(table, csv, &staged, &target, &self.meta)
-                })
-                .collect::<Result<_>>()
-        })?;
-        for ((table, _), rows) in tables.into_iter().zip(rows) {
-            self.written.push((format!("{table}.parquet"), rows));
-            if self.format == Format::Parquet {
-                self.scratch.push(format!("{table}.csv"));
-            }
-        }
+    /// Gives every table started from now on a sheet in a workbook
+    /// ([`Output::take_workbook`]).
+    pub fn start_workbook(&mut self) -> Result<()> {
+        self.book = Some(Arc::new(Mutex::new(xlsx::Book::new()?)));
         Ok(())
     }
 
-    /// Whether `name` lands in the output folder.
-    fn lands(&self, name: &str) -> bool {
-        !self.scratch.iter().any(|s| s == name)
+    /// The workbook's bytes and notes, once every table is finished (none
+    /// without [`Output::start_workbook`]).
+    pub fn take_workbook(&mut self) -> Result<Option<(Vec<u8>, Vec<String>)>> {
+        let Some(book) = self.book.take() else {
+            return Ok(None);
+        };
+        let book = Arc::into_inner(book)
+            .ok_or_else(|| Error::Usage("the workbook has a table still open".into()))?;
+        let book = book.into_inner().map_err(|_| poisoned())?;
+        book.finish().map(Some)
+    }
+
+    /// What the rows of a table hold for this run's formats (for rows
+    /// rendered on a worker thread and appended with
+    /// [`TableSink::append_rows`]).
+    pub fn shape(&self) -> Shape {
+        Shape {
+            csv: self.format != Format::Parquet,
+            typed: self.format != Format::Csv || self.book.is_some(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -194,8 +194,41 @@ impl Output {
         }
     }
 
-    /// Starts a CSV table `name.csv` with the given header.
-    pub fn csv(&mut self, name: &str, header: &[&str]) -> Result<CsvSink> {
+    /// Starts table `name` with the given header: `name.csv`,
+    /// `name.parquet` or both (`--format`), and its sheet in the workbook.
+    pub fn table(&mut self, name: &str, header: &[&str]) -> Result<TableSink> {
+        let csv = match self.format {
+            Format::Parquet => None,
+            _ => Some(self.csv_file(name, header)?),
+        };
+        let parquet = match self.format {
+            Format::Csv => None,
+            _ => {
+                let file_name = format!("{name}.parquet");
+                let (path, target) = (self.staging_path(&file_name), self.dir.join(&file_name));
+                let w = parquet::Writer::create(name, header, &path, &target, &self.meta)?;
+                Some(w)
+            }
+        };
+        let sheet = match &self.book {
+            Some(book) => {
+                let n = book.lock().map_err(|_| poisoned())?.sheet(name, header)?;
+                Some((book.clone(), n))
+            }
+            None => None,
+        };
+        Ok(TableSink {
+            csv,
+            parquet,
+            sheet,
+            name: name.to_string(),
+            target: self.dir.clone(),
+            rows: 0,
+        })
+    }
+
+    /// `name.csv` in staging, with its header.
+    fn csv_file(&mut self, name: &str, header: &[&str]) -> Result<CsvFile> {
         let file_name = format!("{name}.csv");
         let path = self.staging_path(&file_name);
         let file = File::create(&path).map_err(|e| Error::output(self.dir.join(&file_name), e))?;
@@ -204,29 +237,41 @@ impl Output {
             out.write_all(b"\xEF\xBB\xBF")
                 .map_err(|e| Error::output(self.dir.join(&file_name), e))?;
         }
-        let mut sink = CsvSink {
+        let mut pending = CsvRows::default();
+        let header: Vec<Cell> = header.iter().map(|h| Cell::Str(h)).collect();
+        pending.row(&header);
+        Ok(CsvFile {
             out,
             spent: Vec::new(),
-            pending: CsvRows::default(),
-            name: file_name,
-            target: self.dir.clone(),
-            rows: 0,
-        };
-        let header: Vec<Cell> = header.iter().map(|h| Cell::Str(h)).collect();
-        sink.row(&header)?;
-        sink.rows = 0;
-        Ok(sink)
+            pending,
+            path: self.dir.join(&file_name),
+        })
     }
 
-    /// Records a finished table (for the manifest's row counts).
-    pub fn finish(&mut self, sink: CsvSink) -> Result<()> {
-        let target = sink.target.join(&sink.name);
-        let rows = sink.rows;
-        let name = sink.name.clone();
-        let mut sink = sink;
-        sink.drain()?;
-        sink.out.flush().map_err(|e| Error::output(&target, e))?;
-        self.written.push((name, rows));
+    /// Finishes a table: the rest of its rows written, its files closed,
+    /// its rows counted (for the manifest), its sheet ended.
+    pub fn finish(&mut self, sink: TableSink) -> Result<()> {
+        let TableSink {
+            csv,
+            parquet,
+            sheet,
+            name,
+            rows,
+            ..
+        } = sink;
+        if let Some(mut csv) = csv {
+            csv.drain()?;
+            csv.out.flush().map_err(|e| Error::output(&csv.path, e))?;
+            self.written.push((format!("{name}.csv"), rows));
+        }
+        if let Some(parquet) = parquet {
+            parquet.finish()?;
+            self.written.push((format!("{name}.parquet"), rows));
+        }
+        if let Some((book, n)) = sheet {
+            book.lock().map_err(|_| poisoned())?.end(n)?;
+        }
+        self.tables.push(name);
         Ok(())
     }
 
@@ -306,20 +351,21 @@ impl Output {
 
     /// Row counts of the tables written so far, by file name.
     pub fn row_counts(&self) -> Vec<(String, u64)> {
-        self.written
-            .iter()
-            .filter(|(n, _)| (n.ends_with(".csv") || n.ends_with(".parquet")) && self.lands(n))
+        (self.written.iter())
+            .filter(|(n, _)| n.ends_with(".csv") || n.ends_with(".parquet"))
             .cloned()
             .collect()
+    }
+
+    /// How many tables were written (in one format or more).
+    pub fn tables(&self) -> usize {
+        self.tables.len()
     }
 
     /// The manifest's `files`, sorted: every file written so far, the
     /// manifest itself, and the workbook `xlsx` when it goes into the folder.
     pub fn manifest_files(&self, xlsx: Option<&Path>) -> Vec<String> {
-        let mut files: Vec<String> = (self.written.iter())
-            .filter(|(n, _)| self.lands(n))
-            .map(|(n, _)| n.clone())
-            .collect();
+        let mut files: Vec<String> = self.written.iter().map(|(n, _)| n.clone()).collect();
         files.push("manifest.json".into());
         files.extend(xlsx.and_then(|p| self.inside(p)));
         files.sort();
@@ -327,27 +373,11 @@ impl Output {
         files
     }
 
-    /// The CSV tables staged so far: (table name, staged path), in the order
-    /// they were created (for building the XLSX workbook from them).
-    pub fn staged_tables(&self) -> Vec<(String, PathBuf)> {
-        self.written
-            .iter()
-            .filter_map(|(n, _)| {
-                n.strip_suffix(".csv")
-                    .map(|t| (t.to_string(), self.staging_path(n)))
-            })
-            .collect()
-    }
-
     /// Replaces the output folder with the staged one (and moves workbooks
     /// beside it into place), then removes the old tree. Returns the
     /// output folder.
     pub fn commit(mut self) -> Result<PathBuf> {
         let (staging, target) = (self.folder().staging.clone(), self.folder().target.clone());
-        for name in &self.scratch {
-            fs::remove_file(staging.join(name))
-                .map_err(|e| Error::output(self.dir.join(name), e))?;
-        }
         let mut switch = interrupt::begin(self.run);
         // On an error here nothing is switched; drop removes the staging folder.
         let old = folder::exchange(&staging, &target)?;
@@ -429,50 +459,120 @@ impl Spool {
 /// (sys 0.9 -> 2.5 s on 200 MB; docs/PERFORMANCE.md).
 const WRITE_SIZE: usize = 64 * 1024;
 
-/// One CSV table being written.
-pub struct CsvSink {
-    out: BufWriter<File>,
-    /// Buffers given to [`CsvSink::append_owned`], written and emptied,
-    /// until [`CsvSink::take_spent`] hands them back for reuse.
-    spent: Vec<Vec<u8>>,
-    /// Rows rendered but not yet handed to `out`.
-    pending: CsvRows,
+/// One table being written, in each format the run asks for: every row
+/// goes to its CSV file, its Parquet file and its sheet alike.
+pub struct TableSink {
+    csv: Option<CsvFile>,
+    parquet: Option<parquet::Writer>,
+    /// The workbook and the number of this table's sheet.
+    sheet: Option<(Arc<Mutex<xlsx::Book>>, usize)>,
     name: String,
     target: PathBuf,
     rows: u64,
 }
 
-impl CsvSink {
+impl TableSink {
     /// Writes one row.
     pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
-        self.pending.row(cells);
+        if let Some(csv) = &mut self.csv {
+            csv.pending.row(cells);
+            if csv.pending.len() >= 1 << 16 {
+                csv.drain()?;
+            }
+        }
         self.rows += 1;
-        if self.pending.len() >= 1 << 16 {
-            self.drain()?;
+        self.typed(cells)
+    }
+
+    /// Hands one row to the typed formats (Parquet, the workbook).
+    fn typed(&mut self, cells: &[Cell]) -> Result<()> {
+        if let Some(parquet) = &mut self.parquet {
+            parquet.row(cells)?;
+        }
+        if let Some((book, n)) = &self.sheet {
+            book.lock().map_err(|_| poisoned())?.row(*n, cells)?;
         }
         Ok(())
     }
 
-    /// Appends rows rendered by [`CsvRows`] (e.g. on a worker thread).
-    pub fn append(&mut self, bytes: &[u8], rows: u64) -> Result<()> {
-        self.drain()?;
-        self.write(bytes)?;
-        self.rows += rows;
+    /// Whether the table goes to a typed format.
+    fn is_typed(&self) -> bool {
+        self.parquet.is_some() || self.sheet.is_some()
+    }
+
+    /// Appends rows rendered elsewhere (on a worker thread) in the
+    /// [`Output::shape`] of this run. The CSV buffer is kept, emptied, for
+    /// [`TableSink::take_spent`].
+    pub fn append_rows(&mut self, rows: &mut Rows) -> Result<()> {
+        let mut n = None;
+        if let (Some(csv), Some(pending)) = (&mut self.csv, &mut rows.csv) {
+            let (bytes, count) = pending.take();
+            csv.append_owned(bytes)?;
+            n = Some(count);
+        }
+        if let Some(typed) = rows.typed.take() {
+            if self.is_typed() && !typed.is_empty() {
+                typed.each(|cells| self.typed(cells))?;
+            }
+            n = n.or(Some(typed.len()));
+        }
+        self.rows += n.unwrap_or(0);
         Ok(())
     }
 
-    /// [`CsvSink::append`] of a buffer that [`CsvSink::take_spent`] gives
-    /// back, emptied, for reuse.
-    pub fn append_owned(&mut self, mut bytes: Vec<u8>, rows: u64) -> Result<()> {
-        self.append(&bytes, rows)?;
+    /// Appends rows read from CSV tables (`merge`): `raw` as they are to
+    /// the CSV file, `records` (the same rows, parsed) to the typed
+    /// formats, their texts without the formula guard.
+    pub fn append_csv(&mut self, raw: &[u8], records: &[csv::ByteRecord]) -> Result<()> {
+        if let Some(csv) = &mut self.csv {
+            csv.drain()?;
+            csv.write(raw)?;
+        }
+        self.rows += records.len() as u64;
+        if !self.is_typed() {
+            return Ok(());
+        }
+        let mut cells: Vec<Cell> = Vec::new();
+        for record in records {
+            cells.clear();
+            for field in record {
+                let text = std::str::from_utf8(field).map_err(|e| {
+                    Error::output(self.target.join(&self.name), format!("not UTF-8: {e}"))
+                })?;
+                cells.push(Cell::Str(parquet::unguard(text)));
+            }
+            self.typed(&cells)?;
+        }
+        Ok(())
+    }
+
+    /// CSV buffers given to [`TableSink::append_rows`], written and
+    /// emptied.
+    pub fn take_spent(&mut self) -> Vec<Vec<u8>> {
+        (self.csv.as_mut()).map_or_else(Vec::new, |csv| std::mem::take(&mut csv.spent))
+    }
+}
+
+/// A table's CSV file being written.
+struct CsvFile {
+    out: BufWriter<File>,
+    /// Buffers given to [`CsvFile::append_owned`], written and emptied,
+    /// until [`TableSink::take_spent`] hands them back for reuse.
+    spent: Vec<Vec<u8>>,
+    /// Rows rendered but not yet handed to `out`.
+    pending: CsvRows,
+    /// The name errors give.
+    path: PathBuf,
+}
+
+impl CsvFile {
+    /// Writes `bytes` after the rows pending, and keeps the buffer.
+    fn append_owned(&mut self, mut bytes: Vec<u8>) -> Result<()> {
+        self.drain()?;
+        self.write(&bytes)?;
         bytes.clear();
         self.spent.push(bytes);
         Ok(())
-    }
-
-    /// Buffers given to [`CsvSink::append_owned`], written and emptied.
-    pub fn take_spent(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.spent)
     }
 
     fn drain(&mut self) -> Result<()> {
@@ -486,16 +586,19 @@ impl CsvSink {
     /// Writes `bytes` at most [`WRITE_SIZE`] at a time.
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         for chunk in bytes.chunks(WRITE_SIZE) {
-            self.out
-                .write_all(chunk)
-                .map_err(|e| Error::output(self.target.join(&self.name), e))?;
+            (self.out.write_all(chunk)).map_err(|e| Error::output(&self.path, e))?;
         }
         Ok(())
     }
 }
 
+/// A lock poisoned by a panic elsewhere.
+fn poisoned() -> Error {
+    Error::Usage("internal error: a writer thread panicked".into())
+}
+
 /// A whole CSV table as bytes (for stdout), with the same quoting, line
-/// ends, float format and formula guard as [`CsvSink`].
+/// ends, float format and formula guard as [`TableSink`].
 pub fn csv_bytes(header: &[&str], rows: &[Vec<Cell>], bom: bool) -> Vec<u8> {
     let mut bytes = Vec::new();
     if bom {
@@ -526,6 +629,7 @@ pub fn guard_formula(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::RowSink;
 
     #[test]
     fn rows_in_memory_equal_sink_rows() {
@@ -563,23 +667,51 @@ mod tests {
         let reference = reference.into_inner().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut out = Output::create(dir.path(), false).unwrap();
-        let mut direct = out.csv("direct", &["a", "b", "c"]).unwrap();
-        let mut appended = out.csv("appended", &["a", "b", "c"]).unwrap();
-        let mut mem = CsvRows::default();
+        let mut direct = out.table("direct", &["a", "b", "c"]).unwrap();
+        let mut appended = out.table("appended", &["a", "b", "c"]).unwrap();
+        let mut mem = out.shape().rows(Vec::new());
         for r in &rows {
             direct.row(r).unwrap();
             mem.row(r);
         }
-        let (bytes, n) = mem.take();
-        appended.append(&bytes, n).unwrap();
+        appended.append_rows(&mut mem).unwrap();
         out.finish(direct).unwrap();
         out.finish(appended).unwrap();
+        assert_eq!(out.row_counts()[1], ("appended.csv".to_string(), 5));
         out.commit().unwrap();
         let a = fs::read(dir.path().join("direct.csv")).unwrap();
         let b = fs::read(dir.path().join("appended.csv")).unwrap();
         assert_eq!(a, reference);
         assert_eq!(b, reference);
-        assert_eq!(n, 5);
+    }
+
+    /// Under `--format parquet` no CSV file is written, and the rows a
+    /// worker renders hold typed cells only.
+    #[test]
+    fn parquet_only_writes_no_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Output::create(dir.path(), false).unwrap();
+        out.set_format(Format::Parquet);
+        assert_eq!(
+            out.shape(),
+            Shape {
+                csv: false,
+                typed: true
+            }
+        );
+        let mut sink = out.table("t", &["doc_id", "count"]).unwrap();
+        let mut rows = out.shape().rows(Vec::new());
+        rows.row(&[Cell::Str("a"), Cell::Int(1)]);
+        sink.append_rows(&mut rows).unwrap();
+        out.finish(sink).unwrap();
+        assert_eq!(out.row_counts(), [("t.parquet".to_string(), 1)]);
+        out.commit().unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["t.parquet"]);
     }
 
     #[test]
@@ -598,14 +730,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let mut out = Output::create(dir.path(), false).unwrap();
-            let mut sink = out.csv("t", &["a"]).unwrap();
+            let mut sink = out.table("t", &["a"]).unwrap();
             sink.row(&[Cell::Int(1)]).unwrap();
             out.finish(sink).unwrap();
             // dropped without commit
         }
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
         let mut out = Output::create(dir.path(), true).unwrap();
-        let mut sink = out.csv("t", &["a", "b"]).unwrap();
+        let mut sink = out.table("t", &["a", "b"]).unwrap();
         sink.row(&[Cell::Str("x,y"), Cell::Float(0.5)]).unwrap();
         out.finish(sink).unwrap();
         out.commit().unwrap();

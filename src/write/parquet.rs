@@ -1,29 +1,23 @@
-//! Parquet tables (`--format parquet|both`): each finished CSV table,
-//! streamed into a typed Parquet file beside it in staging.
-//!
-//! Why from the CSV: the pipeline's workers render rows as CSV text in
-//! parallel (the hottest loop of a run, [`super::CsvRows`]); converting the
-//! staged table afterwards keeps that loop as it is and gives Parquet
-//! exactly the rows, order and values of the CSV. The table is read one row
-//! at a time and written one batch at a time, so memory is bounded by a
-//! batch and a row group, never by the table.
+//! Parquet tables (`--format parquet|both`): a typed file per table, from
+//! the same rows as the CSV file ([`super::TableSink`] hands each row to
+//! both), written one batch at a time, so memory is bounded by a batch and
+//! a row group, never by the table. Batches have a fixed number of rows
+//! whatever the documents' sizes, so the bytes do not depend on them.
 //!
 //! Values, by the column's [`Kind`] ([`crate::table::kind`]):
-//! - `Int`: Int64; `Float`: Float64 parsed from the CSV's fixed-precision
-//!   text (6 decimals, p-values in scientific notation), so that a notebook
+//! - `Int`: Int64; `Float`: Float64, the number the CSV's fixed-precision
+//!   text reads as (6 decimals, p-values in scientific notation), so that a notebook
 //!   reading either file sees the same numbers; `Bool`: Boolean;
 //! - an empty cell (a score that is undefined) is null, and so is an
 //!   empty metadata cell in `documents` ([`crate::table::is_meta`]: a
 //!   value the document does not have), whatever its type;
 //! - metadata columns have the type the input gave them (`meta`: a Parquet
 //!   corpus's Int64 column, a JSON Lines field that only holds integers),
-//!   parsed from the CSV cell as any other column (less the formula guard
-//!   that the CSV puts before a negative number held as text);
+//!   parsed from the text cell (`merge` reads the shards' CSV tables
+//!   and passes texts without the formula guard, [`unguard`]);
 //! - `Text`: Utf8 holding the raw text, without the `'` that the CSV puts
 //!   before a text starting with `=`, `+`, `-`, `@`, tab or CR (a guard for
-//!   spreadsheets, which do not open Parquet). A text that itself began with
-//!   `'` and one of those characters cannot be told from a guarded one and
-//!   loses its `'` too.
+//!   spreadsheets, which do not open Parquet).
 //!
 //! Files: zstd (the crate's default level), row groups of at most
 //! [`ROW_GROUP_ROWS`] rows, [`ROW_GROUP_CELLS`] cells (a wide `term_matrix`
@@ -32,8 +26,7 @@
 //! byte-identical files.
 
 use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
@@ -43,8 +36,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
+use super::cells::{shown, value};
 use crate::error::{Error, Result};
-use crate::table::{is_meta, kind, Kind};
+use crate::table::{is_meta, kind, Cell, Kind};
 
 /// Rows per row group at most.
 pub const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -60,58 +54,79 @@ pub const ROW_GROUP_BYTES: usize = 128 << 20;
 /// rows).
 const BATCH_CELLS: usize = 1 << 20;
 
-/// Converts the staged CSV table `csv` (table `table`) into `parquet`;
-/// `target` is the name errors give, `meta` the types of metadata columns.
-/// Returns the rows written.
-pub fn convert(
-    table: &str,
-    csv: &Path,
-    parquet: &Path,
-    target: &Path,
-    meta: &[(String, Kind)],
-) -> Result<u64> {
-    let fail = |e: &dyn std::fmt::Display| Error::output(target, e);
-    let file = File::open(csv).map_err(|e| fail(&e))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(BufReader::with_capacity(1 << 16, file));
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| fail(&e))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let kinds: Vec<Kind> = header
-        .iter()
-        .enumerate()
-        .map(|(i, c)| kind(table, i, c, meta))
-        .collect();
-    let nullable: Vec<bool> = (0..kinds.len()).map(|i| is_meta(table, i)).collect();
-    let schema = schema(&header, &kinds);
-    let out = File::create(parquet).map_err(|e| fail(&e))?;
-    let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(kinds.len())))
-        .map_err(|e| fail(&e))?;
-    let batch_rows = (BATCH_CELLS / kinds.len().max(1)).clamp(1024, 64 * 1024);
-    let mut batch = Batch::new(&kinds, nullable, batch_rows);
-    let mut rows = 0u64;
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(|e| fail(&e))? {
-        (batch.push(&record, &header))
-            .map_err(|e| fail(&format!("row {} of the table: {e}", rows + 1)))?;
-        rows += 1;
-        if batch.rows == batch_rows {
-            writer
-                .write(&batch.finish(&schema).map_err(|e| fail(&e))?)
-                .map_err(|e| fail(&e))?;
+/// One Parquet table being written from rows ([`Writer::row`]), a batch
+/// at a time.
+pub struct Writer {
+    writer: ArrowWriter<File>,
+    schema: SchemaRef,
+    batch: Batch,
+    batch_rows: usize,
+    header: Vec<String>,
+    rows: u64,
+    /// The name errors give.
+    target: PathBuf,
+}
+
+impl Writer {
+    /// Starts table `table` with columns `header` in the file `path`;
+    /// `target` is the name errors give, `meta` the types of metadata
+    /// columns.
+    pub fn create(
+        table: &str,
+        header: &[&str],
+        path: &Path,
+        target: &Path,
+        meta: &[(String, Kind)],
+    ) -> Result<Writer> {
+        let fail = |e: &dyn std::fmt::Display| Error::output(target, e);
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let kinds: Vec<Kind> = (header.iter().enumerate())
+            .map(|(i, c)| kind(table, i, c, meta))
+            .collect();
+        let nullable: Vec<bool> = (0..kinds.len()).map(|i| is_meta(table, i)).collect();
+        let schema = schema(&header, &kinds);
+        let out = File::create(path).map_err(|e| fail(&e))?;
+        let properties = Some(properties(kinds.len()));
+        let writer = ArrowWriter::try_new(out, schema.clone(), properties).map_err(|e| fail(&e))?;
+        let batch_rows = (BATCH_CELLS / kinds.len().max(1)).clamp(1024, 64 * 1024);
+        Ok(Writer {
+            writer,
+            schema,
+            batch: Batch::new(&kinds, nullable, batch_rows),
+            batch_rows,
+            header,
+            rows: 0,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Appends one row; a cell that does not fit its column's type is an
+    /// error naming the row, the column and the cell.
+    pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        let at = self.rows + 1;
+        (self.batch.push(cells, &self.header))
+            .map_err(|e| Error::output(&self.target, format!("row {at} of the table: {e}")))?;
+        self.rows += 1;
+        if self.batch.rows == self.batch_rows {
+            self.write_batch()?;
         }
+        Ok(())
     }
-    if batch.rows > 0 {
-        writer
-            .write(&batch.finish(&schema).map_err(|e| fail(&e))?)
-            .map_err(|e| fail(&e))?;
+
+    fn write_batch(&mut self) -> Result<()> {
+        let fail = |e: &dyn std::fmt::Display| Error::output(&self.target, e);
+        let batch = self.batch.finish(&self.schema).map_err(|e| fail(&e))?;
+        self.writer.write(&batch).map_err(|e| fail(&e))
     }
-    writer.close().map_err(|e| fail(&e))?;
-    Ok(rows)
+
+    /// Writes the last batch and the footer; returns the rows written.
+    pub fn finish(mut self) -> Result<u64> {
+        if self.batch.rows > 0 {
+            self.write_batch()?;
+        }
+        (self.writer.close()).map_err(|e| Error::output(&self.target, e))?;
+        Ok(self.rows)
+    }
 }
 
 fn properties(columns: usize) -> WriterProperties {
@@ -178,37 +193,42 @@ impl Batch {
         }
     }
 
-    /// Appends one CSV row; a cell that does not fit its column's type is
-    /// an error naming row, column and cell.
-    fn push(
-        &mut self,
-        record: &csv::StringRecord,
-        header: &[String],
-    ) -> std::result::Result<(), String> {
-        if record.len() != self.columns.len() {
+    /// Appends one row; a cell that does not fit its column's type is an
+    /// error naming column and cell.
+    fn push(&mut self, cells: &[Cell], header: &[String]) -> std::result::Result<(), String> {
+        if cells.len() != self.columns.len() {
             return Err(format!(
                 "row of {} cells under a header of {}",
-                record.len(),
+                cells.len(),
                 self.columns.len()
             ));
         }
-        let cells = record.iter().zip(header).zip(&self.nullable);
+        let cells = cells.iter().zip(header).zip(&self.nullable);
         for (column, ((cell, name), &nullable)) in self.columns.iter_mut().zip(cells) {
-            let bad = || format!("column {name}: {cell:?} is not of the column's type");
-            match column {
-                _ if cell.is_empty() && (nullable || !matches!(column, Column::Text(_))) => {
+            let bad = || {
+                format!(
+                    "column {name}: {:?} is not of the column's type",
+                    shown(cell)
+                )
+            };
+            match (column, *cell) {
+                (column, _)
+                    if is_empty(cell) && (nullable || !matches!(column, Column::Text(_))) =>
+                {
                     append_null(column)
                 }
-                Column::Text(b) => b.append_value(unguard(cell)),
-                // A negative metadata number is text to the CSV writer,
-                // which guards it (`'-7`).
-                Column::Int(b) => b.append_value(unguard(cell).parse().map_err(|_| bad())?),
-                Column::Float(b) => b.append_value(unguard(cell).parse().map_err(|_| bad())?),
-                Column::Bool(b) => b.append_value(match cell {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(bad()),
-                }),
+                (Column::Text(b), Cell::Str(s)) => b.append_value(s),
+                (Column::Text(b), _) => b.append_value(shown(cell)),
+                (Column::Int(b), Cell::Int(n)) => {
+                    b.append_value(i64::try_from(n).map_err(|_| bad())?)
+                }
+                (Column::Int(b), Cell::Str(s)) => b.append_value(s.parse().map_err(|_| bad())?),
+                (Column::Float(b), Cell::Int(n)) => b.append_value(n as f64),
+                (Column::Float(b), Cell::Str(s)) => b.append_value(s.parse().map_err(|_| bad())?),
+                (Column::Float(b), _) => b.append_option(value(cell)),
+                (Column::Bool(b), Cell::Str("true")) => b.append_value(true),
+                (Column::Bool(b), Cell::Str("false")) => b.append_value(false),
+                _ => return Err(bad()),
             }
         }
         self.rows += 1;
@@ -234,6 +254,16 @@ impl Batch {
             .collect();
         self.rows = 0;
         RecordBatch::try_new(schema.clone(), arrays)
+    }
+}
+
+/// Whether the CSV file shows the cell empty (an empty text, a float that
+/// is undefined).
+fn is_empty(cell: &Cell) -> bool {
+    match *cell {
+        Cell::Str(s) => s.is_empty(),
+        Cell::Int(_) => false,
+        Cell::Float(f) | Cell::Sci(f) => !f.is_finite(),
     }
 }
 
@@ -267,34 +297,72 @@ mod tests {
         assert_eq!(unguard("'"), "'");
     }
 
-    /// A keyness table with an undefined score (an empty cell) and a
-    /// guarded text: the Parquet file has typed columns, a null, the raw text.
+    /// Writes `rows` as table `table` and reads the file back as one batch.
+    fn written(
+        table: &str,
+        header: &[&str],
+        rows: &[Vec<Cell>],
+        meta: &[(String, Kind)],
+    ) -> RecordBatch {
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("t.parquet");
+        let mut w = Writer::create(table, header, &pq, &pq, meta).unwrap();
+        for row in rows {
+            w.row(row).unwrap();
+        }
+        assert_eq!(w.finish().unwrap(), rows.len() as u64);
+        let file = File::open(&pq).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024);
+        reader.unwrap().next().unwrap().unwrap()
+    }
+
+    /// A keyness table with an undefined score (NaN: an empty CSV cell)
+    /// and texts the CSV guards: the Parquet file has typed columns, a
+    /// null, the raw texts, and floats as their CSV text reads.
     #[test]
     fn typed_columns_and_nulls() {
         use arrow_array::cast::AsArray;
         use arrow_array::types::{Float64Type, Int64Type};
         use arrow_array::Array;
-        let dir = tempfile::tempdir().unwrap();
-        let (csv, pq) = (dir.path().join("k.csv"), dir.path().join("k.parquet"));
-        std::fs::write(
-            &csv,
-            "term,count_target,g2,p_value\r\n'-x,3,,1.000000e-5\r\ny,4,-2.500000,\r\n",
-        )
-        .unwrap();
-        assert_eq!(convert("keyness", &csv, &pq, &pq, &[]).unwrap(), 2);
-        let file = File::open(&pq).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024);
-        let batch = reader.unwrap().next().unwrap().unwrap();
-        assert_eq!(batch.column(0).as_string::<i32>().value(0), "-x");
+        let header = ["term", "count_target", "g2", "p_value"];
+        let rows = [
+            vec![
+                Cell::Str("-x"),
+                Cell::Int(3),
+                Cell::Float(f64::NAN),
+                Cell::Sci(1e-5),
+            ],
+            vec![
+                Cell::Str("'=y"),
+                Cell::Int(4),
+                Cell::Float(-2.5),
+                Cell::Sci(f64::NAN),
+            ],
+            vec![
+                Cell::Str("z"),
+                Cell::Int(5),
+                Cell::Float(1.0 / 3.0),
+                Cell::Sci(2.0 / 3.0),
+            ],
+        ];
+        let batch = written("keyness", &header, &rows, &[]);
+        let term = batch.column(0).as_string::<i32>();
+        // The raw texts: no guard added, none taken away.
+        assert_eq!((term.value(0), term.value(1)), ("-x", "'=y"));
         assert_eq!(
             batch.column(1).as_primitive::<Int64Type>().values(),
-            &[3, 4]
+            &[3, 4, 5]
         );
         let g2 = batch.column(2).as_primitive::<Float64Type>();
         assert!(g2.is_null(0));
-        assert_eq!(g2.value(1), -2.5);
+        // 1/3 as the CSV shows it: 0.333333.
+        assert_eq!((g2.value(1), g2.value(2)), (-2.5, 0.333333));
         let p = batch.column(3).as_primitive::<Float64Type>();
-        assert_eq!((p.value(0), p.is_null(1)), (1e-5, true));
+        // 2/3 as the CSV shows it: 6.666667e-1.
+        assert_eq!(
+            (p.value(0), p.is_null(1), p.value(2)),
+            (1e-5, true, 0.6666667)
+        );
     }
 
     /// documents with metadata typed by the input (`year` Int64, `score`
@@ -305,28 +373,34 @@ mod tests {
         use arrow_array::cast::AsArray;
         use arrow_array::types::{Float64Type, Int64Type};
         use arrow_array::Array;
-        let dir = tempfile::tempdir().unwrap();
-        let (csv, pq) = (dir.path().join("d.csv"), dir.path().join("d.parquet"));
-        let fixed = crate::table::columns("documents").join(",");
-        let cells = "a,t.csv#1,,1,2,2,2,0.000000,utf-8,4";
-        std::fs::write(
-            &csv,
-            format!(
-                "{fixed},year,score,ok,country,folder\r\n\
-                 {cells},'-2022,0.5,true,,x\r\n{cells},,'-1e-3,,RUS,\r\n"
-            ),
-        )
-        .unwrap();
-        let meta = [
+        let mut header = crate::table::columns("documents").to_vec();
+        header.extend(["year", "score", "ok", "country", "folder"]);
+        let fixed = [
+            Cell::Str("a"),
+            Cell::Str("t.csv#1"),
+            Cell::Str(""),
+            Cell::Int(1),
+            Cell::Int(2),
+            Cell::Int(2),
+            Cell::Int(2),
+            Cell::Float(0.0),
+            Cell::Str("utf-8"),
+            Cell::Int(4),
+        ];
+        let meta = |cells: [&'static str; 5]| -> Vec<Cell<'static>> {
+            fixed.iter().copied().chain(cells.map(Cell::Str)).collect()
+        };
+        let rows = [
+            meta(["-2022", "0.5", "true", "", "x"]),
+            meta(["", "-1e-3", "", "RUS", ""]),
+        ];
+        let kinds = [
             ("year".to_string(), Kind::Int),
             ("score".to_string(), Kind::Float),
             ("ok".to_string(), Kind::Bool),
             ("country".to_string(), Kind::Text),
         ];
-        assert_eq!(convert("documents", &csv, &pq, &pq, &meta).unwrap(), 2);
-        let file = File::open(&pq).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024);
-        let batch = reader.unwrap().next().unwrap().unwrap();
+        let batch = written("documents", &header, &rows, &kinds);
         let types: Vec<String> = (10..15)
             .map(|i| batch.schema().field(i).data_type().to_string())
             .collect();
@@ -349,9 +423,10 @@ mod tests {
     #[test]
     fn a_cell_of_the_wrong_type_is_an_error_naming_the_column() {
         let dir = tempfile::tempdir().unwrap();
-        let (csv, pq) = (dir.path().join("t.csv"), dir.path().join("t.parquet"));
-        std::fs::write(&csv, "doc_id,count\r\na,x\r\n").unwrap();
-        let e = convert("t", &csv, &pq, Path::new("out/t.parquet"), &[]).unwrap_err();
+        let pq = dir.path().join("t.parquet");
+        let target = Path::new("out/t.parquet");
+        let mut w = Writer::create("t", &["doc_id", "count"], &pq, target, &[]).unwrap();
+        let e = w.row(&[Cell::Str("a"), Cell::Str("x")]).unwrap_err();
         assert!(
             e.to_string().contains("row 1 of the table: column count"),
             "{e}"

@@ -1,6 +1,6 @@
 //! CSV rows in memory: the worker-side writer of the render stage's rows.
 //!
-//! [`CsvRows`] renders rows of [`Cell`]s exactly as [`super::CsvSink::row`]
+//! [`CsvRows`] renders rows of [`Cell`]s exactly as [`super::TableSink::row`]
 //! writes them (same quoting, terminator, number formats and formula
 //! guard), so that worker threads format rows in parallel and the sink only
 //! appends bytes. It knows no table. What makes it fast is generic: a
@@ -11,7 +11,7 @@
 
 use crate::table::{Cell, RowSink};
 
-/// Rows rendered in memory exactly as [`super::CsvSink::row`] writes them.
+/// Rows rendered in memory exactly as [`super::TableSink::row`] writes them.
 ///
 /// The dialect is the `csv` crate's default with CRLF line ends (a field is
 /// quoted when it holds `,`, `"`, CR or LF; quotes inside are doubled; a

@@ -1,8 +1,8 @@
 //! XLSX: one workbook with every table of a run (`analyze --xlsx FILE`).
 //!
-//! The workbook is built from the CSV tables already staged by
-//! [`super::Output`], so the sheets hold exactly what the CSV files hold:
-//! the first sheet, `README`, explains every table and column; then one
+//! The workbook ([`Book`]) takes the same rows as the CSV tables, from the
+//! render stage through [`super::TableSink`], and stores what the CSV files
+//! show (numbers as the fixed-precision text reads): the first sheet, `README`, explains every table and column; then one
 //! sheet per table, named after it, with the header row bold, frozen and
 //! autofiltered, numeric columns stored as numbers, and column widths fitted
 //! (at most 300 px). Text cells keep the CSV's formula guard (a leading `'`
@@ -24,7 +24,9 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
+use super::cells::{shown, value};
 use crate::error::{Error, Result};
+use crate::table::Cell;
 
 /// Data rows per sheet at most (Excel: 1,048,576 rows including the header).
 pub const MAX_ROWS: usize = 1_048_575;
@@ -47,127 +49,193 @@ fn is_numeric(column: &str) -> bool {
     crate::table::column(column).is_none_or(|c| matches!(c.kind, Kind::Int | Kind::Float))
 }
 
-/// Builds the workbook from staged CSV tables: (table name, CSV path).
-/// Returns the bytes and one note per table that was cut to fit a sheet.
+/// A workbook being written, one sheet per table, from the rows the
+/// tables get ([`super::TableSink`]): the README sheet first, then the
+/// sheets in the order the tables were started.
 ///
 /// Data sheets use rust_xlsxwriter's constant-memory mode (rows go to a
 /// temporary file as they are written), so memory stays flat however long
 /// the tables are; column widths are therefore measured here, from the
 /// longest cell of each column, rather than by `autofit`.
-pub fn workbook(tables: &[(String, std::path::PathBuf)]) -> Result<(Vec<u8>, Vec<String>)> {
-    let mut book = Workbook::new();
-    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| Error::Usage(e.to_string()))?;
-    book.set_properties(
-        &DocProperties::new()
-            .set_creation_datetime(&fixed)
-            .set_title("themata tables")
-            .set_custom_property(GENERATOR.0, GENERATOR.1),
-    );
-    let bold = Format::new().set_bold();
-    let mut notes = Vec::new();
-    // The README sheet comes first; it is filled in at the end.
-    book.add_worksheet()
-        .set_name("README")
-        .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
-    for (name, path) in tables {
-        let sheet = book.add_worksheet_with_constant_memory();
-        let e = |err: rust_xlsxwriter::XlsxError| Error::output(path, err);
-        sheet.set_name(sheet_name(name)).map_err(e)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(csv_file(path)?);
-        let mut numeric: Vec<bool> = Vec::new();
-        let mut widths: Vec<usize> = Vec::new();
-        let mut rows = 0usize;
-        let mut columns = 0u16;
-        let mut record = csv::StringRecord::new();
-        let mut r = 0usize;
-        // Cells cut to fit Excel's limit.
-        let mut cut = 0usize;
-        while reader
-            .read_record(&mut record)
-            .map_err(|err| Error::output(path, err))?
-        {
-            if r == 0 {
-                columns = record.len().min(16_384) as u16;
-                numeric = record
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| {
-                        if name == "term_matrix" {
-                            i >= 2
-                        } else {
-                            is_numeric(h)
-                        }
-                    })
-                    .collect();
-                // Room for the autofilter button beside the header.
-                widths = record.iter().map(|h| h.chars().count() + 3).collect();
-                for (c, h) in record.iter().enumerate().take(columns as usize) {
+pub struct Book {
+    book: Workbook,
+    sheets: Vec<Sheet>,
+    bold: Format,
+}
+
+/// One data sheet: its table, what its columns hold, and how far it got.
+struct Sheet {
+    name: String,
+    header: Vec<String>,
+    /// Per column: numbers are stored as numbers.
+    numeric: Vec<bool>,
+    /// Per column: the widest cell so far, in characters.
+    widths: Vec<usize>,
+    columns: u16,
+    /// Data rows written.
+    rows: usize,
+    /// Whether rows were left out (past [`MAX_ROWS`]).
+    full: bool,
+    /// Cells cut to fit Excel's limit.
+    cut: usize,
+}
+
+impl Book {
+    pub fn new() -> Result<Book> {
+        let mut book = Workbook::new();
+        let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| Error::Usage(e.to_string()))?;
+        book.set_properties(
+            &DocProperties::new()
+                .set_creation_datetime(&fixed)
+                .set_title("themata tables")
+                .set_custom_property(GENERATOR.0, GENERATOR.1),
+        );
+        // The README sheet comes first; it is filled in at the end.
+        book.add_worksheet()
+            .set_name("README")
+            .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
+        Ok(Book {
+            book,
+            sheets: Vec::new(),
+            bold: Format::new().set_bold(),
+        })
+    }
+
+    /// Starts the sheet of table `name`; returns its number for
+    /// [`Book::row`].
+    pub fn sheet(&mut self, name: &str, header: &[&str]) -> Result<usize> {
+        // As the CSV file's header shows them.
+        let header: Vec<String> = (header.iter())
+            .map(|h| shown(&Cell::Str(h)).into_owned())
+            .collect();
+        let columns = header.len().min(16_384) as u16;
+        let numeric = (header.iter().enumerate())
+            .map(|(i, h)| match name {
+                "term_matrix" => i >= 2,
+                _ => is_numeric(h),
+            })
+            .collect();
+        // Room for the autofilter button beside the header.
+        let widths = header.iter().map(|h| h.chars().count() + 3).collect();
+        let sheet = self.book.add_worksheet_with_constant_memory();
+        sheet.set_name(sheet_name(name)).map_err(fail(name))?;
+        for (c, h) in header.iter().enumerate().take(columns as usize) {
+            (sheet.write_string_with_format(0, c as u16, fit_cell(h), &self.bold))
+                .map_err(fail(name))?;
+        }
+        self.sheets.push(Sheet {
+            name: name.to_string(),
+            header,
+            numeric,
+            widths,
+            columns,
+            rows: 0,
+            full: false,
+            cut: 0,
+        });
+        Ok(self.sheets.len() - 1)
+    }
+
+    /// Appends one row to sheet `n`: numbers in numeric columns as
+    /// numbers, every other cell as the text the CSV file shows.
+    pub fn row(&mut self, n: usize, cells: &[Cell]) -> Result<()> {
+        let s = &mut self.sheets[n];
+        if s.rows == MAX_ROWS {
+            s.full = true;
+            return Ok(());
+        }
+        s.rows += 1;
+        let sheet = self
+            .book
+            .worksheet_from_index(n + 1)
+            .map_err(fail(&s.name))?;
+        for (c, cell) in cells.iter().enumerate().take(s.columns as usize) {
+            let (row, col) = (s.rows as u32, c as u16);
+            let text = shown(cell);
+            if let Some(w) = s.widths.get_mut(c) {
+                *w = (*w).max(text.chars().count().min(MAX_WIDTH));
+            }
+            let number = match cell {
+                Cell::Int(i) => Some(*i as f64),
+                Cell::Float(_) | Cell::Sci(_) => value(cell),
+                Cell::Str(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
+            };
+            match number {
+                Some(v) if s.numeric[c] => {
+                    sheet.write_number(row, col, v).map_err(fail(&s.name))?;
+                }
+                _ if text.is_empty() => {}
+                _ => {
+                    let fitted = fit_cell(&text);
+                    s.cut += usize::from(fitted.len() != text.len());
                     sheet
-                        .write_string_with_format(0, c as u16, fit_cell(h), &bold)
-                        .map_err(e)?;
-                }
-                r += 1;
-                continue;
-            }
-            if r > MAX_ROWS {
-                notes.push(format!(
-                    "{name}: only the first {MAX_ROWS} rows fit in a sheet; the CSV file has them all"
-                ));
-                break;
-            }
-            rows = r;
-            for (c, cell) in record.iter().enumerate().take(columns as usize) {
-                let (row, col) = (r as u32, c as u16);
-                if let Some(w) = widths.get_mut(c) {
-                    *w = (*w).max(cell.chars().count().min(MAX_WIDTH));
-                }
-                if numeric.get(c).copied().unwrap_or(false) {
-                    match cell.parse::<f64>() {
-                        Ok(v) if v.is_finite() => {
-                            sheet.write_number(row, col, v).map_err(e)?;
-                        }
-                        _ if cell.is_empty() => {}
-                        _ => {
-                            let fitted = fit_cell(cell);
-                            cut += usize::from(fitted.len() != cell.len());
-                            sheet.write_string(row, col, fitted).map_err(e)?;
-                        }
-                    }
-                } else if !cell.is_empty() {
-                    let fitted = fit_cell(cell);
-                    cut += usize::from(fitted.len() != cell.len());
-                    sheet.write_string(row, col, fitted).map_err(e)?;
+                        .write_string(row, col, fitted)
+                        .map_err(fail(&s.name))?;
                 }
             }
-            r += 1;
         }
-        if cut > 0 {
-            notes.push(format!(
-                "{name}: {cut} cell(s) longer than Excel's {MAX_CELL} characters cut to end in \"… [cut: N characters]\"; the CSV file has them in full"
-            ));
+        Ok(())
+    }
+
+    /// Ends sheet `n`: header frozen and autofiltered, widths set.
+    pub fn end(&mut self, n: usize) -> Result<()> {
+        let s = &self.sheets[n];
+        let sheet = self
+            .book
+            .worksheet_from_index(n + 1)
+            .map_err(fail(&s.name))?;
+        if s.columns > 0 {
+            sheet.set_freeze_panes(1, 0).map_err(fail(&s.name))?;
+            (sheet.autofilter(0, 0, s.rows as u32, s.columns - 1)).map_err(fail(&s.name))?;
         }
-        if columns > 0 {
-            sheet.set_freeze_panes(1, 0).map_err(e)?;
-            sheet
-                .autofilter(0, 0, rows as u32, columns - 1)
-                .map_err(e)?;
-        }
-        for (c, w) in widths.iter().enumerate().take(columns as usize) {
+        for (c, w) in s.widths.iter().enumerate().take(s.columns as usize) {
             let width = (*w).clamp(6, MAX_WIDTH) as f64 + 1.0;
-            sheet.set_column_width(c as u16, width).map_err(e)?;
+            sheet
+                .set_column_width(c as u16, width)
+                .map_err(fail(&s.name))?;
         }
         print_setup(sheet);
+        Ok(())
     }
-    let readme_sheet = book
-        .worksheet_from_index(0)
-        .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
-    readme(readme_sheet, tables, &notes, &bold)?;
-    let bytes = book
-        .save_to_buffer()
-        .map_err(|err| Error::Usage(format!("cannot build the workbook: {err}")))?;
-    Ok((bytes, notes))
+
+    /// The workbook's bytes, with its README sheet, and one note per table
+    /// that was cut to fit a sheet.
+    pub fn finish(mut self) -> Result<(Vec<u8>, Vec<String>)> {
+        let notes: Vec<String> = self.sheets.iter().flat_map(Sheet::notes).collect();
+        let readme_sheet = self
+            .book
+            .worksheet_from_index(0)
+            .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
+        readme(readme_sheet, &self.sheets, &notes, &self.bold)?;
+        let bytes = (self.book.save_to_buffer())
+            .map_err(|err| Error::Usage(format!("cannot build the workbook: {err}")))?;
+        Ok((bytes, notes))
+    }
+}
+
+impl Sheet {
+    /// What the README sheet says about rows or cells left out.
+    fn notes(&self) -> Vec<String> {
+        let name = &self.name;
+        let mut notes = Vec::new();
+        if self.full {
+            notes.push(format!(
+                "{name}: only the first {MAX_ROWS} rows fit in a sheet; the CSV file has them all"
+            ));
+        }
+        if self.cut > 0 {
+            notes.push(format!(
+                "{name}: {} cell(s) longer than Excel's {MAX_CELL} characters cut to end in \"… [cut: N characters]\"; the CSV file has them in full",
+                self.cut
+            ));
+        }
+        notes
+    }
+}
+
+/// An error of the workbook, naming the sheet.
+fn fail(sheet: &str) -> impl Fn(rust_xlsxwriter::XlsxError) -> Error + '_ {
+    move |err| Error::Usage(format!("workbook, sheet {sheet}: {err}"))
 }
 
 /// Longest text in a cell (Excel's limit, in UTF-16 units).
@@ -204,28 +272,8 @@ fn marker(cut: usize) -> String {
 /// Widest column, in characters.
 const MAX_WIDTH: usize = 50;
 
-/// A staged CSV file, buffered, without its UTF-8 BOM (under `--excel`).
-fn csv_file(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
-    use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(|err| Error::output(path, err))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let has_bom = reader
-        .fill_buf()
-        .map_err(|err| Error::output(path, err))?
-        .starts_with(b"\xEF\xBB\xBF");
-    if has_bom {
-        reader.consume(3);
-    }
-    Ok(reader)
-}
-
 /// The README sheet: one row per table, then one row per table × column.
-fn readme(
-    sheet: &mut Worksheet,
-    tables: &[(String, std::path::PathBuf)],
-    notes: &[String],
-    bold: &Format,
-) -> Result<()> {
+fn readme(sheet: &mut Worksheet, tables: &[Sheet], notes: &[String], bold: &Format) -> Result<()> {
     let e = |err: rust_xlsxwriter::XlsxError| Error::Usage(format!("README sheet: {err}"));
     let mut r = 0u32;
     let mut line = |sheet: &mut Worksheet, cells: &[&str], header: bool| -> Result<()> {
@@ -256,10 +304,10 @@ fn readme(
     }
     line(sheet, &[], false)?;
     line(sheet, &["sheet", "column", "meaning"], true)?;
-    for (name, path) in tables {
+    for table in tables {
+        let name = &table.name;
         line(sheet, &[name, "", about(name)], false)?;
-        let header = csv_header(path)?;
-        for (i, column) in header.iter().enumerate() {
+        for (i, column) in table.header.iter().enumerate() {
             let meaning = crate::table::column(column).map(|c| c.meaning).unwrap_or(
                 if name == "term_matrix" && i >= 3 {
                     "Count of the term in this document (the column is the doc_id)."
@@ -283,14 +331,6 @@ fn print_setup(sheet: &mut Worksheet) {
     sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 0);
     let _ = sheet.set_repeat_rows(0, 0);
-}
-
-fn csv_header(path: &Path) -> Result<Vec<String>> {
-    let bytes = std::fs::read(path).map_err(|err| Error::output(path, err))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader.headers().map_err(|err| Error::output(path, err))?;
-    Ok(header.iter().map(String::from).collect())
 }
 
 /// A valid sheet name: at most 31 characters, none of `[]:*?/\`.
