@@ -25,10 +25,11 @@ use crate::render;
 use crate::table::{Cell, Table};
 use crate::write::{Output, Rows, Shape, TableSink};
 
-/// Row buffers kept for reuse, and the largest one kept: the pool must not
-/// grow with the corpus (a buffer keeps the capacity of the largest table it
-/// ever held), so it is capped at a few megabytes.
-const POOL_BUFFERS: usize = 64;
+/// Sets of row buffers (one per table) kept for reuse, and the capacity
+/// each buffer keeps: the pool must not grow with the corpus (a buffer
+/// would keep the capacity of the largest table it ever held), so it is
+/// capped at a few megabytes.
+const POOL_SETS: usize = 8;
 const POOL_BUFFER_BYTES: usize = 64 * 1024;
 /// Above this many documents the wide term matrix is only written on request.
 pub(crate) const MATRIX_MAX_DOCS: usize = 200;
@@ -126,7 +127,7 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let shape = out.shape();
     // Row buffers go back from the writer to the workers, so their capacity
     // is reused instead of allocated (and page-faulted) per document.
-    let buffers: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let buffers: std::sync::Mutex<Vec<Vec<Rows>>> = std::sync::Mutex::new(Vec::new());
     // Workers count and render documents while the writer appends the
     // finished ones' rows in input order, so the output is the same for
     // any number of workers.
@@ -152,8 +153,8 @@ pub fn analyze(cfg: &AnalyzeConfig) -> Result<Summary> {
     let mut sources = discovery.sources.iter();
     crate::parallel::in_order(&pool, discovery.sources.len(), work, |outcome| {
         let key = sources.next().and_then(|s| s.order.as_deref());
-        let spent = run.document(outcome, key, &mut sinks, &mut out)?;
-        recycle(&buffers, spent);
+        let rows = run.document(outcome, key, &mut sinks, &mut out)?;
+        recycle(&buffers, rows);
         Ok(())
     })?;
     run.any_document()?;
@@ -201,17 +202,13 @@ fn discover(
     Ok((discovery, kinds))
 }
 
-/// Gives the row buffers the writer has written back to the workers
-/// (a few, and only small ones: the pool must not grow with the corpus).
-fn recycle(buffers: &std::sync::Mutex<Vec<Vec<u8>>>, spent: Vec<Vec<u8>>) {
+/// Gives a document's row buffers, written and emptied, back to the
+/// workers (a few sets: the pool must not grow with the corpus).
+fn recycle(buffers: &std::sync::Mutex<Vec<Vec<Rows>>>, rows: Vec<Rows>) {
     if let Ok(mut pool) = buffers.lock() {
-        let room = POOL_BUFFERS.saturating_sub(pool.len());
-        pool.extend(
-            spent
-                .into_iter()
-                .filter(|b| b.capacity() <= POOL_BUFFER_BYTES)
-                .take(room),
-        );
+        if pool.len() < POOL_SETS && !rows.is_empty() {
+            pool.push(rows);
+        }
     }
 }
 
@@ -267,14 +264,14 @@ impl<'a> Run<'a> {
 
     /// Writes one document's outcome (`key`: its order key under
     /// `--shard`): its rows, charts and manifest entry, or the file
-    /// skipped. Returns the row buffers written, for reuse.
+    /// skipped. Returns the row buffers, emptied, for reuse.
     fn document(
         &mut self,
         outcome: Outcome,
         key: Option<&input::Order>,
         sinks: &mut Sinks,
         out: &mut Output,
-    ) -> Result<Vec<Vec<u8>>> {
+    ) -> Result<Vec<Rows>> {
         let (cfg, say) = (self.cfg, self.say);
         let (doc, counts, mut rows) = match outcome {
             Outcome::Done(boxed) => *boxed,
@@ -289,7 +286,7 @@ impl<'a> Run<'a> {
         if let Some(w) = &doc.warning {
             say(format!("warning: {}: {w}", doc.source));
         }
-        let spent = sinks.append(&mut rows)?;
+        sinks.append(&mut rows)?;
         for (path, svg) in self
             .charts
             .document(&doc.doc_id, &counts, cfg.matcher.keys())
@@ -307,7 +304,7 @@ impl<'a> Run<'a> {
         summary.tokens += counts.n_tokens;
         summary.terms += counts.n_terms;
         self.inputs.push(&doc, key)?;
-        Ok(spent)
+        Ok(rows)
     }
 
     /// None is an error, except in a shard (which may hold none).
@@ -462,16 +459,13 @@ impl Sinks {
         self.tables.iter().map(|(table, _)| *table).collect()
     }
 
-    /// Appends one document's rows (one [`Rows`] per table, in order)
-    /// and returns the CSV buffers written by now, emptied (a table may
-    /// hold a buffer until its next write).
-    fn append(&mut self, rows: &mut [Rows]) -> Result<Vec<Vec<u8>>> {
-        let mut spent = Vec::new();
+    /// Appends one document's rows (one [`Rows`] per table, in order),
+    /// leaving them empty for reuse.
+    fn append(&mut self, rows: &mut [Rows]) -> Result<()> {
         for ((_, sink), rows) in self.tables.iter_mut().zip(rows) {
-            sink.append_rows(rows)?;
-            spent.append(&mut sink.take_spent());
+            sink.append_rows(rows, POOL_BUFFER_BYTES)?;
         }
-        Ok(spent)
+        Ok(())
     }
 
     fn finish(self, out: &mut Output) -> Result<()> {
@@ -489,14 +483,10 @@ fn render_rows(
     cfg: &AnalyzeConfig,
     (tables, shape): (&[Table], Shape),
     (doc, counts, kwic): (&Document, &DocCounts, &[KwicSpan]),
-    buffers: &std::sync::Mutex<Vec<Vec<u8>>>,
+    buffers: &std::sync::Mutex<Vec<Vec<Rows>>>,
 ) -> Vec<Rows> {
-    let mut rows: Vec<Rows> = match buffers.lock() {
-        Ok(mut pool) => (tables.iter())
-            .map(|_| shape.rows(pool.pop().unwrap_or_default()))
-            .collect(),
-        Err(_) => tables.iter().map(|_| shape.rows(Vec::new())).collect(),
-    };
+    let spare = buffers.lock().ok().and_then(|mut pool| pool.pop());
+    let mut rows = spare.unwrap_or_else(|| tables.iter().map(|_| shape.rows()).collect());
     let meta = cfg.meta.is_given().then(|| cfg.meta.values(doc).0);
     let d = render::Doc {
         doc,

@@ -94,7 +94,7 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
                 .total_cmp(&x.2 .2)
                 .then_with(|| corpus.keys[x.0 as usize].cmp(&corpus.keys[y.0 as usize]))
         });
-        let mut out = shape.rows(Vec::new());
+        let mut out = shape.rows();
         out.lead(&[Cell::Str(&d.doc_id)]);
         for (k, n, (tf, idf, x)) in rows {
             out.row(&[
@@ -113,7 +113,7 @@ pub fn tfidf(out: &mut Output, corpus: &Corpus, pool: &rayon::ThreadPool) -> Res
         pool,
         docs.len(),
         |i| render(&docs[i]),
-        |mut rows| sink.append_rows(&mut rows),
+        |mut rows| sink.append_rows(&mut rows, 0),
     )?;
     out.finish(sink)
 }

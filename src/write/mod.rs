@@ -242,7 +242,6 @@ impl Output {
         pending.row(&header);
         Ok(CsvFile {
             out,
-            spent: Vec::new(),
             pending,
             path: self.dir.join(&file_name),
         })
@@ -501,21 +500,28 @@ impl TableSink {
     }
 
     /// Appends rows rendered elsewhere (on a worker thread) in the
-    /// [`Output::shape`] of this run. The CSV buffer is kept, emptied, for
-    /// [`TableSink::take_spent`].
-    pub fn append_rows(&mut self, rows: &mut Rows) -> Result<()> {
+    /// [`Output::shape`] of this run, and empties them for reuse, keeping
+    /// at most `keep` bytes of capacity per buffer.
+    pub fn append_rows(&mut self, rows: &mut Rows, keep: usize) -> Result<()> {
         let mut n = None;
-        if let (Some(csv), Some(pending)) = (&mut self.csv, &mut rows.csv) {
-            let (bytes, count) = pending.take();
-            csv.append_owned(bytes)?;
-            n = Some(count);
+        if let Some(pending) = &mut rows.csv {
+            if let Some(csv) = &mut self.csv {
+                csv.drain()?;
+                csv.write(pending.bytes())?;
+            }
+            n = Some(pending.rows());
         }
-        if let Some(typed) = rows.typed.take() {
-            if self.is_typed() && !typed.is_empty() {
-                typed.each(|cells| self.typed(cells))?;
+        if let Some(typed) = rows.typed.as_ref().filter(|t| !t.is_empty()) {
+            if let Some(parquet) = &mut self.parquet {
+                typed.each(|cells| parquet.row(cells))?;
+            }
+            if let Some((book, sheet)) = &self.sheet {
+                let mut book = book.lock().map_err(|_| poisoned())?;
+                typed.each(|cells| book.row(*sheet, cells))?;
             }
             n = n.or(Some(typed.len()));
         }
+        rows.clear(keep);
         self.rows += n.unwrap_or(0);
         Ok(())
     }
@@ -545,20 +551,11 @@ impl TableSink {
         }
         Ok(())
     }
-
-    /// CSV buffers given to [`TableSink::append_rows`], written and
-    /// emptied.
-    pub fn take_spent(&mut self) -> Vec<Vec<u8>> {
-        (self.csv.as_mut()).map_or_else(Vec::new, |csv| std::mem::take(&mut csv.spent))
-    }
 }
 
 /// A table's CSV file being written.
 struct CsvFile {
     out: BufWriter<File>,
-    /// Buffers given to [`CsvFile::append_owned`], written and emptied,
-    /// until [`TableSink::take_spent`] hands them back for reuse.
-    spent: Vec<Vec<u8>>,
     /// Rows rendered but not yet handed to `out`.
     pending: CsvRows,
     /// The name errors give.
@@ -566,15 +563,6 @@ struct CsvFile {
 }
 
 impl CsvFile {
-    /// Writes `bytes` after the rows pending, and keeps the buffer.
-    fn append_owned(&mut self, mut bytes: Vec<u8>) -> Result<()> {
-        self.drain()?;
-        self.write(&bytes)?;
-        bytes.clear();
-        self.spent.push(bytes);
-        Ok(())
-    }
-
     fn drain(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -669,12 +657,12 @@ mod tests {
         let mut out = Output::create(dir.path(), false).unwrap();
         let mut direct = out.table("direct", &["a", "b", "c"]).unwrap();
         let mut appended = out.table("appended", &["a", "b", "c"]).unwrap();
-        let mut mem = out.shape().rows(Vec::new());
+        let mut mem = out.shape().rows();
         for r in &rows {
             direct.row(r).unwrap();
             mem.row(r);
         }
-        appended.append_rows(&mut mem).unwrap();
+        appended.append_rows(&mut mem, 0).unwrap();
         out.finish(direct).unwrap();
         out.finish(appended).unwrap();
         assert_eq!(out.row_counts()[1], ("appended.csv".to_string(), 5));
@@ -700,9 +688,9 @@ mod tests {
             }
         );
         let mut sink = out.table("t", &["doc_id", "count"]).unwrap();
-        let mut rows = out.shape().rows(Vec::new());
+        let mut rows = out.shape().rows();
         rows.row(&[Cell::Str("a"), Cell::Int(1)]);
-        sink.append_rows(&mut rows).unwrap();
+        sink.append_rows(&mut rows, 0).unwrap();
         out.finish(sink).unwrap();
         assert_eq!(out.row_counts(), [("t.parquet".to_string(), 1)]);
         out.commit().unwrap();

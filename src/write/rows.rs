@@ -58,15 +58,6 @@ impl RowSink for CsvRows {
 }
 
 impl CsvRows {
-    /// Rows rendered into `buffer` (cleared), reusing its capacity.
-    pub fn with_buffer(mut buffer: Vec<u8>) -> CsvRows {
-        buffer.clear();
-        CsvRows {
-            bytes: buffer,
-            ..CsvRows::default()
-        }
-    }
-
     /// Appends one row: the lead's bytes, then `cells`. A float equal to
     /// the last one written is copied from that one's bytes (rows sorted
     /// by count repeat their rates).
@@ -97,6 +88,27 @@ impl CsvRows {
             out.extend_from_slice(b"\"\"");
         }
         out.extend_from_slice(b"\r\n");
+    }
+
+    /// The rows rendered so far, as bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Rows rendered so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Empties the rows (and the lead), keeping at most `keep` bytes of
+    /// capacity for the next ones.
+    pub fn clear(&mut self, keep: usize) {
+        self.bytes.clear();
+        self.bytes.shrink_to(keep);
+        self.rows = 0;
+        self.lead.clear();
+        self.lead_cells = 0;
+        self.float = NO_FLOAT;
     }
 
     /// Bytes rendered so far.
@@ -240,18 +252,35 @@ fn push_text(field: &[u8], out: &mut Vec<u8>) {
 /// error of a tie is rounded from `f * 10^6` (error below 10^-3 of a unit);
 /// anything else goes through `format!`.
 pub fn fixed6(f: f64, out: &mut Vec<u8>) {
+    if let Some(units) = fixed6_units(f) {
+        push_u64(units / 1_000_000, out);
+        out.extend_from_slice(&decimals(units % 1_000_000));
+        return;
+    }
+    out.extend_from_slice(Cell::Float(f).render().as_bytes());
+}
+
+/// `f` in millionths as [`fixed6`] rounds it, when its fast path applies.
+fn fixed6_units(f: f64) -> Option<u64> {
     if f.is_finite() && (0.0..1e9).contains(&f) {
         let scaled = f * 1e6;
         let floor = scaled.floor();
         let frac = scaled - floor;
         if (frac - 0.5).abs() > 1e-3 {
-            let units = floor as u64 + u64::from(frac > 0.5);
-            push_u64(units / 1_000_000, out);
-            out.extend_from_slice(&decimals(units % 1_000_000));
-            return;
+            return Some(floor as u64 + u64::from(frac > 0.5));
         }
     }
-    out.extend_from_slice(Cell::Float(f).render().as_bytes());
+    None
+}
+
+/// The number [`fixed6`]'s text reads as (`None` for an empty one). In
+/// the fast path the text is `units / 10^6`, and dividing two exact
+/// doubles rounds correctly (IEEE 754), as parsing the text does.
+pub fn fixed6_value(f: f64) -> Option<f64> {
+    match fixed6_units(f) {
+        Some(units) => Some(units as f64 / 1e6),
+        None => Cell::Float(f).render().parse().ok(),
+    }
 }
 
 /// `format!("{:.6e}", f)` as [`Cell::render`] writes a p-value or a tf
@@ -261,6 +290,22 @@ pub fn fixed6(f: f64, out: &mut Vec<u8>) {
 /// `f * 10^(6 - e)`; anything else (zero, negatives, ties, an exponent
 /// estimate off by one) goes through `format!`.
 pub fn sci6(f: f64, out: &mut Vec<u8>) {
+    if let Some((units, e)) = sci6_parts(f) {
+        push_u64(units / 1_000_000, out);
+        out.extend_from_slice(&decimals(units % 1_000_000));
+        out.push(b'e');
+        if e < 0 {
+            out.push(b'-');
+        }
+        push_u64(u64::from(e.unsigned_abs()), out);
+        return;
+    }
+    out.extend_from_slice(Cell::Sci(f).render().as_bytes());
+}
+
+/// The seven digits and the exponent of [`sci6`]'s text (`units` ×
+/// 10^(e − 6)), when its fast path applies.
+fn sci6_parts(f: f64) -> Option<(u64, i32)> {
     if f.is_normal() && f > 0.0 {
         let e = f.log10().floor() as i32;
         let scaled = f * 10f64.powi(6 - e);
@@ -269,18 +314,34 @@ pub fn sci6(f: f64, out: &mut Vec<u8>) {
             let frac = scaled - whole as f64;
             let units = whole + u64::from(frac > 0.5);
             if (frac - 0.5).abs() > 1e-3 && units < 10_000_000 {
-                push_u64(units / 1_000_000, out);
-                out.extend_from_slice(&decimals(units % 1_000_000));
-                out.push(b'e');
-                if e < 0 {
-                    out.push(b'-');
-                }
-                push_u64(u64::from(e.unsigned_abs()), out);
-                return;
+                return Some((units, e));
             }
         }
     }
-    out.extend_from_slice(Cell::Sci(f).render().as_bytes());
+    None
+}
+
+/// Powers of ten that doubles hold exactly (10^22 = 2^22 × 5^22, and
+/// 5^22 < 2^53).
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The number [`sci6`]'s text reads as (`None` for an empty one): in the
+/// fast path `units` times or divided by an exact power of ten, one
+/// correctly rounded operation, as parsing the text is.
+pub fn sci6_value(f: f64) -> Option<f64> {
+    if let Some((units, e)) = sci6_parts(f) {
+        let shift = e - 6;
+        let pow = EXACT_POW10.get(shift.unsigned_abs() as usize);
+        match pow {
+            Some(p) if shift < 0 => return Some(units as f64 / p),
+            Some(p) => return Some(units as f64 * p),
+            None => {}
+        }
+    }
+    Cell::Sci(f).render().parse().ok()
 }
 
 /// `.` and the six digits of `fraction` (below 10^6), written at once.

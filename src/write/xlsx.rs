@@ -24,7 +24,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
-use super::cells::{shown, value};
+use super::cells::{shown, shown_in, value};
 use crate::error::{Error, Result};
 use crate::table::Cell;
 
@@ -61,6 +61,8 @@ pub struct Book {
     book: Workbook,
     sheets: Vec<Sheet>,
     bold: Format,
+    /// Where a cell's CSV text is written when it is not its own text.
+    scratch: Vec<u8>,
 }
 
 /// One data sheet: its table, what its columns hold, and how far it got.
@@ -98,6 +100,7 @@ impl Book {
             book,
             sheets: Vec::new(),
             bold: Format::new().set_bold(),
+            scratch: Vec::new(),
         })
     }
 
@@ -149,24 +152,26 @@ impl Book {
             .book
             .worksheet_from_index(n + 1)
             .map_err(fail(&s.name))?;
+        let buf = &mut self.scratch;
         for (c, cell) in cells.iter().enumerate().take(s.columns as usize) {
             let (row, col) = (s.rows as u32, c as u16);
-            let text = shown(cell);
+            let text = shown_in(cell, buf);
             if let Some(w) = s.widths.get_mut(c) {
                 *w = (*w).max(text.chars().count().min(MAX_WIDTH));
             }
             let number = match cell {
+                _ if !s.numeric[c] => None,
                 Cell::Int(i) => Some(*i as f64),
                 Cell::Float(_) | Cell::Sci(_) => value(cell),
                 Cell::Str(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
             };
             match number {
-                Some(v) if s.numeric[c] => {
+                Some(v) => {
                     sheet.write_number(row, col, v).map_err(fail(&s.name))?;
                 }
-                _ if text.is_empty() => {}
-                _ => {
-                    let fitted = fit_cell(&text);
+                None if text.is_empty() => {}
+                None => {
+                    let fitted = fit_cell(text);
                     s.cut += usize::from(fitted.len() != text.len());
                     sheet
                         .write_string(row, col, fitted)
