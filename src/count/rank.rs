@@ -97,7 +97,10 @@ pub(super) fn ranks<'a>(
     // compared without a closure), then runs of equal first 8 bytes by
     // `cmp`, keeping the index order. Against sorting by `cmp` and the
     // index: 956 M -> 538 M instructions in this function, 4.4 % of the
-    // default run on the UN corpus (callgrind; docs/PERFORMANCE.md).
+    // default run on the UN corpus (callgrind), and user CPU on 200 MB
+    // 9.7 % lower (rounds 5.0-14.4 %; user + sys 3.9 %), `benches/pair.sh`,
+    // 7 rounds (docs/PERFORMANCE.md). `ranks_equal_ranks_of_the_texts`
+    // holds it to the plain sort.
     let mut order: Vec<(u64, u32)> = (0..n as u32)
         .map(|i| ((prefixes[i as usize] >> 64) as u64, i))
         .collect();
