@@ -7,7 +7,8 @@
 # side (an A/A pairing gives ratios around 1.00: `pair.sh CORPUS 10 A A`).
 #
 # usage: benches/pair.sh CORPUS ROUNDS A B [ANALYZE_ARGS...]
-#   runs `BIN analyze CORPUS -o OUT -q --jobs 1 --charts none ANALYZE_ARGS`;
+#   runs `BIN analyze CORPUS -o OUT -q --jobs 1 --charts none ANALYZE_ARGS`
+#   (`PAIR_COMMAND=compare` runs `compare` instead, with the same flags);
 #   put the corpus and binaries on tmpfs (e.g. /dev/shm). Needs two cores,
 #   taskset (util-linux) and /usr/bin/time (Debian package `time`).
 set -euo pipefail
@@ -20,7 +21,7 @@ shift 4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 run() { # CORE BIN NAME
-    /usr/bin/time -f "%U %S" -o "$work/$3" taskset -c "$1" "$2" analyze "$corpus" \
+    /usr/bin/time -f "%U %S" -o "$work/$3" taskset -c "$1" "$2" "${PAIR_COMMAND:-analyze}" "$corpus" \
         -o "$work/out-$3" -q --jobs 1 --charts none "${args[@]}" >/dev/null 2>&1 \
         || { echo "pair.sh: $2 failed" >&2; return 1; }
 }
