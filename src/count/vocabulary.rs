@@ -326,7 +326,9 @@ pub(super) struct Spare {
     pub(super) stem_locals: Vec<u32>,
     /// Each form's count as a term unit, and its local id.
     pub(super) form_counts: Vec<(u32, u32)>,
-    /// Counts of n-grams as exact sequences (see `ngrams::Runs`).
+    /// Counts of n-grams as exact sequences (see `ngrams::Runs`): of two
+    /// forms, and of more.
+    pub(super) pairs: FxHashMap<u64, u32>,
     pub(super) ngrams: FxHashMap<[u32; MAX_NGRAM], u32>,
 }
 
