@@ -408,6 +408,7 @@ fn counting(tables: &[Table], max_ngram: usize, args: &AnalyzeArgs) -> Counting 
                 Table::ThemesByDocument,
                 Table::ThemeMatches,
                 Table::ThemeSpread,
+                Table::ThemeCooccurrence,
             ]),
         match_rows: wants(&[Table::ThemeMatches]),
         kwic: args.kwic.then_some(args.window),

@@ -45,6 +45,7 @@ pub fn document<S: RowSink>(d: &Doc, tables: &[Table], sinks: &mut [S]) {
             Table::ThemesByDocument => themes_by_document(d, sink),
             Table::ThemeMatches => theme_matches(d, sink),
             Table::ThemeSpread => theme_spread(d, sink),
+            Table::ThemeCooccurrence => theme_cooccurrence(d, sink),
             Table::NgramsByDocument => ngrams_by_document(d, sink),
             Table::TermForms => term_forms(d, sink),
             Table::NgramForms => ngram_forms(d, sink),
@@ -225,6 +226,34 @@ fn theme_spread(d: &Doc, sink: &mut impl RowSink) {
             Cell::Int(u64::from(first.section.id)),
             Cell::Int(u64::from(last.section.id)),
         ]);
+    }
+    sink.lead(&[]);
+}
+
+/// Each pair of themes (in codebook order) that occur in the same section:
+/// in how many sections both do. Counted from the themes each section
+/// holds, so the work is the number of pairs found, not the square of the
+/// codebook.
+fn theme_cooccurrence(d: &Doc, sink: &mut impl RowSink) {
+    let mut pairs: std::collections::BTreeMap<(usize, usize), u64> = Default::default();
+    let mut present = Vec::new();
+    for s in &d.counts.sections {
+        present.clear();
+        present.extend(
+            (s.themes.iter().enumerate())
+                .filter(|(_, &c)| c > 0)
+                .map(|(t, _)| t),
+        );
+        for (i, &a) in present.iter().enumerate() {
+            for &b in &present[i + 1..] {
+                *pairs.entry((a, b)).or_insert(0) += 1;
+            }
+        }
+    }
+    let keys = d.matcher.keys();
+    sink.lead(&[Cell::Str(&d.doc.doc_id)]);
+    for ((a, b), both) in pairs {
+        sink.row(&[Cell::Str(&keys[a]), Cell::Str(&keys[b]), Cell::Int(both)]);
     }
     sink.lead(&[]);
 }

@@ -48,6 +48,7 @@ pub enum Table {
     NgramsByDocument,
     TermMatrix,
     ThemeSpread,
+    ThemeCooccurrence,
     TermForms,
     NgramForms,
     Kwic,
@@ -56,7 +57,7 @@ pub enum Table {
 impl Table {
     /// Every table, in catalogue order (analyze's, the interchange tables,
     /// kwic).
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Documents,
         Table::Sections,
         Table::TermsBySection,
@@ -67,6 +68,7 @@ impl Table {
         Table::NgramsByDocument,
         Table::TermMatrix,
         Table::ThemeSpread,
+        Table::ThemeCooccurrence,
         Table::TermForms,
         Table::NgramForms,
         Table::Kwic,
@@ -87,6 +89,7 @@ impl Table {
             Table::NgramsByDocument => &ANALYZE[7],
             Table::TermMatrix => &ANALYZE[8],
             Table::ThemeSpread => &EXTRA[0],
+            Table::ThemeCooccurrence => &EXTRA[1],
             Table::TermForms => &INTERCHANGE[0],
             Table::NgramForms => &INTERCHANGE[1],
             Table::Kwic => &KWIC,

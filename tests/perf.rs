@@ -81,9 +81,10 @@ fn tables_asked_alone_equal_the_full_run() {
     // The default tables with KWIC, and every table.
     run("full", &["--kwic"]);
     let every = "documents,sections,terms_by_section,terms_by_document,themes_by_section,\
-                 themes_by_document,theme_matches,ngrams_by_document,theme_spread,term_forms,ngram_forms";
+                 themes_by_document,theme_matches,ngrams_by_document,theme_spread,theme_cooccurrence,\
+                 term_forms,ngram_forms";
     run("every", &["--tables", every]);
-    let smaller: [&[&str]; 8] = [
+    let smaller: [&[&str]; 9] = [
         &[
             "--tables",
             "documents,terms_by_document",
@@ -96,6 +97,7 @@ fn tables_asked_alone_equal_the_full_run() {
         &["--tables", "terms_by_section", "--charts", "none", "--kwic"],
         &["--tables", "ngram_forms", "--charts", "none"],
         &["--tables", "theme_spread", "--charts", "none"],
+        &["--tables", "theme_cooccurrence", "--charts", "none"],
         &[
             "--tables",
             "term_forms,ngrams_by_document",

@@ -571,3 +571,90 @@ fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
         assert_eq!(got.get(r["theme"]).map_or(0, |g| g.0), n, "{}", r["theme"]);
     }
 }
+
+/// `theme_cooccurrence` (asked for with `--tables`): one row per pair of
+/// themes found in the same section, with the number of such sections.
+/// Hand count on five paragraphs: apple (1), nothing (2), apple and pear
+/// (3), pear (4), apple, pear and plum (5): apple–pear in 3 and 5, apple–plum
+/// and pear–plum in 5. The statement's rows are checked against its own
+/// themes_by_section (the documented formula: sections where both counts
+/// are above 0, pairs in codebook order).
+#[test]
+fn theme_cooccurrence_hand_counted_and_agrees_with_themes_by_section() {
+    let dir = tempdir();
+    fs::write(
+        dir.path().join("fruit.txt"),
+        "Apples grow here.\n\nNothing about fruit.\n\nAn apple and a pear.\n\nPears only.\n\nApple, pear and plum.\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("book.toml"),
+        "[[theme]]\nkey = \"apple\"\npatterns = [\"apple*\"]\n\n[[theme]]\nkey = \"pear\"\npatterns = [\"pear*\"]\n\n[[theme]]\nkey = \"plum\"\npatterns = [\"plum*\"]\n",
+    )
+    .unwrap();
+    themata(dir.path())
+        .args([
+            "analyze",
+            "fruit.txt",
+            "--themes",
+            "book.toml",
+            "-q",
+            "-o",
+            "out",
+        ])
+        .args(["--tables", "theme_cooccurrence"])
+        .assert()
+        .success();
+    let pairs = Table::read(&dir.path().join("out/theme_cooccurrence.csv"));
+    assert_eq!(
+        pairs.header,
+        ["doc_id", "theme_a", "theme_b", "n_sections_both"]
+    );
+    let rows: Vec<Vec<&str>> = (pairs.rows.iter())
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["fruit", "apple", "pear", "2"],
+            ["fruit", "apple", "plum", "1"],
+            ["fruit", "pear", "plum", "1"]
+        ]
+    );
+
+    let dir = analyze(&["--tables", "themes_by_section,theme_cooccurrence"]);
+    let keys: Vec<String> = {
+        let t = Table::read(&dir.path().join("out/themes_by_section.csv"));
+        let mut keys: Vec<String> = Vec::new();
+        for r in t.records() {
+            if !keys.contains(&r["theme"].to_string()) {
+                keys.push(r["theme"].to_string());
+            }
+        }
+        keys
+    };
+    let counts = theme_counts(&dir);
+    let sections: std::collections::BTreeSet<u32> = counts.keys().map(|(s, _)| *s).collect();
+    let mut expected: Vec<(String, String, u32)> = Vec::new();
+    for (i, a) in keys.iter().enumerate() {
+        for b in &keys[i + 1..] {
+            let present = |s: u32, t: &String| counts[&(s, t.clone())] > 0;
+            let both = sections
+                .iter()
+                .filter(|&&s| present(s, a) && present(s, b))
+                .count();
+            if both > 0 {
+                expected.push((a.clone(), b.clone(), both as u32));
+            }
+        }
+    }
+    let table = Table::read(&dir.path().join("out/theme_cooccurrence.csv"));
+    let got: Vec<(String, String, u32)> = (table.records().iter())
+        .map(|r| {
+            let n = r["n_sections_both"].parse().unwrap();
+            (r["theme_a"].to_string(), r["theme_b"].to_string(), n)
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(!got.is_empty());
+}

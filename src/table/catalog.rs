@@ -117,13 +117,22 @@ pub const INTERCHANGE: &[TableDef] = &[
 
 /// Tables `analyze` writes only when `--tables` names them, for analysis
 /// (not part of the default set, so the default output stays as it is).
-pub const EXTRA: &[TableDef] = &[TableDef {
-    name: "theme_spread",
-    columns: &["doc_id", "theme", "n_sections", "first_section_id", "last_section_id"],
-    more: None,
-    when: Some("only when --tables names it"),
-    about: "One row per document × theme that occurs in it: in how many sections, and the first and last of them.",
-}];
+pub const EXTRA: &[TableDef] = &[
+    TableDef {
+        name: "theme_spread",
+        columns: &["doc_id", "theme", "n_sections", "first_section_id", "last_section_id"],
+        more: None,
+        when: Some("only when --tables names it"),
+        about: "One row per document × theme that occurs in it: in how many sections, and the first and last of them.",
+    },
+    TableDef {
+        name: "theme_cooccurrence",
+        columns: &["doc_id", "theme_a", "theme_b", "n_sections_both"],
+        more: None,
+        when: Some("only when --tables names it"),
+        about: "One row per document × pair of themes that occur in the same section: in how many sections both occur.",
+    },
+];
 
 /// Every table `analyze` can write, in contract order: the default set,
 /// the extra tables, the interchange tables, kwic.
@@ -270,6 +279,21 @@ pub const COLUMNS: &[ColumnDef] = &[
         name: "per_1000",
         kind: Kind::Float,
         meaning: "count × 1000 / n_terms of the same document or section.",
+    },
+    ColumnDef {
+        name: "theme_a",
+        kind: Kind::Text,
+        meaning: "The first theme of the pair (the earlier in the codebook).",
+    },
+    ColumnDef {
+        name: "theme_b",
+        kind: Kind::Text,
+        meaning: "The second theme of the pair (the later in the codebook).",
+    },
+    ColumnDef {
+        name: "n_sections_both",
+        kind: Kind::Int,
+        meaning: "Sections of the document in which both themes occur (count > 0 in themes_by_section).",
     },
     ColumnDef {
         name: "first_section_id",
