@@ -579,3 +579,24 @@ fn a_run_nested_in_another_run_is_named_as_such() {
     );
     assert_eq!(snapshot(&dir.path().join("out")), before);
 }
+
+/// rust_xlsxwriter keeps sheet rows in temporary files and panics when it
+/// cannot create one; with TMPDIR missing the run stops at once with one
+/// line naming the folder, and writes nothing.
+#[test]
+fn xlsx_without_a_temporary_folder_is_one_line_and_writes_nothing() {
+    let dir = tempdir();
+    let out = themata(dir.path())
+        .env("TMPDIR", dir.path().join("missing"))
+        .args(["analyze", "-q", "-o", "out", "--xlsx", "book.xlsx"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("missing: cannot create the workbook's temporary files"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists() && !dir.path().join("book.xlsx").exists());
+}

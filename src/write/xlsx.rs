@@ -84,6 +84,17 @@ struct Sheet {
 
 impl Book {
     pub fn new() -> Result<Book> {
+        // rust_xlsxwriter keeps each sheet's rows in a file in the
+        // temporary folder and panics when it cannot create one: check
+        // first, for a one-line error before anything is read.
+        let tmp = std::env::temp_dir();
+        tempfile::tempfile_in(&tmp).map_err(|e| {
+            let hint = "set TMPDIR to a folder where files can be created";
+            Error::output(
+                &tmp,
+                format!("cannot create the workbook's temporary files ({e}); {hint}"),
+            )
+        })?;
         let mut book = Workbook::new();
         let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| Error::Usage(e.to_string()))?;
         book.set_properties(
