@@ -387,15 +387,7 @@ impl Table {
 impl Table {
     /// A text cell of the current row, without the formula guard.
     fn text(&self, col: usize) -> &str {
-        let cell = self.record.get(col).unwrap_or("");
-        let guarded = cell.len() > 1
-            && cell.starts_with('\'')
-            && crate::write::is_formula_start(cell.as_bytes().get(1));
-        if guarded {
-            &cell[1..]
-        } else {
-            cell
-        }
+        crate::write::parquet::unguard(self.record.get(col).unwrap_or(""))
     }
 
     /// A count cell of the current row.

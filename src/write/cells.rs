@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use crate::table::{Cell, RowSink};
 
-use super::rows::{fixed6, fixed6_value, is_formula_start, sci6, sci6_value, CsvRows};
+use super::rows::{fixed6, fixed6_value, needs_guard, sci6, sci6_value, CsvRows};
 
 /// One item of [`CellRows`]: a cell (a text is the next `len` bytes of
 /// `text`), a new lead of the next `n` cells, or the end of a row.
@@ -182,7 +182,7 @@ impl RowSink for Rows {
 /// a number in its fixed format, nothing for a non-finite float.
 pub fn shown<'a>(cell: &Cell<'a>) -> Cow<'a, str> {
     match *cell {
-        Cell::Str(s) if !is_formula_start(s.as_bytes().first()) => s.into(),
+        Cell::Str(s) if !needs_guard(s.as_bytes()) => s.into(),
         _ => {
             let mut buf = Vec::new();
             shown_in(cell, &mut buf).to_string().into()
@@ -194,7 +194,7 @@ pub fn shown<'a>(cell: &Cell<'a>) -> Cow<'a, str> {
 pub fn shown_in<'a>(cell: &Cell<'a>, buf: &'a mut Vec<u8>) -> &'a str {
     buf.clear();
     match *cell {
-        Cell::Str(s) if !is_formula_start(s.as_bytes().first()) => return s,
+        Cell::Str(s) if !needs_guard(s.as_bytes()) => return s,
         Cell::Str(s) => {
             buf.push(b'\'');
             buf.extend_from_slice(s.as_bytes());

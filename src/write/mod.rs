@@ -15,7 +15,9 @@
 //! [`TableSink`] writes one RFC 4180 table: UTF-8 (with a BOM under
 //! `--excel`), a header row, fixed float precision, and text cells that a
 //! spreadsheet would execute as a formula (starting with `=`, `+`, `-`, `@`,
-//! tab or CR) prefixed with `'` (OWASP's CSV-injection advice).
+//! tab or CR) prefixed with `'` (OWASP's CSV-injection advice), as is a
+//! text that begins with `'` before such a character, so that the guard
+//! can be taken off exactly ([`needs_guard`], [`parquet::unguard`]).
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -34,7 +36,7 @@ mod rows;
 pub mod xlsx;
 
 pub use cells::{Rows, Shape};
-pub use rows::{fixed6, is_formula_start, sci6, CsvRows};
+pub use rows::{fixed6, is_formula_start, needs_guard, sci6, CsvRows};
 
 /// The formats the tables are written in (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -608,7 +610,7 @@ pub fn csv_bytes(header: &[&str], rows: &[Vec<Cell>], bom: bool) -> Vec<u8> {
 
 /// Prefixes text that a spreadsheet would execute as a formula with `'`.
 pub fn guard_formula(s: &str) -> String {
-    match is_formula_start(s.as_bytes().first()) {
+    match needs_guard(s.as_bytes()) {
         true => format!("'{s}"),
         false => s.to_string(),
     }
@@ -711,6 +713,10 @@ mod tests {
         assert_eq!(guard_formula("\tx"), "'\tx");
         assert_eq!(guard_formula("\rx"), "'\rx");
         assert_eq!(guard_formula("a=b"), "a=b");
+        // A text that begins with quotes before a formula character gets
+        // one more, so the guard can be taken off exactly.
+        assert_eq!(guard_formula("'=x"), "''=x");
+        assert_eq!(guard_formula("'x"), "'x");
     }
 
     #[test]

@@ -162,6 +162,16 @@ pub fn is_formula_start(first: Option<&u8>) -> bool {
     matches!(first, Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
 
+/// Whether a text gets a leading `'` in a CSV cell: it starts with a
+/// formula character ([`is_formula_start`]), or with `'`s followed by one.
+/// The second case keeps the guard reversible: `'=x` is written `''=x`,
+/// so a reader can tell it from `=x` written `'=x`
+/// ([`super::parquet::unguard`]).
+pub fn needs_guard(text: &[u8]) -> bool {
+    let quotes = text.iter().take_while(|&&b| b == b'\'').count();
+    is_formula_start(text.get(quotes))
+}
+
 /// Whether a CSV field must be quoted (it holds `,`, `"`, CR or LF),
 /// checked eight bytes at a time.
 ///
@@ -224,7 +234,7 @@ fn special(x: u64) -> bool {
 /// one and quoted if it must be (the guard inside the quotes).
 #[inline(always)]
 fn push_text(field: &[u8], out: &mut Vec<u8>) {
-    let guard = is_formula_start(field.first());
+    let guard = needs_guard(field);
     if !guard && !needs_quotes(field) {
         out.extend_from_slice(field);
         return;
