@@ -481,20 +481,11 @@ fn a_hostile_glob_on_a_long_word_finishes() {
     assert_eq!(counts[&("t".into(), "x".into())], 1);
 }
 
-/// `theme_spread` (asked for with `--tables`): one row per theme that occurs,
-/// with the number of sections holding it and the first and last of them.
-/// Hand count on four paragraphs: `apple*` in paragraphs 1 and 3, `pear*`
-/// in 3 and 4, `plum*` nowhere (no row). The statement's rows are checked
-/// against its own themes_by_section (the documented formula: sections
-/// with count > 0, their number, minimum and maximum section_id).
-#[test]
-fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
+/// `analyze fruit.txt` (`text`) with a codebook of three themes (`apple*`,
+/// `pear*`, `plum*`) and `--tables tables`, into `out/` of a new folder.
+fn fruit(text: &str, tables: &str) -> tempfile::TempDir {
     let dir = tempdir();
-    fs::write(
-        dir.path().join("fruit.txt"),
-        "Apples grow here.\n\nNothing about fruit.\n\nAn apple and a pear.\n\nPears only.\n",
-    )
-    .unwrap();
+    fs::write(dir.path().join("fruit.txt"), text).unwrap();
     fs::write(
         dir.path().join("book.toml"),
         "[[theme]]\nkey = \"apple\"\npatterns = [\"apple*\"]\n\n[[theme]]\nkey = \"pear\"\npatterns = [\"pear*\"]\n\n[[theme]]\nkey = \"plum\"\npatterns = [\"plum*\"]\n",
@@ -510,9 +501,24 @@ fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
             "-o",
             "out",
         ])
-        .args(["--tables", "sections,theme_spread"])
+        .args(["--tables", tables])
         .assert()
         .success();
+    dir
+}
+
+/// `theme_spread` (asked for with `--tables`): one row per theme that occurs,
+/// with the number of sections holding it and the first and last of them.
+/// Hand count on four paragraphs: `apple*` in paragraphs 1 and 3, `pear*`
+/// in 3 and 4, `plum*` nowhere (no row). The statement's rows are checked
+/// against its own themes_by_section (the documented formula: sections
+/// with count > 0, their number, minimum and maximum section_id).
+#[test]
+fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
+    let dir = fruit(
+        "Apples grow here.\n\nNothing about fruit.\n\nAn apple and a pear.\n\nPears only.\n",
+        "sections,theme_spread",
+    );
     let sections = Table::read(&dir.path().join("out/sections.csv"));
     assert_eq!(sections.records().len(), 4, "one section per paragraph");
     let spread = Table::read(&dir.path().join("out/theme_spread.csv"));
@@ -581,30 +587,10 @@ fn theme_spread_hand_counted_and_agrees_with_themes_by_section() {
 /// are above 0, pairs in codebook order).
 #[test]
 fn theme_cooccurrence_hand_counted_and_agrees_with_themes_by_section() {
-    let dir = tempdir();
-    fs::write(
-        dir.path().join("fruit.txt"),
+    let dir = fruit(
         "Apples grow here.\n\nNothing about fruit.\n\nAn apple and a pear.\n\nPears only.\n\nApple, pear and plum.\n",
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("book.toml"),
-        "[[theme]]\nkey = \"apple\"\npatterns = [\"apple*\"]\n\n[[theme]]\nkey = \"pear\"\npatterns = [\"pear*\"]\n\n[[theme]]\nkey = \"plum\"\npatterns = [\"plum*\"]\n",
-    )
-    .unwrap();
-    themata(dir.path())
-        .args([
-            "analyze",
-            "fruit.txt",
-            "--themes",
-            "book.toml",
-            "-q",
-            "-o",
-            "out",
-        ])
-        .args(["--tables", "theme_cooccurrence"])
-        .assert()
-        .success();
+        "theme_cooccurrence",
+    );
     let pairs = Table::read(&dir.path().join("out/theme_cooccurrence.csv"));
     assert_eq!(
         pairs.header,
