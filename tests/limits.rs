@@ -355,6 +355,28 @@ fn xlsx_cell_over_the_limit_is_cut_with_a_marker() {
         );
         assert!(cell.chars().count() <= 32_767);
     }
+    // Under --format parquet no CSV is written: the notes point to the
+    // Parquet files.
+    let out = run(
+        dir.path(),
+        &[
+            "analyze", "long.txt", "-o", "pq", "--format", "parquet", "--xlsx", "p.xlsx",
+            "--charts", "none",
+        ],
+    );
+    ok(&out);
+    let err = stderr_of(&out);
+    assert!(err.contains("the Parquet file has them in full"), "{err}");
+    let mut book = open_workbook_auto(dir.path().join("p.xlsx")).expect("workbook opens");
+    let readme = book.worksheet_range("README").expect("README sheet");
+    let text: Vec<String> = (readme.rows().flat_map(|r| r.iter()))
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("the Parquet files beside this workbook")),
+        "{text:?}"
+    );
 }
 
 /// Row "paragraph without spaces (Chinese, Thai)": its label is its first

@@ -135,7 +135,11 @@ impl Output {
     /// Gives every table started from now on a sheet in a workbook
     /// ([`Output::take_workbook`]).
     pub fn start_workbook(&mut self) -> Result<()> {
-        self.book = Some(Arc::new(Mutex::new(xlsx::Book::new()?)));
+        let kind = match self.format {
+            Format::Parquet => "Parquet",
+            _ => "CSV",
+        };
+        self.book = Some(Arc::new(Mutex::new(xlsx::Book::new(kind)?)));
         Ok(())
     }
 

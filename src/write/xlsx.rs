@@ -59,6 +59,9 @@ fn is_numeric(column: &str) -> bool {
 /// longest cell of each column, rather than by `autofit`.
 pub struct Book {
     book: Workbook,
+    /// The format of the table files beside the workbook ("CSV",
+    /// "Parquet"), which its notes point to.
+    kind: &'static str,
     sheets: Vec<Sheet>,
     bold: Format,
     /// Where a cell's CSV text is written when it is not its own text.
@@ -83,7 +86,9 @@ struct Sheet {
 }
 
 impl Book {
-    pub fn new() -> Result<Book> {
+    /// A workbook beside tables written as `kind` ("CSV", "Parquet"),
+    /// which its notes point to for what does not fit.
+    pub fn new(kind: &'static str) -> Result<Book> {
         // rust_xlsxwriter keeps each sheet's rows in a file in the
         // temporary folder and panics when it cannot create one: check
         // first, for a one-line error before anything is read.
@@ -109,6 +114,7 @@ impl Book {
             .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
         Ok(Book {
             book,
+            kind,
             sheets: Vec::new(),
             bold: Format::new().set_bold(),
             scratch: Vec::new(),
@@ -217,12 +223,13 @@ impl Book {
     /// The workbook's bytes, with its README sheet, and one note per table
     /// that was cut to fit a sheet.
     pub fn finish(mut self) -> Result<(Vec<u8>, Vec<String>)> {
-        let notes: Vec<String> = self.sheets.iter().flat_map(Sheet::notes).collect();
+        let kind = self.kind;
+        let notes: Vec<String> = (self.sheets.iter()).flat_map(|s| s.notes(kind)).collect();
         let readme_sheet = self
             .book
             .worksheet_from_index(0)
             .map_err(|err| Error::Usage(format!("README sheet: {err}")))?;
-        readme(readme_sheet, &self.sheets, &notes, &self.bold)?;
+        readme(readme_sheet, (&self.sheets, self.kind), &notes, &self.bold)?;
         let bytes = (self.book.save_to_buffer())
             .map_err(|err| Error::Usage(format!("cannot build the workbook: {err}")))?;
         Ok((bytes, notes))
@@ -231,17 +238,17 @@ impl Book {
 
 impl Sheet {
     /// What the README sheet says about rows or cells left out.
-    fn notes(&self) -> Vec<String> {
+    fn notes(&self, kind: &str) -> Vec<String> {
         let name = &self.name;
         let mut notes = Vec::new();
         if self.full {
             notes.push(format!(
-                "{name}: only the first {MAX_ROWS} rows fit in a sheet; the CSV file has them all"
+                "{name}: only the first {MAX_ROWS} rows fit in a sheet; the {kind} file has them all"
             ));
         }
         if self.cut > 0 {
             notes.push(format!(
-                "{name}: {} cell(s) longer than Excel's {MAX_CELL} characters cut to end in \"… [cut: N characters]\"; the CSV file has them in full",
+                "{name}: {} cell(s) longer than Excel's {MAX_CELL} characters cut to end in \"… [cut: N characters]\"; the {kind} file has them in full",
                 self.cut
             ));
         }
@@ -289,7 +296,12 @@ fn marker(cut: usize) -> String {
 const MAX_WIDTH: usize = 50;
 
 /// The README sheet: one row per table, then one row per table × column.
-fn readme(sheet: &mut Worksheet, tables: &[Sheet], notes: &[String], bold: &Format) -> Result<()> {
+fn readme(
+    sheet: &mut Worksheet,
+    (tables, kind): (&[Sheet], &str),
+    notes: &[String],
+    bold: &Format,
+) -> Result<()> {
     let e = |err: rust_xlsxwriter::XlsxError| Error::Usage(format!("README sheet: {err}"));
     let mut r = 0u32;
     let mut line = |sheet: &mut Worksheet, cells: &[&str], header: bool| -> Result<()> {
@@ -314,7 +326,8 @@ fn readme(sheet: &mut Worksheet, tables: &[Sheet], notes: &[String], bold: &Form
         ],
         true,
     )?;
-    line(sheet, &["Each sheet is one CSV table of the run, in long (tidy) format; the CSV files beside this workbook hold the same rows."], false)?;
+    let intro = format!("Each sheet is one {kind} table of the run, in long (tidy) format; the {kind} files beside this workbook hold the same rows.");
+    line(sheet, &[&intro], false)?;
     for note in notes {
         line(sheet, &["Note", note], false)?;
     }
